@@ -1,0 +1,59 @@
+/*
+ * The Backstage backend of the local stack and the reference deployment.
+ *
+ * Plugins come from the new backend system; the two modules in ./modules are ours: the demo
+ * sign-in provider (local development only) and the permission policy.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+
+const backend = createBackend();
+
+// The default middleware chain, except that error responses never carry stack traces, not even in
+// development: users get the message, operators find the stack in the logs.
+backend.add(
+  rootHttpRouterServiceFactory({
+    configure({ app, middleware, routes, healthRouter }) {
+      app.use(middleware.helmet());
+      app.use(middleware.cors());
+      app.use(middleware.compression());
+      app.use(middleware.logging());
+      app.use(middleware.rateLimit());
+      app.use(healthRouter);
+      app.use(routes);
+      app.use(middleware.notFound());
+      app.use(middleware.error({ showStackTraces: false }));
+    },
+  }),
+);
+
+// Serves the built frontend in production; a no-op while the frontend dev server runs.
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Auth: guest and demo-user sign-in for local use (refused in production unless explicitly allowed).
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('./modules/demoAuthProvider'));
+
+// Catalog: the project's own entity, the demo organisation, templates.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+
+// Scaffolder, with its notification action.
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(
+  import('@backstage/plugin-scaffolder-backend-module-notifications'),
+);
+
+// Permissions, decided by our policy (not allow-all).
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(import('./modules/permissionPolicy'));
+
+// Notifications and signals (live updates pushed to the browser), over the events bus.
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
+backend.start();
