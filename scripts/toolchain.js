@@ -76,7 +76,10 @@ function npmSettings(state) {
   const get = key => {
     const result = run('npm', ['config', 'get', key]);
     const value = (result.stdout || '').trim();
-    return result.status === 0 && value && value !== 'null' && value !== 'undefined'
+    return result.status === 0 &&
+      value &&
+      value !== 'null' &&
+      value !== 'undefined'
       ? value
       : undefined;
   };
@@ -87,7 +90,11 @@ function npmSettings(state) {
       'Check that npm is installed and configured (it is needed to install Node 22 and yarn).',
     );
   }
-  return { ...state, registry: registry.replace(/\/+$/, ''), cafile: get('cafile') };
+  return {
+    ...state,
+    registry: registry.replace(/\/+$/, ''),
+    cafile: get('cafile'),
+  };
 }
 
 function nodePackageName() {
@@ -106,15 +113,26 @@ function nodePackageName() {
 function systemToolchain() {
   if (majorOf(process.version) !== REQUIRED_NODE_MAJOR) return undefined;
   const yarn = run('yarn', ['--version'], { cwd: root });
-  if (yarn.status !== 0 || majorOf(yarn.stdout) !== REQUIRED_YARN_MAJOR) return undefined;
+  if (yarn.status !== 0 || majorOf(yarn.stdout) !== REQUIRED_YARN_MAJOR)
+    return undefined;
   return { kind: 'system', binDirs: [] };
 }
 
 function localToolchain(state) {
-  const nodePackageDir = path.join(toolchainDir, 'node_modules', nodePackageName());
+  const nodePackageDir = path.join(
+    toolchainDir,
+    'node_modules',
+    nodePackageName(),
+  );
   const nodeBinDir = path.join(nodePackageDir, 'bin');
   const installed = readJson(path.join(nodePackageDir, 'package.json'));
-  const corepackBin = path.join(toolchainDir, 'node_modules', 'corepack', 'dist', 'corepack.js');
+  const corepackBin = path.join(
+    toolchainDir,
+    'node_modules',
+    'corepack',
+    'dist',
+    'corepack.js',
+  );
   const ready =
     installed &&
     installed.version === NODE_VERSION &&
@@ -122,13 +140,16 @@ function localToolchain(state) {
     fs.existsSync(corepackBin);
 
   if (!ready) {
-    log(`installing Node ${NODE_VERSION} and corepack ${COREPACK_VERSION} into .toolchain/`);
+    log(
+      `installing Node ${NODE_VERSION} and corepack ${COREPACK_VERSION} into .toolchain/`,
+    );
     fs.mkdirSync(toolchainDir, { recursive: true });
     if (!fs.existsSync(path.join(toolchainDir, 'package.json'))) {
       writeJson(path.join(toolchainDir, 'package.json'), {
         name: 'toolchain',
         private: true,
-        description: 'Installed by scripts/toolchain.js; not part of the project.',
+        description:
+          'Installed by scripts/toolchain.js; not part of the project.',
       });
     }
     const install = spawnSync(
@@ -157,8 +178,11 @@ function localToolchain(state) {
       [corepackBin, 'enable', '--install-directory', shimDir, 'yarn'],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    if (enable.status !== 0) fail('corepack could not install the yarn shim into .toolchain/bin.');
-    log(`Node ${NODE_VERSION} is in .toolchain/; yarn comes from corepack (${shimDir})`);
+    if (enable.status !== 0)
+      fail('corepack could not install the yarn shim into .toolchain/bin.');
+    log(
+      `Node ${NODE_VERSION} is in .toolchain/; yarn comes from corepack (${shimDir})`,
+    );
   }
   return {
     kind: 'local',
@@ -176,9 +200,11 @@ function toolchainEnv(toolchain, state) {
   env.COREPACK_ENABLE_AUTO_PIN = '0';
   if (state.registry) {
     env.COREPACK_NPM_REGISTRY = env.COREPACK_NPM_REGISTRY || state.registry;
-    env.YARN_NPM_REGISTRY_SERVER = env.YARN_NPM_REGISTRY_SERVER || state.registry;
+    env.YARN_NPM_REGISTRY_SERVER =
+      env.YARN_NPM_REGISTRY_SERVER || state.registry;
   }
-  if (state.cafile && !env.YARN_HTTPS_CA_FILE_PATH) env.YARN_HTTPS_CA_FILE_PATH = state.cafile;
+  if (state.cafile && !env.YARN_HTTPS_CA_FILE_PATH)
+    env.YARN_HTTPS_CA_FILE_PATH = state.cafile;
   if (toolchain.nodedir) env.npm_config_nodedir = toolchain.nodedir;
   return env;
 }
@@ -204,7 +230,10 @@ function installFingerprint() {
 
 function ensureDependencies(env) {
   const fingerprint = installFingerprint();
-  if (fs.existsSync(installStamp) && fs.readFileSync(installStamp, 'utf8') === fingerprint) {
+  if (
+    fs.existsSync(installStamp) &&
+    fs.readFileSync(installStamp, 'utf8') === fingerprint
+  ) {
     return;
   }
   log('dependencies changed or missing: running `yarn install --immutable`');
@@ -221,7 +250,9 @@ function ensureDependencies(env) {
     );
   }
   fs.writeFileSync(installStamp, fingerprint);
-  log(`dependencies installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  log(
+    `dependencies installed in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
 }
 
 function main() {
@@ -240,17 +271,25 @@ function main() {
 
   const env = toolchainEnv(toolchain, state);
   // `node scripts/toolchain.js yarn install` is how a contributor updates yarn.lock: let it run.
-  const isYarnInstall = command === 'yarn' && (args.length === 0 || args[0] === 'install');
+  const isYarnInstall =
+    command === 'yarn' && (args.length === 0 || args[0] === 'install');
   if (!isYarnInstall) ensureDependencies(env);
 
-  const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit' });
+  const child = spawn(command, args, {
+    cwd: process.cwd(),
+    env,
+    stdio: 'inherit',
+  });
   // The child shares our terminal and gets Ctrl-C itself; forward signals sent to us alone.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }
-  child.on('error', error => fail(`could not run ${command}: ${error.message}`));
+  child.on('error', error =>
+    fail(`could not run ${command}: ${error.message}`),
+  );
   child.on('exit', (code, signal) => {
-    process.exitCode = code === null ? 128 + (signal === 'SIGINT' ? 2 : 15) : code;
+    process.exitCode =
+      code === null ? 128 + (signal === 'SIGINT' ? 2 : 15) : code;
   });
 }
 

@@ -1,0 +1,40 @@
+/*
+ * The parts of the local stack that `npm start` runs, in start order, each with the URL that says
+ * it is ready. Later parts may depend on earlier ones being ready.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../..',
+);
+
+/** Where the local stack keeps its state between runs (ignored by git). */
+export const localDir = path.join(repoRoot, '.local');
+
+export function stackServices() {
+  return [
+    {
+      name: 'backend',
+      port: 7007,
+      command: 'yarn',
+      args: ['workspace', 'backend', 'start'],
+      readyUrl: 'http://localhost:7007/.backstage/health/v1/readiness',
+      // The backend is only ready once its plugins started; the first start builds SQLite files.
+      readyTimeoutMs: 180_000,
+      describe: 'Backstage backend  http://localhost:7007',
+    },
+    {
+      name: 'app',
+      port: 3000,
+      command: 'yarn',
+      args: ['workspace', 'app', 'start'],
+      readyUrl: 'http://localhost:3000',
+      // The first bundle of the frontend takes a while on a small machine.
+      readyTimeoutMs: 300_000,
+      describe: 'Backstage app      http://localhost:3000',
+      env: { BROWSER: 'none' },
+    },
+  ];
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/*
+ * `npm start`: runs every part of the local stack on its embedded defaults, prints the URLs once
+ * everything answers, and stops all of it on Ctrl-C (or SIGTERM), leaving no process behind.
+ *
+ * Run it through scripts/toolchain.js (as `npm start` does) so that Node 22, yarn 4 and the
+ * dependencies are in place.
+ */
+import fs from 'node:fs';
+import {
+  assertPortFree,
+  spawnGroup,
+  stopGroups,
+  waitForHttp,
+} from './lib/processes.mjs';
+import { localDir, repoRoot, stackServices } from './lib/stack.mjs';
+
+const log = message => process.stdout.write(`[start]    ${message}\n`);
+
+const services = stackServices();
+const running = [];
+let stopping;
+
+function stop(reason, exitCode) {
+  if (!stopping) {
+    log(
+      `${reason}: stopping ${
+        running.map(r => r.service.name).join(', ') || 'nothing'
+      }`,
+    );
+    stopping = stopGroups(running.map(r => r.child)).then(() => {
+      log('everything stopped');
+      process.exit(exitCode);
+    });
+  }
+  return stopping;
+}
+
+process.on('SIGINT', () => stop('interrupted', 130));
+process.on('SIGTERM', () => stop('terminated', 143));
+process.on('SIGHUP', () => stop('terminal closed', 129));
+// Last resort if this process dies of an error: never leave the groups running.
+process.on('exit', () => {
+  for (const { child } of running) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+async function main() {
+  for (const service of services) await assertPortFree(service.port);
+  fs.mkdirSync(localDir, { recursive: true });
+
+  const started = Date.now();
+  for (const service of services) {
+    log(`starting ${service.name}`);
+    const child = spawnGroup(service.name, service.command, service.args, {
+      cwd: repoRoot,
+      env: { ...process.env, ...service.env },
+    });
+    const entry = { service, child, alive: true };
+    running.push(entry);
+    child.exited.then(({ code, signal, error }) => {
+      entry.alive = false;
+      if (stopping) return;
+      const how = error
+        ? error.message
+        : `exited with ${signal ?? `code ${code}`}`;
+      stop(`${service.name} ${how}`, 1);
+    });
+    if (service.readyBeforeNext) await ready(entry);
+  }
+  await Promise.all(running.map(ready));
+
+  log(`ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  for (const { service } of running) log(`  ${service.describe}`);
+  log('press Ctrl-C to stop everything');
+}
+
+function ready(entry) {
+  entry.ready ??= waitForHttp(entry.service.readyUrl, {
+    timeoutMs: entry.service.readyTimeoutMs,
+    isAlive: () => entry.alive,
+  });
+  return entry.ready;
+}
+
+main().catch(error => {
+  process.stderr.write(`[start]    error: ${error.message}\n`);
+  if (running.length) stop('could not start the stack', 1);
+  else process.exit(1);
+});
