@@ -1,0 +1,89 @@
+export interface Config {
+  /** Settings of the crossplane-temporal backend plugin. */
+  crossplaneTemporal?: {
+    temporal?: {
+      /** host:port of the Temporal frontend. Default: the embedded dev server of the local stack. */
+      address?: string;
+      /** Default: `default`. */
+      namespace?: string;
+      /** The task queue the resource workflows and their activities run on. Default: `crossplane-temporal`. */
+      taskQueue?: string;
+      /** TLS towards Temporal; `true` uses the system's CAs. */
+      tls?:
+        | boolean
+        | {
+            serverName?: string;
+            /** PEM file of the CA that signed the server's certificate. */
+            caFile?: string;
+            /** mTLS client certificate and key (PEM files). */
+            certFile?: string;
+            keyFile?: string;
+          };
+      /**
+       * API key for Temporal Cloud or a server that authenticates by bearer token.
+       * @visibility secret
+       */
+      apiKey?: string;
+      worker?: {
+        /** Run a worker inside the backend. Default: true. Turn off when packages/worker runs the workers. */
+        enabled?: boolean;
+        /** Use a pre-built workflow bundle (from `yarn workspace @crossplane-temporal/worker bundle`) instead of bundling at start. */
+        workflowBundlePath?: string;
+        maxConcurrentActivityTaskExecutions?: number;
+        maxConcurrentWorkflowTaskExecutions?: number;
+      };
+      metrics?: {
+        /** Where the Temporal SDK serves its Prometheus metrics, e.g. `0.0.0.0:9464`. Off when absent. */
+        prometheusBindAddress?: string;
+      };
+    };
+
+    /** The clusters resources are provisioned in. */
+    clusters?: Array<{
+      /** How templates, entities and workflow IDs name the cluster. */
+      name: string;
+      /** API server URL. Not needed for `inCluster` and `kubeconfig`. */
+      url?: string;
+      /** PEM file of the CA that signed the API server's certificate. */
+      caFile?: string;
+      /** For local simulators with self-signed certificates only. */
+      skipTLSVerify?: boolean;
+      /** How the backend authenticates to the cluster. */
+      auth:
+        | {
+            /** A projected service-account token (or any bearer token) read from a file, re-read when it changes or is refused. */
+            type: 'serviceAccountToken';
+            tokenFile: string;
+          }
+        | {
+            /** An exec credential plugin (client.authentication.k8s.io), the way OIDC and cloud IAM authenticators work. */
+            type: 'exec';
+            command: string;
+            args?: string[];
+            env?: Array<{ name: string; value: string }>;
+            /** Default: client.authentication.k8s.io/v1 */
+            apiVersion?: string;
+          }
+        | {
+            type: 'clientCertificate';
+            certFile: string;
+            keyFile: string;
+          }
+        | {
+            /** The pod's service account, when the backend runs in the cluster. */
+            type: 'inCluster';
+          }
+        | {
+            /** A kubeconfig file and context (local development). */
+            type: 'kubeconfig';
+            path: string;
+            context?: string;
+          };
+      /**
+       * Make writes as the requesting Backstage user and their groups (Kubernetes impersonation),
+       * so that Crossplane's RBAC separates tenants. Default: true.
+       */
+      impersonate?: boolean;
+    }>;
+  };
+}

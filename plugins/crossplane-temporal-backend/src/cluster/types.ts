@@ -1,0 +1,114 @@
+/*
+ * The contract between the workflows' activities and the clusters they act on. Activities only
+ * see these interfaces; `createClusterClients` builds them from app-config.
+ */
+
+/** An object as the Kubernetes API returns it. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+    managedFields?: Array<{
+      manager?: string;
+      operation?: string;
+      time?: string;
+      fieldsV1?: unknown;
+    }>;
+    [key: string]: unknown;
+  };
+  spec?: Record<string, any>;
+  status?: Record<string, any>;
+  [key: string]: unknown;
+}
+
+/** Names one object. `namespace` is absent for cluster-scoped kinds. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** The identity a request is made as, when the cluster's config impersonates users. */
+export interface Impersonation {
+  user: string;
+  groups: string[];
+}
+
+export interface RequestOptions {
+  /** Make the request as this identity (Impersonate-User and one Impersonate-Group per group). */
+  as?: Impersonation;
+  signal?: AbortSignal;
+}
+
+export interface ApplyOptions extends RequestOptions {
+  fieldManager: string;
+  /** Take ownership of fields another manager set (server-side apply `force=true`). */
+  force?: boolean;
+  /** Validate and default on the server without persisting anything. */
+  dryRun?: boolean;
+}
+
+export interface DeleteOptions extends RequestOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+}
+
+export interface ListQuery {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+}
+
+/** One cluster, as configured; every call may throw a `ClusterRequestError`. */
+export interface ClusterClient {
+  readonly name: string;
+  /** Whether writes are made as the requesting user (config `impersonate`). */
+  readonly impersonatesUsers: boolean;
+  /** Server-side apply; returns the object as stored (or as it would be stored, for a dry run). */
+  apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
+  get(
+    ref: ObjectRef,
+    options?: RequestOptions,
+  ): Promise<KubeObject | undefined>;
+  list(query: ListQuery, options?: RequestOptions): Promise<KubeObject[]>;
+  /** `notFound` when there was nothing to delete; deletion may still be in progress (finalizers). */
+  delete(
+    ref: ObjectRef,
+    options?: DeleteOptions,
+  ): Promise<'deleted' | 'notFound'>;
+}
+
+export interface ClusterClients {
+  /** Throws a `ClusterRequestError` with reason `UnknownCluster` for a name not in app-config. */
+  get(name: string): ClusterClient;
+  names(): string[];
+}
+
+/**
+ * Why a cluster request failed, in the terms the workflows decide on:
+ * - `Unauthorized`: credentials were refused even after refreshing them once.
+ * - `Forbidden`: the identity may not do this; retrying will not help.
+ * - `Invalid`: the object was refused by validation (schema, admission); the message says why.
+ * - `NotFound`, `Conflict`, `AlreadyExists`: as in Kubernetes.
+ * - `Transient`: 429, 5xx, timeouts, dropped connections: worth retrying.
+ * - `UnknownCluster`: no such cluster in app-config.
+ */
+export type ClusterErrorReason =
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'Invalid'
+  | 'NotFound'
+  | 'Conflict'
+  | 'AlreadyExists'
+  | 'Transient'
+  | 'UnknownCluster';
