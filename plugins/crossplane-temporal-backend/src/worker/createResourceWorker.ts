@@ -1,0 +1,65 @@
+/*
+ * The one worker factory: the backend's embedded worker and the standalone packages/worker both
+ * build their workers here, so they run the same workflows with the same activities.
+ */
+import {
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import type { ResourceActivities } from '../activities/types';
+import type { TemporalSettings } from './temporalConfig';
+
+export interface ResourceWorkerOptions {
+  settings: TemporalSettings;
+  activities: ResourceActivities;
+  /** Overrides for tests and benchmarks (e.g. identity, concurrency). */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+/** The workflow code: a pre-built bundle in production, bundled from source otherwise. */
+function workflowSource(
+  settings: TemporalSettings,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (settings.worker.workflowBundlePath) {
+    return { workflowBundle: { codePath: settings.worker.workflowBundlePath } };
+  }
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+export async function connectWorker(
+  settings: TemporalSettings,
+): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: settings.address,
+    tls: settings.tls
+      ? {
+          serverNameOverride: settings.tls.serverName,
+          serverRootCACertificate: settings.tls.serverRootCACertificate,
+          clientCertPair: settings.tls.clientCertPair,
+        }
+      : undefined,
+    apiKey: settings.apiKey,
+  });
+}
+
+export async function createResourceWorker(
+  connection: NativeConnection,
+  options: ResourceWorkerOptions,
+): Promise<Worker> {
+  const { settings } = options;
+  return Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    activities: options.activities,
+    ...workflowSource(settings),
+    maxConcurrentActivityTaskExecutions:
+      settings.worker.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions:
+      settings.worker.maxConcurrentWorkflowTaskExecutions,
+    // Leave running activities time to finish and report before the process exits.
+    shutdownGraceTime: '10 seconds',
+    ...options.workerOptions,
+  });
+}

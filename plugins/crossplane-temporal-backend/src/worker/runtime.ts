@@ -1,0 +1,52 @@
+/*
+ * The Temporal SDK's process-wide runtime: its logs go to Backstage's logger, and its metrics to
+ * a Prometheus endpoint when configured. The runtime can be installed once per process.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+
+let installedFor: string | undefined;
+
+export function installTemporalRuntime(options: {
+  logger: LoggerService;
+  prometheusBindAddress?: string;
+}): void {
+  const key = options.prometheusBindAddress ?? '';
+  if (installedFor !== undefined) {
+    if (installedFor !== key) {
+      options.logger.warn(
+        'the Temporal runtime is already installed; its metrics settings stay as they were',
+        {
+          prometheusBindAddress: installedFor || 'off',
+        },
+      );
+    }
+    return;
+  }
+  const { logger } = options;
+  const forward = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const fields = { ...(meta as Record<string, any> | undefined) };
+    if (level === 'ERROR') logger.error(message, fields);
+    else if (level === 'WARN') logger.warn(message, fields);
+    else if (level === 'INFO') logger.info(message, fields);
+    else logger.debug(message, fields);
+  };
+  Runtime.install({
+    logger: {
+      log: forward,
+      trace: (m, meta) => forward('TRACE', m, meta),
+      debug: (m, meta) => forward('DEBUG', m, meta),
+      info: (m, meta) => forward('INFO', m, meta),
+      warn: (m, meta) => forward('WARN', m, meta),
+      error: (m, meta) => forward('ERROR', m, meta),
+    },
+    telemetryOptions: options.prometheusBindAddress
+      ? {
+          metrics: {
+            prometheus: { bindAddress: options.prometheusBindAddress },
+          },
+        }
+      : undefined,
+  });
+  installedFor = key;
+}

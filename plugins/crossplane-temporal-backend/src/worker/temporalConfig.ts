@@ -1,0 +1,92 @@
+/*
+ * Where Temporal is and how to reach it, from app-config (`crossplaneTemporal.temporal`). Shared
+ * by the embedded worker, the standalone worker and the client.
+ */
+import type { Config } from '@backstage/config';
+import fs from 'node:fs';
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  tls?: {
+    serverName?: string;
+    serverRootCACertificate?: Buffer;
+    clientCertPair?: { crt: Buffer; key: Buffer };
+  };
+  apiKey?: string;
+  worker: {
+    enabled: boolean;
+    workflowBundlePath?: string;
+    maxConcurrentActivityTaskExecutions?: number;
+    maxConcurrentWorkflowTaskExecutions?: number;
+  };
+  prometheusBindAddress?: string;
+}
+
+export const DEFAULT_TASK_QUEUE = 'crossplane-temporal';
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
+function readFile(path: string, key: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (error) {
+    throw new Error(
+      `crossplaneTemporal.temporal.tls.${key}: cannot read ${path}: ${
+        (error as NodeJS.ErrnoException).code
+      }`,
+    );
+  }
+}
+
+export function readTemporalSettings(config: Config): TemporalSettings {
+  const temporal = config.getOptionalConfig('crossplaneTemporal.temporal');
+  const tlsValue = temporal?.getOptional('tls');
+  let tls: TemporalSettings['tls'];
+  if (tlsValue === true) {
+    tls = {};
+  } else if (tlsValue && typeof tlsValue === 'object') {
+    const t = temporal!.getConfig('tls');
+    const caFile = t.getOptionalString('caFile');
+    const certFile = t.getOptionalString('certFile');
+    const keyFile = t.getOptionalString('keyFile');
+    if (Boolean(certFile) !== Boolean(keyFile)) {
+      throw new Error(
+        'crossplaneTemporal.temporal.tls: certFile and keyFile go together; set both for mTLS, or neither',
+      );
+    }
+    tls = {
+      serverName: t.getOptionalString('serverName'),
+      serverRootCACertificate: caFile ? readFile(caFile, 'caFile') : undefined,
+      clientCertPair:
+        certFile && keyFile
+          ? {
+              crt: readFile(certFile, 'certFile'),
+              key: readFile(keyFile, 'keyFile'),
+            }
+          : undefined,
+    };
+  }
+  return {
+    address: temporal?.getOptionalString('address') ?? DEFAULT_TEMPORAL_ADDRESS,
+    namespace: temporal?.getOptionalString('namespace') ?? 'default',
+    taskQueue: temporal?.getOptionalString('taskQueue') ?? DEFAULT_TASK_QUEUE,
+    tls,
+    apiKey: temporal?.getOptionalString('apiKey'),
+    worker: {
+      enabled: temporal?.getOptionalBoolean('worker.enabled') ?? true,
+      workflowBundlePath: temporal?.getOptionalString(
+        'worker.workflowBundlePath',
+      ),
+      maxConcurrentActivityTaskExecutions: temporal?.getOptionalNumber(
+        'worker.maxConcurrentActivityTaskExecutions',
+      ),
+      maxConcurrentWorkflowTaskExecutions: temporal?.getOptionalNumber(
+        'worker.maxConcurrentWorkflowTaskExecutions',
+      ),
+    },
+    prometheusBindAddress: temporal?.getOptionalString(
+      'metrics.prometheusBindAddress',
+    ),
+  };
+}
