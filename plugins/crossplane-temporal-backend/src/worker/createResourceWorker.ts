@@ -8,7 +8,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import type { ResourceActivities } from '../activities/types';
-import type { TemporalSettings } from './temporalConfig';
+import { temporalTlsOptions, type TemporalSettings } from './temporalConfig';
 
 export interface ResourceWorkerOptions {
   settings: TemporalSettings;
@@ -32,13 +32,7 @@ export async function connectWorker(
 ): Promise<NativeConnection> {
   return NativeConnection.connect({
     address: settings.address,
-    tls: settings.tls
-      ? {
-          serverNameOverride: settings.tls.serverName,
-          serverRootCACertificate: settings.tls.serverRootCACertificate,
-          clientCertPair: settings.tls.clientCertPair,
-        }
-      : undefined,
+    tls: temporalTlsOptions(settings),
     apiKey: settings.apiKey,
   });
 }

@@ -90,3 +90,13 @@ export function readTemporalSettings(config: Config): TemporalSettings {
     ),
   };
 }
+
+/** The TLS options of a Temporal connection (client or worker) from the settings. */
+export function temporalTlsOptions(settings: TemporalSettings) {
+  if (!settings.tls) return undefined;
+  return {
+    serverNameOverride: settings.tls.serverName,
+    serverRootCACertificate: settings.tls.serverRootCACertificate,
+    clientCertPair: settings.tls.clientCertPair,
+  };
+}

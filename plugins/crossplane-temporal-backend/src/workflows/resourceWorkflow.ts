@@ -676,6 +676,26 @@ export async function resourceWorkflow(
 
   // ---- operations --------------------------------------------------------------------------------
 
+  /** Applies a request's spec; once Ready, it is the last good spec and its outputs are recorded. */
+  async function applyRequestedSpec(request: {
+    spec: JsonObject;
+    requestedBy: Requester;
+    requestId: string;
+  }): Promise<WaitOutcome> {
+    const outcome = await applyAndWait(
+      request.spec,
+      request.requestedBy,
+      request.requestId,
+      'apply',
+    );
+    if (outcome.kind === 'ready') {
+      state.phase = 'Ready';
+      state.lastGoodSpec = request.spec;
+      await recordOutputs(request.requestedBy);
+    }
+    return outcome;
+  }
+
   async function provision(operation: Extract<Operation, { op: 'provision' }>) {
     const { request } = operation;
     state.owner = request.owner;
@@ -698,16 +718,8 @@ export async function resourceWorkflow(
     }
     if (approval === 'interrupted') return;
 
-    const outcome = await applyAndWait(
-      request.spec,
-      request.requestedBy,
-      request.requestId,
-      'apply',
-    );
+    const outcome = await applyRequestedSpec(request);
     if (outcome.kind === 'ready') {
-      state.phase = 'Ready';
-      state.lastGoodSpec = request.spec;
-      await recordOutputs(request.requestedBy);
       await notify(
         [request.requestedBy.userEntityRef],
         `Ready: ${ref.kind} ${ref.namespace}/${ref.name}`,
@@ -757,16 +769,8 @@ export async function resourceWorkflow(
       return;
     }
 
-    const outcome = await applyAndWait(
-      request.spec,
-      request.requestedBy,
-      request.requestId,
-      'apply',
-    );
+    const outcome = await applyRequestedSpec(request);
     if (outcome.kind === 'ready') {
-      state.phase = 'Ready';
-      state.lastGoodSpec = request.spec;
-      await recordOutputs(request.requestedBy);
       return;
     }
     if (outcome.kind === 'interrupted') return;
