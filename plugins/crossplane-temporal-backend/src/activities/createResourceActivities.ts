@@ -18,7 +18,7 @@ import type {
   ObjectRef,
 } from '../cluster/types';
 import { invalidSpec, translatingClusterErrors } from './failures';
-import { describeSchemaErrors, loadSpecSchema } from './schemaValidation';
+import { describeSchemaErrors, SpecSchemaCache } from './schemaValidation';
 import type {
   ApplyResourceInput,
   ObservedState,
@@ -37,6 +37,7 @@ export function createResourceActivities(
   deps: ResourceActivityDependencies,
 ): ResourceActivities {
   const { clusters, logger, notifications } = deps;
+  const schemas = new SpecSchemaCache();
 
   const objectRefOf = (ref: ResourceRef): ObjectRef => ({
     apiVersion: ref.apiVersion,
@@ -60,7 +61,7 @@ export function createResourceActivities(
   return {
     async validateSpec({ ref, spec }) {
       return translatingClusterErrors(async () => {
-        const schema = await loadSpecSchema(clusters.get(ref.cluster), ref);
+        const schema = await schemas.get(clusters.get(ref.cluster), ref);
         if (!schema) {
           throw invalidSpec(
             `no CompositeResourceDefinition in cluster ${ref.cluster} serves ${ref.kind} in ${ref.apiVersion}; ask the platform team which kinds and versions are offered`,

@@ -33,6 +33,36 @@ function definesKind(xrd: KubeObject, group: string, kind: string): boolean {
   );
 }
 
+/**
+ * Compiled schemas, per cluster and kind, for a short while: a burst of requests for the same kind
+ * reads the XRDs once, and an XRD the platform team changed is picked up within a minute.
+ */
+export class SpecSchemaCache {
+  private readonly entries = new Map<
+    string,
+    { loadedAt: number; schema: Promise<SpecSchema | undefined> }
+  >();
+
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  get(
+    client: ClusterClient,
+    ref: ResourceRef,
+  ): Promise<SpecSchema | undefined> {
+    const key = `${client.name}|${ref.apiVersion}|${ref.kind}`;
+    const entry = this.entries.get(key);
+    if (entry && this.now() - entry.loadedAt < this.ttlMs) return entry.schema;
+    const schema = loadSpecSchema(client, ref);
+    this.entries.set(key, { loadedAt: this.now(), schema });
+    // A failed load is not remembered: the next request tries again.
+    schema.catch(() => this.entries.delete(key));
+    return schema;
+  }
+}
+
 export async function loadSpecSchema(
   client: ClusterClient,
   ref: ResourceRef,
