@@ -20,9 +20,10 @@ export default defineConfig({
     ['html', { open: 'never', outputFolder: '.local/e2e/report' }],
   ],
   webServer: {
-    // The stack's logs go to a file that stays next to the test artifacts.
+    // The stack's logs go to a file that stays next to the test artifacts. `exec`, so that
+    // Playwright waits for start.mjs itself to have stopped everything.
     command:
-      'mkdir -p .local && node scripts/start.mjs > .local/e2e-stack.log 2>&1',
+      'mkdir -p .local && exec node scripts/start.mjs > .local/e2e-stack.log 2>&1',
     url: 'http://localhost:3000',
     reuseExistingServer: !process.env.CI,
     // Cold start of the backend and the first frontend bundle.
