@@ -363,10 +363,9 @@ export async function resourceWorkflow(
     if (event.role === 'resource') {
       // An object of the same name from before our apply is not ours.
       if (state.applied && event.uid !== state.applied.uid) return;
-      if (event.type !== 'DELETED') {
-        state.conditions = event.conditions;
-        state.observedVersion = event.resourceVersion;
-      }
+      // A deleted object has no conditions; whatever replaces it must report its own.
+      state.conditions = event.type === 'DELETED' ? [] : event.conditions;
+      state.observedVersion = event.resourceVersion;
     } else if (event.role === 'managed') {
       recordComposedEvent(state, event);
     }
@@ -388,20 +387,20 @@ export async function resourceWorkflow(
       });
     if (event.type === 'DELETED') {
       report('deleted');
-    } else if (
-      event.role === 'resource' &&
-      state.applied &&
-      (event.generation ?? 0) > state.applied.generation &&
-      event.lastSpecManager !== FIELD_MANAGER
-    ) {
-      report('changed', event.lastSpecManager);
-    } else if (
-      event.role === 'managed' &&
-      event.lastSpecManager &&
-      !isControllerManager(event.lastSpecManager)
-    ) {
+    } else if (changedByOutsider(event)) {
       report('changed', event.lastSpecManager);
     }
+  }
+
+  /** A spec change made by someone other than this workflow, Crossplane or a provider. */
+  function changedByOutsider(event: ObservedObjectEvent): boolean {
+    const manager = event.lastSpecManager;
+    if (!manager || manager === FIELD_MANAGER || isControllerManager(manager))
+      return false;
+    if (event.role === 'resource') {
+      return (event.generation ?? 0) > (state.applied?.generation ?? Infinity);
+    }
+    return event.role === 'managed';
   }
 
   // ---- activities, with the identity of the request --------------------------------------------
@@ -465,18 +464,20 @@ export async function resourceWorkflow(
   async function waitForReady(
     requester: Requester,
     timeoutSeconds: number,
+    restored: () => boolean = () => true,
   ): Promise<WaitOutcome> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     const generation = state.applied?.generation;
+    const done = () => isReadyFor(state.conditions, generation) && restored();
     for (;;) {
       if (deprovisionQueued()) return { kind: 'interrupted' };
-      if (isReadyFor(state.conditions, generation)) return { kind: 'ready' };
+      if (done()) return { kind: 'ready' };
       const failure = failureOf(state.conditions, state.composed);
       if (failure) return { kind: 'failed', message: failure };
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         await refresh(requester);
-        if (isReadyFor(state.conditions, generation)) return { kind: 'ready' };
+        if (done()) return { kind: 'ready' };
         return {
           kind: 'failed',
           message: `not Ready within ${timeoutSeconds} s: ${describeConditions(
@@ -640,7 +641,12 @@ export async function resourceWorkflow(
     requester: Requester,
     requestId: string,
     stepName: string,
-    extra?: { force?: boolean; annotations?: Record<string, string> },
+    extra?: {
+      force?: boolean;
+      annotations?: Record<string, string>;
+      /** Besides Ready: what else must hold before the wait is over. */
+      restored?: () => boolean;
+    },
   ): Promise<WaitOutcome> {
     state.phase = 'Applying';
     const applied = await apply(spec, requester, requestId, extra);
@@ -660,6 +666,7 @@ export async function resourceWorkflow(
     const outcome = await waitForReady(
       requester,
       state.policy?.readyTimeoutSeconds ?? 600,
+      extra?.restored,
     );
     if (outcome.kind === 'ready')
       step(
@@ -923,6 +930,16 @@ export async function resourceWorkflow(
         annotations: {
           'crossplane-temporal.io/repaired-at': now().toISOString(),
         },
+        // Ready may not have flipped yet when a composed resource went missing; wait until
+        // every deleted one is back and ready.
+        restored: () =>
+          reports
+            .filter(r => r.role === 'managed' && r.what === 'deleted')
+            .every(r =>
+              state.composed.some(
+                c => c.kind === r.kind && c.name === r.name && c.ready === true,
+              ),
+            ),
       },
     );
     if (outcome.kind === 'ready') {
