@@ -1,0 +1,65 @@
+/*
+ * Helpers for tests that drive the simulator with the real client library.
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { KubeSim } from '../startKubeSim';
+
+export function clientsFor(sim: KubeSim, user: string) {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(sim.kubeconfigFor(user));
+  return {
+    kc,
+    objects: k8s.KubernetesObjectApi.makeApiClient(kc),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    custom: kc.makeApiClient(k8s.CustomObjectsApi),
+  };
+}
+
+/** Resolves with the first object the watch reports that satisfies `predicate`. */
+export function waitFor(
+  kc: k8s.KubeConfig,
+  path: string,
+  predicate: (type: string, object: any) => boolean,
+  timeoutMs = 30_000,
+): Promise<any> {
+  return new Promise((resolve, reject) => {
+    let request: AbortController | undefined;
+    const timer = setTimeout(() => {
+      request?.abort();
+      reject(
+        new Error(
+          `nothing at ${path} satisfied the condition within ${timeoutMs} ms`,
+        ),
+      );
+    }, timeoutMs);
+    new k8s.Watch(kc)
+      .watch(
+        path,
+        {},
+        (type, object) => {
+          if (predicate(type, object)) {
+            clearTimeout(timer);
+            request?.abort();
+            resolve(object);
+          }
+        },
+        error => {
+          if (error && (error as Error).name !== 'AbortError') {
+            clearTimeout(timer);
+            reject(error);
+          }
+        },
+      )
+      .then(controller => {
+        request = controller;
+      }, reject);
+  });
+}
+
+export const isReady = (object: any) =>
+  (object?.status?.conditions ?? []).some(
+    (c: any) =>
+      c.type === 'Ready' &&
+      c.status === 'True' &&
+      c.observedGeneration === object.metadata.generation,
+  );

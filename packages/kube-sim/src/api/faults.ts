@@ -1,0 +1,93 @@
+/*
+ * Faults switchable at run time: added latency, a fraction of requests answered with 500, 503 or
+ * 429 (optionally only for some verbs or paths), and dropped watch streams.
+ */
+import type http from 'node:http';
+import { StatusError } from './status';
+
+export interface FaultSettings {
+  /** Added before every matching request. */
+  latencyMs?: number;
+  /** Fraction (0..1) of matching requests answered with an error instead. */
+  errorRate?: number;
+  /** Which errors, picked at random. Default: 500, 503, 429. */
+  errorCodes?: number[];
+  /** Only requests with these HTTP methods (e.g. PATCH, POST). Default: all. */
+  methods?: string[];
+  /** Only requests whose path contains one of these strings. Default: all. */
+  pathIncludes?: string[];
+}
+
+const MESSAGES: Record<number, [string, string]> = {
+  500: ['InternalError', 'Internal error occurred: injected fault'],
+  503: [
+    'ServiceUnavailable',
+    'the server is currently unable to handle the request (injected fault)',
+  ],
+  429: [
+    'TooManyRequests',
+    'the server has received too many requests and has asked us to try again later (injected fault)',
+  ],
+};
+
+export class FaultInjector {
+  private settings: FaultSettings = {};
+  private readonly watches = new Set<http.ServerResponse>();
+  injected = 0;
+
+  set(settings: FaultSettings): void {
+    this.settings = { ...settings };
+  }
+
+  get(): FaultSettings {
+    return { ...this.settings };
+  }
+
+  private matches(req: http.IncomingMessage): boolean {
+    const { methods, pathIncludes } = this.settings;
+    if (methods?.length && !methods.includes(req.method ?? 'GET')) return false;
+    if (
+      pathIncludes?.length &&
+      !pathIncludes.some(p => (req.url ?? '').includes(p))
+    )
+      return false;
+    return true;
+  }
+
+  async beforeRequest(req: http.IncomingMessage): Promise<void> {
+    if (!this.matches(req)) return;
+    const { latencyMs, errorRate, errorCodes } = this.settings;
+    if (latencyMs) await new Promise(resolve => setTimeout(resolve, latencyMs));
+    if (errorRate && Math.random() < errorRate) {
+      const codes = errorCodes?.length ? errorCodes : [500, 503, 429];
+      const code = codes[Math.floor(Math.random() * codes.length)];
+      const [reason, message] = MESSAGES[code] ?? [
+        'InternalError',
+        'injected fault',
+      ];
+      this.injected++;
+      throw new StatusError(
+        code,
+        reason,
+        message,
+        code === 429 ? { retryAfterSeconds: 1 } : undefined,
+      );
+    }
+  }
+
+  trackWatch(res: http.ServerResponse): void {
+    this.watches.add(res);
+  }
+
+  untrackWatch(res: http.ServerResponse): void {
+    this.watches.delete(res);
+  }
+
+  /** Ends every open watch stream, as a load balancer or API server restart would. */
+  dropWatches(): number {
+    const count = this.watches.size;
+    for (const res of this.watches) res.destroy();
+    this.watches.clear();
+    return count;
+  }
+}

@@ -1,0 +1,214 @@
+/*
+ * A simulated Crossplane provider: it "creates" managed resources in a pretend cloud after a
+ * delay, reports their conditions as a real provider does, writes their connection secrets, and
+ * fails the ones that failure rules pick, with the rule's message.
+ */
+import crypto from 'node:crypto';
+import { recordUpdate } from '../apply/managedFields';
+import type { Log } from '../logger';
+import type { ObjectStore } from '../store/ObjectStore';
+import { SECRET_TYPE } from '../store/ResourceRegistry';
+import type { KubeObject, ResourceType } from '../store/types';
+import { setCondition } from './conditions';
+
+export const PROVIDER_MANAGER = 'provider-sim';
+export const MANAGED_FINALIZER = 'finalizer.managedresource.crossplane.io';
+
+export interface FailureRule {
+  /** Regular expression matched against the managed resource's name. */
+  namePattern?: string;
+  /** Kind of managed resource, e.g. `DatabaseInstance`. */
+  kind?: string;
+  /** Fraction of matching resources that fail (default 1). */
+  probability?: number;
+  message: string;
+}
+
+export interface ProviderSettings {
+  delayMs?: number;
+  failures?: FailureRule[];
+}
+
+export class SimulatedProvider {
+  private delayMs: number;
+  private failures: FailureRule[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pending = new Set<string>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly log: Log,
+    delayMs: number,
+  ) {
+    this.delayMs = delayMs;
+  }
+
+  configure(settings: ProviderSettings): void {
+    if (settings.delayMs !== undefined) this.delayMs = settings.delayMs;
+    if (settings.failures !== undefined) this.failures = settings.failures;
+  }
+
+  settings(): ProviderSettings {
+    return { delayMs: this.delayMs, failures: this.failures };
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Called on every change to a managed resource. */
+  observe(type: ResourceType, object: KubeObject): void {
+    const key = `${type.plural}/${object.metadata.namespace ?? ''}/${
+      object.metadata.name
+    }`;
+    const status = (object as any).status ?? {};
+    const synced = (status.conditions ?? []).find(
+      (c: any) => c.type === 'Synced',
+    );
+    const upToDate =
+      synced && synced.observedGeneration === object.metadata.generation;
+    const deleting = Boolean(object.metadata.deletionTimestamp);
+    if ((upToDate && !deleting) || this.pending.has(key)) return;
+    this.pending.add(key);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.pending.delete(key);
+      try {
+        this.reconcile(type, object.metadata.namespace, object.metadata.name);
+      } catch (error) {
+        this.log('warn', 'provider reconcile failed', {
+          resource: key,
+          error: String(error),
+        });
+      }
+    }, this.delayMs);
+    this.timers.add(timer);
+  }
+
+  private failureFor(object: KubeObject): FailureRule | undefined {
+    return this.failures.find(
+      rule =>
+        (!rule.kind || rule.kind === object.kind) &&
+        (!rule.namePattern ||
+          new RegExp(rule.namePattern).test(object.metadata.name)) &&
+        Math.random() < (rule.probability ?? 1),
+    );
+  }
+
+  private reconcile(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): void {
+    const current = this.store.get(type, namespace, name);
+    if (!current) return;
+    const next: any = structuredClone(current);
+    const generation = current.metadata.generation;
+
+    if (current.metadata.deletionTimestamp) {
+      this.deleteConnectionSecret(current);
+      next.metadata.finalizers = (next.metadata.finalizers ?? []).filter(
+        (f: string) => f !== MANAGED_FINALIZER,
+      );
+      this.store.update(type, next);
+      this.log('debug', 'managed resource deleted in the pretend cloud', {
+        kind: current.kind,
+        name,
+      });
+      return;
+    }
+    if (!(next.metadata.finalizers ?? []).includes(MANAGED_FINALIZER)) {
+      next.metadata.finalizers = [
+        ...(next.metadata.finalizers ?? []),
+        MANAGED_FINALIZER,
+      ];
+    }
+    next.status ??= {};
+    const failure = this.failureFor(current);
+    if (failure) {
+      setCondition(next, {
+        type: 'Synced',
+        status: 'False',
+        reason: 'ReconcileError',
+        message: failure.message,
+        observedGeneration: generation,
+      });
+      setCondition(next, {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Unavailable',
+        message: failure.message,
+        observedGeneration: generation,
+      });
+      this.log('info', 'managed resource failed', {
+        kind: current.kind,
+        name,
+        message: failure.message,
+      });
+    } else {
+      next.status.atProvider = {
+        ...(next.status.atProvider ?? {}),
+        id:
+          next.status.atProvider?.id ??
+          `sim-${crypto
+            .createHash('sha1')
+            .update(`${current.kind}/${name}`)
+            .digest('hex')
+            .slice(0, 10)}`,
+        state: 'available',
+        endpoint: `${name}.sim.example.org`,
+      };
+      setCondition(next, {
+        type: 'Synced',
+        status: 'True',
+        reason: 'ReconcileSuccess',
+        observedGeneration: generation,
+      });
+      setCondition(next, {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Available',
+        observedGeneration: generation,
+      });
+      this.writeConnectionSecret(current);
+    }
+    this.store.update(type, recordUpdate(current, next, PROVIDER_MANAGER));
+  }
+
+  private writeConnectionSecret(object: KubeObject): void {
+    const ref = (object as any).spec?.writeConnectionSecretToRef;
+    if (!ref?.name) return;
+    const namespace =
+      ref.namespace ?? object.metadata.namespace ?? 'crossplane-system';
+    const data: Record<string, string> = {
+      endpoint: Buffer.from(`${object.metadata.name}.sim.example.org`).toString(
+        'base64',
+      ),
+      username: Buffer.from('admin').toString('base64'),
+      password: Buffer.from(crypto.randomBytes(12).toString('hex')).toString(
+        'base64',
+      ),
+    };
+    if (object.kind === 'DatabaseInstance')
+      data.port = Buffer.from('5432').toString('base64');
+    const existing = this.store.get(SECRET_TYPE, namespace, ref.name);
+    if (existing) return;
+    this.store.create(SECRET_TYPE, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ref.name, namespace },
+      type: 'connection.crossplane.io/v1alpha1',
+      data,
+    } as KubeObject);
+  }
+
+  private deleteConnectionSecret(object: KubeObject): void {
+    const ref = (object as any).spec?.writeConnectionSecretToRef;
+    if (!ref?.name) return;
+    const namespace =
+      ref.namespace ?? object.metadata.namespace ?? 'crossplane-system';
+    if (this.store.get(SECRET_TYPE, namespace, ref.name))
+      this.store.delete(SECRET_TYPE, namespace, ref.name);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * A Kubernetes API server with simulated Crossplane controllers and provider, for local
+ * development and tests.
+ *
+ * @packageDocumentation
+ */
+export { startKubeSim, DEFAULT_FIXTURES } from './startKubeSim';
+export type { KubeSim, KubeSimOptions } from './startKubeSim';
+export { KubeSimAdminClient } from './admin/KubeSimAdminClient';
+export type { ObjectSelector } from './admin/KubeSimAdminClient';
+export type { AuditRecord } from './api/audit';
+export type { FaultSettings } from './api/faults';
+export type {
+  ProviderSettings,
+  FailureRule,
+} from './crossplane/SimulatedProvider';

@@ -1,0 +1,437 @@
+/*
+ * The simulator driven by the real @kubernetes/client-node: the API semantics a controller
+ * relies on, tenancy through RBAC and impersonation, and Crossplane's claim lifecycle.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { startKubeSim, type KubeSim } from './startKubeSim';
+import { clientsFor, isReady, waitFor } from './__testUtils__/clients';
+
+const claim = (
+  name: string,
+  namespace: string,
+  parameters: Record<string, unknown> = { size: 'small' },
+) => ({
+  apiVersion: 'database.example.org/v1alpha1',
+  kind: 'PostgreSQLInstance',
+  metadata: { name, namespace },
+  spec: { parameters, writeConnectionSecretToRef: { name: `${name}-conn` } },
+});
+
+const apply = (api: k8s.KubernetesObjectApi, object: any, manager = 'test') =>
+  api.patch(
+    object,
+    undefined,
+    undefined,
+    manager,
+    undefined,
+    k8s.PatchStrategy.ServerSideApply,
+  );
+
+async function expectStatus(
+  promise: Promise<unknown>,
+  code: number,
+): Promise<any> {
+  try {
+    await promise;
+  } catch (error: any) {
+    expect(error.code).toBe(code);
+    return typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
+  }
+  throw new Error(`expected the request to fail with ${code}`);
+}
+
+jest.setTimeout(60_000);
+
+describe('kube-sim', () => {
+  let sim: KubeSim;
+
+  beforeAll(async () => {
+    sim = await startKubeSim({ providerDelayMs: 20 });
+  });
+
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('serves discovery for built-in kinds and the kinds generated from XRDs', async () => {
+    const { kc } = clientsFor(sim, 'kube-admin');
+    const apis = await kc.makeApiClient(k8s.ApisApi).getAPIVersions();
+    const groups = apis.groups.map(g => g.name);
+    expect(groups).toEqual(
+      expect.arrayContaining([
+        'apiextensions.crossplane.io',
+        'database.example.org',
+        'messaging.example.org',
+        'sim.crossplane.io',
+      ]),
+    );
+    const resources = await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .getAPIResources({ group: 'database.example.org', version: 'v1alpha1' });
+    expect(resources.resources.map(r => [r.name, r.namespaced])).toEqual(
+      expect.arrayContaining([
+        ['postgresqlinstances', true],
+        ['xpostgresqlinstances', false],
+      ]),
+    );
+  });
+
+  it('provisions a v1 claim: composite, managed resources, Ready and the connection secret', async () => {
+    const alice = clientsFor(sim, 'alice');
+    const applied = await apply(
+      alice.objects,
+      claim('orders-db', 'team-alpha'),
+    );
+    // Defaults from the XRD schema are filled in by the API server.
+    expect(applied.spec).toMatchObject({
+      parameters: {
+        size: 'small',
+        version: '16',
+        storageGB: 20,
+        region: 'eu-west-1',
+      },
+    });
+
+    const ready = await waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (_type, object) =>
+        object.metadata.name === 'orders-db' && isReady(object),
+    );
+    expect(ready.status.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Synced',
+          status: 'True',
+          reason: 'ReconcileSuccess',
+        }),
+        expect.objectContaining({
+          type: 'Ready',
+          status: 'True',
+          reason: 'Available',
+        }),
+      ]),
+    );
+    expect(ready.spec.resourceRef).toMatchObject({
+      kind: 'XPostgreSQLInstance',
+      name: expect.stringMatching(/^orders-db-[b-z2-9]{5}$/),
+    });
+
+    const admin = clientsFor(sim, 'kube-admin');
+    const composite: any = await admin.objects.read({
+      apiVersion: 'database.example.org/v1alpha1',
+      kind: 'XPostgreSQLInstance',
+      metadata: { name: ready.spec.resourceRef.name },
+    } as any);
+    expect(composite.metadata.labels).toMatchObject({
+      'crossplane.io/claim-name': 'orders-db',
+      'crossplane.io/claim-namespace': 'team-alpha',
+    });
+    expect(composite.spec.claimRef).toMatchObject({
+      kind: 'PostgreSQLInstance',
+      name: 'orders-db',
+      namespace: 'team-alpha',
+    });
+    expect(composite.spec.resourceRefs.map((r: any) => r.kind).sort()).toEqual([
+      'DatabaseInstance',
+      'Network',
+    ]);
+
+    const instanceRef = composite.spec.resourceRefs.find(
+      (r: any) => r.kind === 'DatabaseInstance',
+    );
+    const instance: any = await admin.objects.read({
+      ...instanceRef,
+      metadata: { name: instanceRef.name },
+    } as any);
+    // The composition's map transform and patches reached the managed resource.
+    expect(instance.spec.forProvider).toMatchObject({
+      engine: 'postgres',
+      engineVersion: '16',
+      instanceClass: 'db.t3.small',
+      region: 'eu-west-1',
+    });
+    expect(instance.metadata.labels['crossplane.io/composite']).toBe(
+      composite.metadata.name,
+    );
+    expect(instance.metadata.ownerReferences[0]).toMatchObject({
+      kind: 'XPostgreSQLInstance',
+      controller: true,
+    });
+    expect(composite.status.endpoint).toBe(
+      `${instanceRef.name}.sim.example.org`,
+    );
+
+    const secret = await alice.core.readNamespacedSecret({
+      name: 'orders-db-conn',
+      namespace: 'team-alpha',
+    });
+    expect(Object.keys(secret.data ?? {}).sort()).toEqual([
+      'endpoint',
+      'password',
+      'port',
+      'username',
+    ]);
+  });
+
+  it('provisions a v2 namespaced composite with namespaced managed resources', async () => {
+    const bob = clientsFor(sim, 'bob');
+    await apply(bob.objects, {
+      apiVersion: 'messaging.example.org/v1alpha1',
+      kind: 'Queue',
+      metadata: { name: 'invoices', namespace: 'team-beta' },
+      spec: { parameters: { fifo: true } },
+    });
+    const ready = await waitFor(
+      bob.kc,
+      '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues',
+      (_type, object) => object.metadata.name === 'invoices' && isReady(object),
+    );
+    const [ref] = ready.spec.crossplane.resourceRefs;
+    expect(ref).toMatchObject({
+      kind: 'QueueInstance',
+      namespace: 'team-beta',
+    });
+    const mr: any = await clientsFor(sim, 'kube-admin').objects.read({
+      ...ref,
+      metadata: { name: ref.name, namespace: 'team-beta' },
+    } as any);
+    expect(mr.spec.forProvider).toMatchObject({
+      fifo: true,
+      retentionHours: 96,
+    });
+  });
+
+  it("keeps tenants apart: a team cannot write in another team's namespace", async () => {
+    const body = await expectStatus(
+      apply(clientsFor(sim, 'alice').objects, claim('sneaky', 'team-beta')),
+      403,
+    );
+    expect(body.reason).toBe('Forbidden');
+    expect(body.message).toContain(
+      'User "alice" cannot patch resource "postgresqlinstances" in API group "database.example.org" in the namespace "team-beta"',
+    );
+  });
+
+  it('makes writes as the impersonated user and records who did what', async () => {
+    const backstage = clientsFor(
+      sim,
+      'system:serviceaccount:crossplane-system:backstage',
+    );
+    const { lastSeq } = await sim.admin.audit();
+    // Two groups: Kubernetes expects one Impersonate-Group header line per group.
+    const res = await fetch(
+      `${sim.url}/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances/impersonated-db?fieldManager=test`,
+      {
+        method: 'PATCH',
+        headers: {
+          Authorization: `Bearer ${sim.tokenFor(
+            'system:serviceaccount:crossplane-system:backstage',
+          )}`,
+          'Content-Type': 'application/apply-patch+yaml',
+          'Impersonate-User': 'alice',
+          'Impersonate-Group': 'team-alpha',
+        },
+        body: JSON.stringify(claim('impersonated-db', 'team-alpha')),
+      },
+    );
+    expect(res.status).toBe(201);
+    const { records } = await sim.admin.audit({
+      sinceSeq: lastSeq,
+      name: 'impersonated-db',
+    });
+    expect(records).toEqual([
+      expect.objectContaining({
+        user: 'system:serviceaccount:crossplane-system:backstage',
+        impersonatedUser: 'alice',
+        impersonatedGroups: ['team-alpha'],
+        verb: 'patch',
+        resource: 'postgresqlinstances',
+        namespace: 'team-alpha',
+        code: 201,
+      }),
+    ]);
+    // The service account itself may not write claims, only read them.
+    await expectStatus(
+      apply(backstage.objects, claim('direct-db', 'team-alpha')),
+      403,
+    );
+  });
+
+  it('refuses unknown and expired tokens with 401', async () => {
+    const res = await fetch(`${sim.url}/api/v1/namespaces`, {
+      headers: { Authorization: 'Bearer nope' },
+    });
+    expect(res.status).toBe(401);
+
+    const bob = clientsFor(sim, 'bob');
+    await bob.core.listNamespacedSecret({ namespace: 'team-beta' });
+    await sim.admin.expireToken('bob');
+    await expectStatus(
+      bob.core.listNamespacedSecret({ namespace: 'team-beta' }),
+      401,
+    );
+    await sim.admin.expireToken('bob', null);
+    await bob.core.listNamespacedSecret({ namespace: 'team-beta' });
+  });
+
+  it('validates against the XRD schema and creates nothing on a dry run', async () => {
+    const alice = clientsFor(sim, 'alice');
+    const body = await expectStatus(
+      apply(alice.objects, claim('bad-db', 'team-alpha', { size: 'huge' })),
+      422,
+    );
+    expect(body.details.causes[0]).toMatchObject({
+      field: 'spec.parameters.size',
+    });
+
+    await alice.objects.patch(
+      claim('dry-db', 'team-alpha') as any,
+      undefined,
+      'All',
+      'test',
+      undefined,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    await expectStatus(
+      alice.objects.read(claim('dry-db', 'team-alpha') as any),
+      404,
+    );
+  });
+
+  it('resolves server-side apply conflicts the way Kubernetes does', async () => {
+    const pat = clientsFor(sim, 'pat');
+    await apply(
+      pat.objects,
+      claim('shared-db', 'team-alpha', { size: 'small' }),
+      'team-a-tool',
+    );
+    const body = await expectStatus(
+      apply(
+        pat.objects,
+        claim('shared-db', 'team-alpha', { size: 'large' }),
+        'other-tool',
+      ),
+      409,
+    );
+    expect(body.message).toContain(
+      'conflict with "team-a-tool": .spec.parameters.size',
+    );
+    const forced: any = await pat.objects.patch(
+      claim('shared-db', 'team-alpha', { size: 'large' }) as any,
+      undefined,
+      undefined,
+      'other-tool',
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    expect(forced.spec.parameters.size).toBe('large');
+    expect(forced.metadata.generation).toBeGreaterThan(1);
+  });
+
+  it('deletes a claim after its composite and managed resources are gone', async () => {
+    const alice = clientsFor(sim, 'alice');
+    await apply(alice.objects, claim('short-lived', 'team-alpha'));
+    const ready = await waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (_type, object) =>
+        object.metadata.name === 'short-lived' && isReady(object),
+    );
+    const gone = waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (type, object) =>
+        type === 'DELETED' && object.metadata.name === 'short-lived',
+    );
+    await alice.objects.delete(claim('short-lived', 'team-alpha') as any);
+    await gone;
+    const admin = clientsFor(sim, 'kube-admin');
+    await expectStatus(
+      admin.objects.read({
+        apiVersion: 'database.example.org/v1alpha1',
+        kind: 'XPostgreSQLInstance',
+        metadata: { name: ready.spec.resourceRef.name },
+      } as any),
+      404,
+    );
+    const instances = await admin.custom.listClusterCustomObject({
+      group: 'sim.crossplane.io',
+      version: 'v1alpha1',
+      plural: 'databaseinstances',
+    });
+    expect(
+      (instances as any).items.map(
+        (i: any) => i.metadata.labels['crossplane.io/composite'],
+      ),
+    ).not.toContain(ready.spec.resourceRef.name);
+  });
+
+  it('reports a managed resource the provider refuses, with its message', async () => {
+    await sim.admin.configureProvider({
+      failures: [
+        {
+          kind: 'DatabaseInstance',
+          namePattern: '^doomed-',
+          message: 'quota exceeded for instance class db.t3.small',
+        },
+      ],
+    });
+    try {
+      const alice = clientsFor(sim, 'alice');
+      await apply(alice.objects, claim('doomed', 'team-alpha'));
+      // Composites are cluster-scoped: the platform team reads them.
+      const composite = await waitFor(
+        clientsFor(sim, 'pat').kc,
+        '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
+        (_type, object) =>
+          object.spec.claimRef?.name === 'doomed' &&
+          (object.status?.conditions ?? []).some(
+            (c: any) => c.type === 'Synced' && c.status === 'False',
+          ),
+      );
+      const synced = composite.status.conditions.find(
+        (c: any) => c.type === 'Synced',
+      );
+      expect(synced).toMatchObject({
+        reason: 'ReconcileError',
+        message: expect.stringContaining(
+          'quota exceeded for instance class db.t3.small',
+        ),
+      });
+      expect(synced.message).toMatch(
+        /^DatabaseInstance doomed-[b-z2-9]{5}-[0-9a-f]{5}: /,
+      );
+    } finally {
+      await sim.admin.configureProvider({ failures: [] });
+    }
+  });
+
+  it('resumes a watch from a resourceVersion and reports what happened meanwhile', async () => {
+    const admin = clientsFor(sim, 'kube-admin');
+    const list = await admin.core.listNamespacedConfigMap({
+      namespace: 'team-alpha',
+    });
+    const since = list.metadata!.resourceVersion!;
+    await admin.core.createNamespacedConfigMap({
+      namespace: 'team-alpha',
+      body: { metadata: { name: 'while-away' }, data: { a: '1' } },
+    });
+    let controller: AbortController | undefined;
+    const seen = await new Promise<any>((resolve, reject) => {
+      new k8s.Watch(admin.kc)
+        .watch(
+          '/api/v1/namespaces/team-alpha/configmaps',
+          { resourceVersion: since },
+          (type, object) =>
+            object.metadata.name === 'while-away' && resolve({ type, object }),
+          error => error && error.name !== 'AbortError' && reject(error),
+        )
+        .then(c => {
+          controller = c;
+        }, reject);
+    });
+    controller?.abort();
+    expect(seen.type).toBe('ADDED');
+  });
+});
