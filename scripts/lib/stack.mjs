@@ -16,6 +16,28 @@ export const localDir = path.join(repoRoot, '.local');
 export function stackServices() {
   return [
     {
+      name: 'kube-sim',
+      port: 6443,
+      command: 'node',
+      args: [
+        'packages/kube-sim/bin/kube-sim',
+        '--port',
+        '6443',
+        '--kubeconfig-out',
+        path.join(localDir, 'kube-sim', 'kubeconfig'),
+        '--state-file',
+        path.join(localDir, 'kube-sim', 'state.json'),
+      ],
+      readyUrl: 'http://127.0.0.1:6443/version',
+      readyTimeoutMs: 30_000,
+      // The backend reads the cluster as soon as it starts.
+      readyBeforeNext: true,
+      describe: `Cluster (kube-sim) http://127.0.0.1:6443  KUBECONFIG=${path.relative(
+        process.cwd(),
+        path.join(localDir, 'kube-sim', 'kubeconfig'),
+      )}`,
+    },
+    {
       name: 'backend',
       port: 7007,
       command: 'yarn',

@@ -652,6 +652,25 @@ export function createApiHandler(ctx: ApiContext) {
         await ctx.onAdminRoute(req, res, url);
         return;
       }
+      // Public, as for system:public-info-viewer in Kubernetes.
+      if (
+        ['/version', '/healthz', '/readyz', '/livez'].includes(url.pathname)
+      ) {
+        send(
+          res,
+          200,
+          url.pathname === '/version'
+            ? {
+                major: '1',
+                minor: '31',
+                gitVersion: 'v1.31.0-kube-sim',
+                platform: 'linux/amd64',
+              }
+            : 'ok',
+        );
+        record.code = 200;
+        return;
+      }
       const identity = ctx.authenticator.authenticate(
         req.headers.authorization,
       );
@@ -664,16 +683,6 @@ export function createApiHandler(ctx: ApiContext) {
         : undefined;
       await ctx.faults.beforeRequest(req);
 
-      if (url.pathname === '/version') {
-        send(res, 200, {
-          major: '1',
-          minor: '31',
-          gitVersion: 'v1.31.0-kube-sim',
-          platform: 'linux/amd64',
-        });
-        record.code = 200;
-        return;
-      }
       if (segments[0] !== 'api' && segments[0] !== 'apis') {
         throw new StatusError(
           404,
