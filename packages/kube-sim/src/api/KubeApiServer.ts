@@ -630,6 +630,30 @@ export function createApiHandler(ctx: ApiContext) {
     return code;
   }
 
+  function describeForAudit(
+    segments: string[],
+    record: {
+      group: string;
+      resource: string;
+      namespace?: string;
+      name?: string;
+    },
+  ) {
+    if (segments[0] !== 'api' && segments[0] !== 'apis') return;
+    try {
+      const route = resolveRoute(segments);
+      if (route === 'discovery') return;
+      record.group = route.type.group;
+      record.resource = route.subresource
+        ? `${route.type.plural}/${route.subresource}`
+        : route.type.plural;
+      record.namespace = route.namespace;
+      record.name = route.name;
+    } catch {
+      // Unknown paths are answered later; the record keeps what it has.
+    }
+  }
+
   return async function handle(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -671,6 +695,8 @@ export function createApiHandler(ctx: ApiContext) {
         record.code = 200;
         return;
       }
+      // What the request is about goes into the audit record even when it is refused.
+      describeForAudit(segments, record);
       const identity = ctx.authenticator.authenticate(
         req.headers.authorization,
       );

@@ -1,0 +1,332 @@
+/*
+ * Where the plugin touches a cluster: every request to the Kubernetes API goes through here.
+ * It finds a kind's resource through discovery, authenticates (refreshing credentials once when
+ * the server refuses them), impersonates the requesting user and each of their groups, and turns
+ * failures into ClusterRequestErrors the workflows can decide on.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ClusterRequestError } from './errors';
+import type { ClusterEndpoint } from './credentials';
+import type {
+  ApplyOptions,
+  ClusterClient,
+  ClusterErrorReason,
+  DeleteOptions,
+  KubeObject,
+  ListQuery,
+  ObjectRef,
+  RequestOptions,
+} from './types';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+const DISCOVERY_TTL_MS = 60_000;
+
+interface ApiResource {
+  plural: string;
+  namespaced: boolean;
+}
+
+interface Call extends RequestOptions {
+  method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: string;
+  contentType?: string;
+}
+
+function reasonFor(status: number, body: any): ClusterErrorReason {
+  if (status === 401) return 'Unauthorized';
+  if (status === 403) return 'Forbidden';
+  if (status === 404) return 'NotFound';
+  if (status === 409)
+    return body?.reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict';
+  if (status === 400 || status === 422 || status === 415) return 'Invalid';
+  return 'Transient';
+}
+
+export class KubeClusterClient implements ClusterClient {
+  private readonly agents = new Map<string, Agent>();
+  private readonly discovery = new Map<
+    string,
+    { at: number; resources: Map<string, ApiResource> }
+  >();
+
+  constructor(
+    readonly name: string,
+    private readonly endpoint: ClusterEndpoint,
+    readonly impersonatesUsers: boolean,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject> {
+    const path = await this.objectPath(
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
+    return this.call({
+      method: 'PATCH',
+      path,
+      query: {
+        fieldManager: options.fieldManager,
+        force: options.force ? 'true' : undefined,
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
+      body: JSON.stringify(object),
+      contentType: 'application/apply-patch+yaml',
+      as: options.as,
+      signal: options.signal,
+    });
+  }
+
+  async get(
+    ref: ObjectRef,
+    options: RequestOptions = {},
+  ): Promise<KubeObject | undefined> {
+    try {
+      const path = await this.objectPath(
+        ref.apiVersion,
+        ref.kind,
+        ref.namespace,
+        ref.name,
+      );
+      return await this.call({ method: 'GET', path, ...options });
+    } catch (error) {
+      if (error instanceof ClusterRequestError && error.reason === 'NotFound')
+        return undefined;
+      throw error;
+    }
+  }
+
+  async list(
+    query: ListQuery,
+    options: RequestOptions = {},
+  ): Promise<KubeObject[]> {
+    const path = await this.objectPath(
+      query.apiVersion,
+      query.kind,
+      query.namespace,
+    );
+    const list = await this.call<{ items: KubeObject[] }>({
+      method: 'GET',
+      path,
+      query: { labelSelector: query.labelSelector },
+      ...options,
+    });
+    // Lists leave apiVersion and kind off their items.
+    return list.items.map(item => ({
+      ...item,
+      apiVersion: query.apiVersion,
+      kind: query.kind,
+    }));
+  }
+
+  async delete(
+    ref: ObjectRef,
+    options: DeleteOptions = {},
+  ): Promise<'deleted' | 'notFound'> {
+    try {
+      const path = await this.objectPath(
+        ref.apiVersion,
+        ref.kind,
+        ref.namespace,
+        ref.name,
+      );
+      await this.call({
+        method: 'DELETE',
+        path,
+        body: options.propagationPolicy
+          ? JSON.stringify({
+              kind: 'DeleteOptions',
+              apiVersion: 'v1',
+              propagationPolicy: options.propagationPolicy,
+            })
+          : undefined,
+        contentType: 'application/json',
+        as: options.as,
+        signal: options.signal,
+      });
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof ClusterRequestError && error.reason === 'NotFound')
+        return 'notFound';
+      throw error;
+    }
+  }
+
+  /** Closes the connections; the client cannot be used afterwards. */
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map(agent => agent.close()));
+    this.agents.clear();
+  }
+
+  // ---- discovery --------------------------------------------------------------------------------
+
+  private async resourceFor(
+    apiVersion: string,
+    kind: string,
+  ): Promise<ApiResource> {
+    const cached = this.discovery.get(apiVersion);
+    const fresh = cached && Date.now() - cached.at < DISCOVERY_TTL_MS;
+    let resource = fresh ? cached.resources.get(kind) : undefined;
+    if (!resource) {
+      // A kind not seen yet may come from a CRD created since the last look.
+      const path = apiVersion.includes('/')
+        ? `/apis/${apiVersion}`
+        : `/api/${apiVersion}`;
+      let list: {
+        resources: Array<{ name: string; kind: string; namespaced: boolean }>;
+      };
+      try {
+        list = await this.call({ method: 'GET', path });
+      } catch (error) {
+        if (
+          error instanceof ClusterRequestError &&
+          error.reason === 'NotFound'
+        ) {
+          throw new ClusterRequestError(
+            'NotFound',
+            `cluster ${this.name} does not serve ${apiVersion}`,
+            404,
+          );
+        }
+        throw error;
+      }
+      const resources = new Map<string, ApiResource>();
+      for (const r of list.resources) {
+        if (!r.name.includes('/'))
+          resources.set(r.kind, { plural: r.name, namespaced: r.namespaced });
+      }
+      this.discovery.set(apiVersion, { at: Date.now(), resources });
+      resource = resources.get(kind);
+    }
+    if (!resource) {
+      throw new ClusterRequestError(
+        'NotFound',
+        `cluster ${this.name} has no kind ${kind} in ${apiVersion}`,
+        404,
+      );
+    }
+    return resource;
+  }
+
+  private async objectPath(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    name?: string,
+  ): Promise<string> {
+    const resource = await this.resourceFor(apiVersion, kind);
+    const prefix = apiVersion.includes('/')
+      ? `/apis/${apiVersion}`
+      : `/api/${apiVersion}`;
+    const scope =
+      resource.namespaced && namespace
+        ? `/namespaces/${encodeURIComponent(namespace)}`
+        : '';
+    return `${prefix}${scope}/${resource.plural}${
+      name ? `/${encodeURIComponent(name)}` : ''
+    }`;
+  }
+
+  // ---- requests ---------------------------------------------------------------------------------
+
+  private agentFor(cert?: string, key?: string): Agent {
+    const key_ = `${cert ?? ''}|${key ?? ''}`;
+    let agent = this.agents.get(key_);
+    if (!agent) {
+      agent = new Agent({
+        connect: {
+          ca: this.endpoint.ca,
+          cert,
+          key,
+          rejectUnauthorized: !this.endpoint.skipTLSVerify,
+        },
+        keepAliveTimeout: 30_000,
+      });
+      this.agents.set(key_, agent);
+    }
+    return agent;
+  }
+
+  private async call<T = KubeObject>(call: Call): Promise<T> {
+    let response = await this.send(call);
+    if (response.statusCode === 401) {
+      // Tokens rotate and expire: get fresh credentials once, then give up.
+      await response.body.dump();
+      await this.endpoint.credentials.refresh();
+      response = await this.send(call);
+    }
+    const text = await response.body.text();
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300)
+      return body as T;
+
+    const reason = reasonFor(response.statusCode, body);
+    const serverMessage: string =
+      body?.message ?? `HTTP ${response.statusCode}`;
+    const message =
+      reason === 'Unauthorized'
+        ? `cluster ${this.name} refused the backend's credentials even after refreshing them`
+        : `cluster ${this.name}: ${serverMessage}`;
+    this.logger.debug('cluster request failed', {
+      cluster: this.name,
+      method: call.method,
+      path: call.path,
+      status: response.statusCode,
+    });
+    throw new ClusterRequestError(reason, message, response.statusCode);
+  }
+
+  private async send(call: Call): Promise<Dispatcher.ResponseData> {
+    const auth = await this.endpoint.credentials.authenticate().catch(error => {
+      throw new ClusterRequestError(
+        'Unauthorized',
+        `cluster ${this.name}: ${(error as Error).message}`,
+      );
+    });
+    const headers: Record<string, string | string[]> = {
+      Accept: 'application/json',
+      ...auth.headers,
+    };
+    if (call.contentType && call.body !== undefined)
+      headers['Content-Type'] = call.contentType;
+    if (call.as) {
+      headers['Impersonate-User'] = call.as.user;
+      // One header line per group: a comma-joined value would be a single group to Kubernetes.
+      if (call.as.groups.length) headers['Impersonate-Group'] = call.as.groups;
+    }
+    const url = new URL(call.path, this.endpoint.url);
+    for (const [key, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const signal = call.signal
+      ? AbortSignal.any([call.signal, timeout])
+      : timeout;
+    try {
+      return await request(url, {
+        method: call.method,
+        headers,
+        body: call.body,
+        signal,
+        dispatcher: this.agentFor(auth.cert, auth.key),
+      });
+    } catch (error) {
+      const why = timeout.aborted
+        ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
+        : (error as Error).message;
+      throw new ClusterRequestError(
+        'Transient',
+        `cluster ${this.name} could not be reached: ${why}`,
+      );
+    }
+  }
+}
