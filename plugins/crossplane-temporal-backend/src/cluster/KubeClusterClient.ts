@@ -15,8 +15,11 @@ import type {
   DeleteOptions,
   KubeObject,
   ListQuery,
+  ListResult,
   ObjectRef,
   RequestOptions,
+  WatchEvent,
+  WatchQuery,
 } from './types';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -153,6 +156,104 @@ export class KubeClusterClient implements ClusterClient {
       if (error instanceof ClusterRequestError && error.reason === 'NotFound')
         return 'notFound';
       throw error;
+    }
+  }
+
+  async listWithVersion(
+    query: ListQuery,
+    options: RequestOptions = {},
+  ): Promise<ListResult> {
+    const path = await this.objectPath(
+      query.apiVersion,
+      query.kind,
+      query.namespace,
+    );
+    const list = await this.call<{
+      items: KubeObject[];
+      metadata: { resourceVersion: string };
+    }>({
+      method: 'GET',
+      path,
+      query: { labelSelector: query.labelSelector },
+      ...options,
+    });
+    return {
+      items: list.items.map(item => ({
+        ...item,
+        apiVersion: query.apiVersion,
+        kind: query.kind,
+      })),
+      resourceVersion: list.metadata.resourceVersion,
+    };
+  }
+
+  async watch(
+    query: WatchQuery,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const path = await this.objectPath(
+      query.apiVersion,
+      query.kind,
+      query.namespace,
+    );
+    const auth = await this.endpoint.credentials.authenticate();
+    const url = new URL(path, this.endpoint.url);
+    url.searchParams.set('watch', 'true');
+    url.searchParams.set('allowWatchBookmarks', 'true');
+    if (query.resourceVersion)
+      url.searchParams.set('resourceVersion', query.resourceVersion);
+    if (query.labelSelector)
+      url.searchParams.set('labelSelector', query.labelSelector);
+    const response = await request(url, {
+      method: 'GET',
+      headers: { Accept: 'application/json', ...auth.headers },
+      signal,
+      dispatcher: this.agentFor(auth.cert, auth.key),
+    }).catch(error => {
+      throw new ClusterRequestError(
+        'Transient',
+        `cluster ${this.name}: watch could not start: ${
+          (error as Error).message
+        }`,
+      );
+    });
+    if (response.statusCode !== 200) {
+      const body = await response.body.text();
+      if (response.statusCode === 401)
+        await this.endpoint.credentials.refresh();
+      let message = `HTTP ${response.statusCode}`;
+      try {
+        message = JSON.parse(body).message ?? message;
+      } catch {
+        // Not a Status body.
+      }
+      throw new ClusterRequestError(
+        reasonFor(response.statusCode, undefined),
+        `cluster ${this.name}: watch refused: ${message}`,
+        response.statusCode,
+      );
+    }
+    let buffered = '';
+    try {
+      for await (const chunk of response.body) {
+        buffered += chunk.toString();
+        let newline = buffered.indexOf('\n');
+        while (newline !== -1) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line) onEvent(JSON.parse(line) as WatchEvent);
+          newline = buffered.indexOf('\n');
+        }
+      }
+    } catch (error) {
+      // A dropped connection or an abort ends the watch; the caller resumes or stops.
+      if (!signal.aborted)
+        this.logger.debug('watch ended', {
+          cluster: this.name,
+          kind: query.kind,
+          error: String(error),
+        });
     }
   }
 

@@ -70,7 +70,7 @@ export interface ListQuery {
 }
 
 /** One cluster, as configured; every call may throw a `ClusterRequestError`. */
-export interface ClusterClient {
+export interface ClusterClient extends ClusterWatching {
   readonly name: string;
   /** Whether writes are made as the requesting user (config `impersonate`). */
   readonly impersonatesUsers: boolean;
@@ -86,6 +86,38 @@ export interface ClusterClient {
     ref: ObjectRef,
     options?: DeleteOptions,
   ): Promise<'deleted' | 'notFound'>;
+}
+
+/** One event of a watch stream; `ERROR` carries a Kubernetes Status (e.g. 410 Gone). */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject & { code?: number; reason?: string };
+}
+
+export interface WatchQuery extends ListQuery {
+  resourceVersion?: string;
+}
+
+/** A list with the resourceVersion to watch from. */
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+}
+
+export interface ClusterWatching {
+  listWithVersion(
+    query: ListQuery,
+    options?: RequestOptions,
+  ): Promise<ListResult>;
+  /**
+   * Streams changes after `resourceVersion` until the server ends the stream, the connection
+   * drops or `signal` aborts; resolves then (rejects only when the watch could not start).
+   */
+  watch(
+    query: WatchQuery,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 export interface ClusterClients {

@@ -1,0 +1,136 @@
+/*
+ * The crossplane-temporal backend plugin. Today it runs the embedded worker (workflows,
+ * activities and cluster watchers) unless app-config turns it off because standalone workers
+ * (packages/worker) do that job.
+ */
+import {
+  coreServices,
+  createBackendPlugin,
+  type LifecycleService,
+  type LoggerService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import {
+  notificationService,
+  type NotificationService,
+} from '@backstage/plugin-notifications-node';
+import { readTemporalSettings } from './worker/temporalConfig';
+import {
+  startResourceWorker,
+  type RunningResourceWorker,
+} from './worker/startResourceWorker';
+
+/**
+ * Starts the worker in the background, retrying with backoff while Temporal cannot be reached,
+ * so that the rest of the backend serves requests meanwhile.
+ */
+function startInBackground(options: {
+  config: Config;
+  logger: LoggerService;
+  notifications?: NotificationService;
+}) {
+  let stopped = false;
+  let running: RunningResourceWorker | undefined;
+  let wake: (() => void) | undefined;
+
+  // Wakes early when the backend stops.
+  const pause = (ms: number) =>
+    new Promise<void>(resolve => {
+      wake = resolve;
+      setTimeout(resolve, ms).unref();
+    });
+
+  const loop = (async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const started = await startResourceWorker(options);
+        if (stopped) await started.stop();
+        else running = started;
+        return;
+      } catch (error) {
+        const delayMs = Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5));
+        options.logger.warn('could not start the resource worker; retrying', {
+          attempt,
+          retryInSeconds: delayMs / 1000,
+          error: String(error),
+        });
+        await pause(delayMs);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+      await running?.stop();
+    },
+  };
+}
+
+/** Runs the worker for as long as the backend runs. */
+function runWorkerWithBackend(options: {
+  config: Config;
+  logger: LoggerService;
+  lifecycle: LifecycleService;
+  notifications?: NotificationService;
+}) {
+  const { lifecycle, ...workerOptions } = options;
+  let worker: { stop(): Promise<void> } | undefined;
+  lifecycle.addStartupHook(() => {
+    worker = startInBackground(workerOptions);
+  });
+  lifecycle.addShutdownHook(async () => {
+    await worker?.stop();
+  });
+}
+
+/** @public */
+export const crossplaneTemporalPlugin = createBackendPlugin({
+  pluginId: 'crossplane-temporal',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
+        notifications: notificationService,
+      },
+      async init(deps) {
+        if (!readTemporalSettings(deps.config).worker.enabled) {
+          deps.logger.info(
+            'embedded worker disabled (crossplaneTemporal.temporal.worker.enabled: false)',
+          );
+          return;
+        }
+        runWorkerWithBackend(deps);
+      },
+    });
+  },
+});
+
+/**
+ * Only the worker and the watchers, for standalone worker processes (packages/worker) that scale
+ * out the workflows beside a backend whose embedded worker may be turned off. They send
+ * notifications through the backend's notifications plugin, found through `discovery.endpoints`
+ * as in any split Backstage deployment.
+ *
+ * @public
+ */
+export const crossplaneTemporalWorkerPlugin = createBackendPlugin({
+  pluginId: 'crossplane-temporal-worker',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
+        notifications: notificationService,
+      },
+      async init(deps) {
+        runWorkerWithBackend(deps);
+      },
+    });
+  },
+});

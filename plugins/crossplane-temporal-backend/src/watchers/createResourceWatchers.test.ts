@@ -1,0 +1,179 @@
+/*
+ * Watchers against the cluster simulator: changes to a managed claim, its composite and its
+ * managed resources all reach the claim's workflow, also after the watch streams dropped.
+ */
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  WORKFLOW_ID_ANNOTATION,
+  type ObservedObjectEvent,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { startKubeSim, type KubeSim } from '@crossplane-temporal/kube-sim';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClusterClients } from '../cluster';
+import { createResourceWatchers } from '.';
+
+jest.setTimeout(60_000);
+
+const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
+const alice = { user: 'alice', groups: ['team-alpha'] };
+
+describe('resource watchers', () => {
+  let sim: KubeSim;
+  let dir: string;
+  let clients: ReturnType<typeof createClusterClients>;
+  const events: Array<{ workflowId: string; event: ObservedObjectEvent }> = [];
+  const waiters = new Set<() => void>();
+  let watchers: ReturnType<typeof createResourceWatchers>;
+
+  /** Resolves with the first delivered event (past or future) that matches. */
+  const delivered = (
+    match: (workflowId: string, e: ObservedObjectEvent) => boolean,
+  ) =>
+    new Promise<ObservedObjectEvent>(resolve => {
+      const check = () => {
+        const found = events.find(({ workflowId, event }) =>
+          match(workflowId, event),
+        );
+        if (!found) return;
+        waiters.delete(check);
+        resolve(found.event);
+      };
+      waiters.add(check);
+      check();
+    });
+
+  const claim = (name: string, workflowId: string, size = 'small') => ({
+    apiVersion: 'database.example.org/v1alpha1',
+    kind: 'PostgreSQLInstance',
+    metadata: {
+      name,
+      namespace: 'team-alpha',
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
+      annotations: { [WORKFLOW_ID_ANNOTATION]: workflowId },
+    },
+    spec: { parameters: { size } },
+  });
+
+  beforeAll(async () => {
+    sim = await startKubeSim({ providerDelayMs: 20 });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchers-'));
+    fs.writeFileSync(path.join(dir, 'token'), sim.tokenFor(BACKSTAGE));
+    clients = createClusterClients({
+      config: new ConfigReader({
+        crossplaneTemporal: {
+          clusters: [
+            {
+              name: 'local',
+              url: sim.url,
+              skipTLSVerify: true,
+              auth: {
+                type: 'serviceAccountToken',
+                tokenFile: path.join(dir, 'token'),
+              },
+            },
+          ],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    watchers = createResourceWatchers({
+      clusters: clients,
+      logger: mockServices.logger.mock(),
+      async onEvent(workflowId, event) {
+        events.push({ workflowId, event });
+        for (const waiter of [...waiters]) waiter();
+      },
+    });
+    await watchers.start();
+  });
+
+  afterAll(async () => {
+    await watchers?.stop();
+    await clients?.close();
+    await sim?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("traces the claim, its composite and its managed resources to the claim's workflow", async () => {
+    await clients.get('local').apply(claim('orders-db', 'wf-orders'), {
+      fieldManager: 'crossplane-temporal',
+      as: alice,
+    });
+
+    const ready = await delivered(
+      (id, e) =>
+        id === 'wf-orders' &&
+        e.role === 'resource' &&
+        e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
+    );
+    expect(ready).toMatchObject({
+      kind: 'PostgreSQLInstance',
+      name: 'orders-db',
+      namespace: 'team-alpha',
+    });
+    expect(
+      ready.conditions.find(c => c.type === 'Ready')?.observedGeneration,
+    ).toBe(ready.generation);
+
+    const composite = await delivered(
+      (id, e) => id === 'wf-orders' && e.role === 'composite',
+    );
+    expect(composite.kind).toBe('XPostgreSQLInstance');
+    const managed = await delivered(
+      (id, e) =>
+        id === 'wf-orders' &&
+        e.role === 'managed' &&
+        e.kind === 'DatabaseInstance',
+    );
+    expect(managed.name).toMatch(/^orders-db-/);
+    expect(managed.lastSpecManager).toBe(
+      'apiextensions.crossplane.io/composite',
+    );
+  });
+
+  it('ignores objects the suite does not manage', async () => {
+    await clients.get('local').apply(
+      {
+        ...claim('hand-made-db', 'wf-none'),
+        metadata: { name: 'hand-made-db', namespace: 'team-alpha' },
+      },
+      { fieldManager: 'kubectl', as: alice },
+    );
+    // Wait for something later than the hand-made claim to be delivered, then check.
+    await clients.get('local').apply(claim('marker-db', 'wf-marker'), {
+      fieldManager: 'crossplane-temporal',
+      as: alice,
+    });
+    await delivered(id => id === 'wf-marker');
+    expect(events.some(({ event }) => event.name === 'hand-made-db')).toBe(
+      false,
+    );
+  });
+
+  it('keeps delivering after the watch streams were dropped', async () => {
+    const { dropped } = await sim.admin.dropWatches();
+    expect(dropped).toBeGreaterThan(0);
+    await sim.admin.driftPatch(
+      {
+        apiVersion: 'database.example.org/v1alpha1',
+        kind: 'PostgreSQLInstance',
+        namespace: 'team-alpha',
+        name: 'orders-db',
+      },
+      { spec: { parameters: { size: 'large' } } },
+      'kubectl-edit',
+    );
+    const changed = await delivered(
+      (id, e) =>
+        id === 'wf-orders' &&
+        e.role === 'resource' &&
+        e.lastSpecManager === 'kubectl-edit',
+    );
+    expect(changed.generation).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,287 @@
+/*
+ * Watchers turn what Crossplane reports into signals for the workflows: per cluster, informers on
+ * the claims and namespaced composites the suite manages, on claims' composites, and on managed
+ * resources. Each change is traced to the workflow that owns it, through the workflow-ID
+ * annotation, `spec.claimRef` and the `crossplane.io/composite` label, from the caches.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  CROSSPLANE_LABELS,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  WORKFLOW_ID_ANNOTATION,
+  type Condition,
+  type ObservedObjectEvent,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type {
+  ClusterClient,
+  ClusterClients,
+  KubeObject,
+} from '../cluster/types';
+import { Informer, type InformerEvent } from './Informer';
+
+export interface ResourceWatchersOptions {
+  clusters: ClusterClients;
+  logger: LoggerService;
+  onEvent(workflowId: string, event: ObservedObjectEvent): Promise<void>;
+  /** How often to look for new XRDs and managed resource kinds. Default 30 s. */
+  rediscoverMs?: number;
+}
+
+interface Kinds {
+  /** v1 claims and v2 namespaced composites: what the workflows apply. */
+  resources: Array<{ apiVersion: string; kind: string }>;
+  /** v1 cluster-scoped composites of claims. */
+  composites: Array<{ apiVersion: string; kind: string }>;
+  managed: Array<{ apiVersion: string; kind: string }>;
+}
+
+function conditionsOf(object: KubeObject): Condition[] {
+  return ((object.status?.conditions ?? []) as any[]).map(c => ({
+    type: c.type,
+    status: c.status,
+    reason: c.reason,
+    message: c.message,
+    observedGeneration: c.observedGeneration,
+    lastTransitionTime: c.lastTransitionTime,
+  }));
+}
+
+/** Who last changed the spec, from managedFields: the newest entry that owns a spec field. */
+export function lastSpecManager(object: KubeObject): string | undefined {
+  let newest: { manager?: string; time?: string } | undefined;
+  for (const entry of object.metadata.managedFields ?? []) {
+    const fields = entry.fieldsV1 as Record<string, unknown> | undefined;
+    if (!fields || !('f:spec' in fields)) continue;
+    if (!newest || (entry.time ?? '') >= (newest.time ?? '')) newest = entry;
+  }
+  return newest?.manager;
+}
+
+async function discoverKinds(client: ClusterClient): Promise<Kinds> {
+  const kinds: Kinds = { resources: [], composites: [], managed: [] };
+  for (const apiVersion of [
+    'apiextensions.crossplane.io/v2',
+    'apiextensions.crossplane.io/v1',
+  ]) {
+    const xrds = await client
+      .list({ apiVersion, kind: 'CompositeResourceDefinition' })
+      .catch(() => []);
+    for (const xrd of xrds) {
+      const spec = xrd.spec ?? {};
+      for (const version of (spec.versions ?? []).filter(
+        (v: any) => v.served !== false,
+      )) {
+        const gv = `${spec.group}/${version.name}`;
+        if (xrd.apiVersion.endsWith('/v2')) {
+          if (spec.scope !== 'Cluster')
+            kinds.resources.push({ apiVersion: gv, kind: spec.names.kind });
+        } else {
+          if (spec.claimNames?.kind)
+            kinds.resources.push({
+              apiVersion: gv,
+              kind: spec.claimNames.kind,
+            });
+          kinds.composites.push({ apiVersion: gv, kind: spec.names.kind });
+        }
+      }
+    }
+  }
+  const crds = await client.list({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+  });
+  for (const crd of crds) {
+    if (!(crd.spec?.names?.categories ?? []).includes('managed')) continue;
+    for (const version of (crd.spec?.versions ?? []).filter(
+      (v: any) => v.served !== false,
+    )) {
+      kinds.managed.push({
+        apiVersion: `${crd.spec!.group}/${version.name}`,
+        kind: crd.spec!.names.kind,
+      });
+    }
+  }
+  return kinds;
+}
+
+/** The informers and ownership lookups of one cluster. */
+class ClusterWatcher {
+  private readonly informers = new Map<string, Informer>();
+  private readonly resourceInformers: Informer[] = [];
+  private readonly compositeInformers = new Map<string, Informer>();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly options: ResourceWatchersOptions,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.discover();
+    const every = this.options.rediscoverMs ?? 30_000;
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        this.discover()
+          .catch(error =>
+            this.logger.warn('could not look for new kinds', {
+              error: String(error),
+            }),
+          )
+          .finally(() => !this.stopped && tick());
+      }, every);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.informers.values()].map(i => i.stop()));
+  }
+
+  private async discover(): Promise<void> {
+    const kinds = await discoverKinds(this.client);
+    const starts: Promise<void>[] = [];
+    const add = (
+      role: ObservedObjectEvent['role'],
+      kind: { apiVersion: string; kind: string },
+    ) => {
+      const key = `${role}|${kind.apiVersion}|${kind.kind}`;
+      if (this.informers.has(key) || this.stopped) return;
+      const query =
+        role === 'resource'
+          ? {
+              ...kind,
+              labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+            }
+          : kind;
+      const informer = new Informer(
+        this.client,
+        query,
+        event => this.observe(role, event),
+        this.logger,
+      );
+      this.informers.set(key, informer);
+      if (role === 'resource') this.resourceInformers.push(informer);
+      if (role === 'composite' || role === 'resource')
+        this.compositeInformers.set(
+          `${kind.apiVersion.split('/')[0]}|${kind.kind}`,
+          informer,
+        );
+      starts.push(
+        informer.start().catch(error => {
+          this.informers.delete(key);
+          this.logger.warn('could not start watching', {
+            kind: kind.kind,
+            error: String(error),
+          });
+        }),
+      );
+    };
+    kinds.resources.forEach(k => add('resource', k));
+    kinds.composites.forEach(k => add('composite', k));
+    kinds.managed.forEach(k => add('managed', k));
+    await Promise.all(starts);
+  }
+
+  /** The workflow that owns an object, or undefined when the suite does not manage it. */
+  private ownerOf(
+    role: ObservedObjectEvent['role'],
+    object: KubeObject,
+  ): string | undefined {
+    if (role === 'resource')
+      return object.metadata.annotations?.[WORKFLOW_ID_ANNOTATION];
+    if (role === 'composite') return this.claimOwner(object);
+    const compositeName = object.metadata.labels?.[CROSSPLANE_LABELS.composite];
+    if (!compositeName) return undefined;
+    const owners = (object.metadata.ownerReferences ?? []) as Array<{
+      apiVersion?: string;
+      kind?: string;
+      controller?: boolean;
+    }>;
+    const owner = owners.find(r => r.controller);
+    const composite =
+      owner?.apiVersion && owner.kind
+        ? this.compositeInformers
+            .get(`${owner.apiVersion.split('/')[0]}|${owner.kind}`)
+            ?.get(object.metadata.namespace, compositeName)
+        : undefined;
+    if (!composite) return undefined;
+    return (
+      composite.metadata.annotations?.[WORKFLOW_ID_ANNOTATION] ??
+      this.claimOwner(composite)
+    );
+  }
+
+  private claimOwner(composite: KubeObject): string | undefined {
+    const ref = composite.spec?.claimRef as
+      | { name?: string; namespace?: string }
+      | undefined;
+    const name =
+      ref?.name ?? composite.metadata.labels?.[CROSSPLANE_LABELS.claimName];
+    const namespace =
+      ref?.namespace ??
+      composite.metadata.labels?.[CROSSPLANE_LABELS.claimNamespace];
+    if (!name || !namespace) return undefined;
+    for (const informer of this.resourceInformers) {
+      const claim = informer.get(namespace, name);
+      if (claim) return claim.metadata.annotations?.[WORKFLOW_ID_ANNOTATION];
+    }
+    return undefined;
+  }
+
+  private observe(
+    role: ObservedObjectEvent['role'],
+    { type, object }: InformerEvent,
+  ): void {
+    const workflowId = this.ownerOf(role, object);
+    if (!workflowId) return;
+    const event: ObservedObjectEvent = {
+      role,
+      type,
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      uid: object.metadata.uid ?? '',
+      resourceVersion: object.metadata.resourceVersion ?? '',
+      generation: object.metadata.generation,
+      conditions: conditionsOf(object),
+      lastSpecManager: lastSpecManager(object),
+      observedAt: new Date().toISOString(),
+    };
+    this.options.onEvent(workflowId, event).catch(error => {
+      this.logger.warn('could not deliver a watch event to its workflow', {
+        workflowId,
+        kind: object.kind,
+        name: object.metadata.name,
+        error: String(error),
+      });
+    });
+  }
+}
+
+export function createResourceWatchers(options: ResourceWatchersOptions) {
+  const watchers = options.clusters
+    .names()
+    .map(
+      name =>
+        new ClusterWatcher(
+          options.clusters.get(name),
+          options,
+          options.logger.child({ cluster: name }),
+        ),
+    );
+  return {
+    async start() {
+      await Promise.all(watchers.map(w => w.start()));
+    },
+    async stop() {
+      await Promise.all(watchers.map(w => w.stop()));
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export {
+  createResourceWatchers,
+  lastSpecManager,
+} from './createResourceWatchers';
+export type { ResourceWatchersOptions } from './createResourceWatchers';

@@ -1,0 +1,93 @@
+/*
+ * Everything that runs wherever a worker runs: the Temporal worker with the resource workflows
+ * and their activities, and the cluster watchers that turn what Crossplane reports into signals.
+ * The backend plugin (embedded worker) and packages/worker (standalone) both start it here.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
+import { createResourceActivities } from '../activities/createResourceActivities';
+import { createClusterClients } from '../cluster';
+import { createResourceWatchers } from '../watchers';
+import { observedSignal } from '../workflows/definitions';
+import { connectWorker, createResourceWorker } from './createResourceWorker';
+import { installTemporalRuntime } from './runtime';
+import { createTemporalClient } from './temporalClient';
+import { readTemporalSettings } from './temporalConfig';
+
+export interface RunningResourceWorker {
+  /** Stops the watchers, then the worker, letting running activities finish. */
+  stop(): Promise<void>;
+}
+
+export async function startResourceWorker(options: {
+  config: Config;
+  logger: LoggerService;
+  notifications?: NotificationService;
+  /** For tests and benchmarks. */
+  workerOptions?: Partial<WorkerOptions>;
+}): Promise<RunningResourceWorker> {
+  const { config, logger } = options;
+  const settings = readTemporalSettings(config);
+  installTemporalRuntime({
+    logger,
+    prometheusBindAddress: settings.prometheusBindAddress,
+  });
+
+  const clusters = createClusterClients({ config, logger });
+  const activities = createResourceActivities({
+    clusters,
+    logger,
+    notifications: options.notifications,
+  });
+  const connection = await connectWorker(settings);
+  const worker = await createResourceWorker(connection, {
+    settings,
+    activities,
+    workerOptions: options.workerOptions,
+  });
+  const client = await createTemporalClient(settings);
+
+  const watchers = createResourceWatchers({
+    clusters,
+    logger,
+    async onEvent(workflowId, event) {
+      try {
+        await client.workflow
+          .getHandle(workflowId)
+          .signal(observedSignal, event);
+      } catch (error) {
+        // The workflow finished (the resource was deleted); nothing is waiting for the news.
+        if (error instanceof WorkflowNotFoundError) return;
+        throw error;
+      }
+    },
+  });
+
+  const running = worker.run().catch(error => {
+    logger.error('the Temporal worker stopped with an error', {
+      error: String(error),
+    });
+  });
+  await watchers.start();
+  logger.info('resource worker started', {
+    address: settings.address,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    clusters: clusters.names().join(','),
+  });
+
+  return {
+    async stop() {
+      await watchers.stop();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await client.connection.close();
+      await connection.close();
+      await clusters.close();
+      logger.info('resource worker stopped');
+    },
+  };
+}
