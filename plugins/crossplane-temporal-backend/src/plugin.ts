@@ -86,17 +86,20 @@ function runWorkerWithBackend(options: {
   });
 }
 
+/** What a worker needs from the backend it runs in. */
+const workerDeps = {
+  config: coreServices.rootConfig,
+  logger: coreServices.logger,
+  lifecycle: coreServices.lifecycle,
+  notifications: notificationService,
+};
+
 /** @public */
 export const crossplaneTemporalPlugin = createBackendPlugin({
   pluginId: 'crossplane-temporal',
   register(env) {
     env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        lifecycle: coreServices.lifecycle,
-        notifications: notificationService,
-      },
+      deps: workerDeps,
       async init(deps) {
         if (!readTemporalSettings(deps.config).worker.enabled) {
           deps.logger.info(
@@ -122,12 +125,7 @@ export const crossplaneTemporalWorkerPlugin = createBackendPlugin({
   pluginId: 'crossplane-temporal-worker',
   register(env) {
     env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        lifecycle: coreServices.lifecycle,
-        notifications: notificationService,
-      },
+      deps: workerDeps,
       async init(deps) {
         runWorkerWithBackend(deps);
       },

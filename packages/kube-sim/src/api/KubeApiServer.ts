@@ -630,6 +630,23 @@ export function createApiHandler(ctx: ApiContext) {
     return code;
   }
 
+  function describeRoute(
+    route: Route,
+    record: {
+      group: string;
+      resource: string;
+      namespace?: string;
+      name?: string;
+    },
+  ) {
+    record.group = route.type.group;
+    record.resource = route.subresource
+      ? `${route.type.plural}/${route.subresource}`
+      : route.type.plural;
+    record.namespace = route.namespace;
+    record.name = route.name;
+  }
+
   function describeForAudit(
     segments: string[],
     record: {
@@ -643,12 +660,7 @@ export function createApiHandler(ctx: ApiContext) {
     try {
       const route = resolveRoute(segments);
       if (route === 'discovery') return;
-      record.group = route.type.group;
-      record.resource = route.subresource
-        ? `${route.type.plural}/${route.subresource}`
-        : route.type.plural;
-      record.namespace = route.namespace;
-      record.name = route.name;
+      describeRoute(route, record);
     } catch {
       // Unknown paths are answered later; the record keeps what it has.
     }
@@ -725,12 +737,7 @@ export function createApiHandler(ctx: ApiContext) {
         record.code = 200;
         return;
       }
-      record.group = route.type.group;
-      record.resource = route.subresource
-        ? `${route.type.plural}/${route.subresource}`
-        : route.type.plural;
-      record.namespace = route.namespace;
-      record.name = route.name;
+      describeRoute(route, record);
       record.verb = verbOf(req.method ?? 'GET', route, url);
       record.code = await handleResource(route, req, res, url, effective);
     } catch (error) {

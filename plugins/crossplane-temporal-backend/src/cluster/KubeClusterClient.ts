@@ -89,12 +89,7 @@ export class KubeClusterClient implements ClusterClient {
     options: RequestOptions = {},
   ): Promise<KubeObject | undefined> {
     try {
-      const path = await this.objectPath(
-        ref.apiVersion,
-        ref.kind,
-        ref.namespace,
-        ref.name,
-      );
+      const path = await this.pathOf(ref);
       return await this.call({ method: 'GET', path, ...options });
     } catch (error) {
       if (error instanceof ClusterRequestError && error.reason === 'NotFound')
@@ -131,12 +126,7 @@ export class KubeClusterClient implements ClusterClient {
     options: DeleteOptions = {},
   ): Promise<'deleted' | 'notFound'> {
     try {
-      const path = await this.objectPath(
-        ref.apiVersion,
-        ref.kind,
-        ref.namespace,
-        ref.name,
-      );
+      const path = await this.pathOf(ref);
       await this.call({
         method: 'DELETE',
         path,
@@ -311,6 +301,10 @@ export class KubeClusterClient implements ClusterClient {
       );
     }
     return resource;
+  }
+
+  private pathOf(ref: ObjectRef): Promise<string> {
+    return this.objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name);
   }
 
   private async objectPath(
