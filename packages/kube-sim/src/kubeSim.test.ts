@@ -407,6 +407,27 @@ describe('kube-sim', () => {
     }
   });
 
+  it('starts a watch on an empty collection at once and delivers what comes next', async () => {
+    const admin = clientsFor(sim, 'kube-admin');
+    let resolveSeen: (object: any) => void = () => {};
+    const seen = new Promise<any>(resolve => {
+      resolveSeen = resolve;
+    });
+    // Resolves only once the server sent the response headers: nothing exists to send yet.
+    const controller = await new k8s.Watch(admin.kc).watch(
+      '/api/v1/namespaces/crossplane-system/configmaps',
+      {},
+      (type, object) => type === 'ADDED' && resolveSeen(object),
+      () => {},
+    );
+    await admin.core.createNamespacedConfigMap({
+      namespace: 'crossplane-system',
+      body: { metadata: { name: 'first-one' } },
+    });
+    expect((await seen).metadata.name).toBe('first-one');
+    controller.abort();
+  });
+
   it('resumes a watch from a resourceVersion and reports what happened meanwhile', async () => {
     const admin = clientsFor(sim, 'kube-admin');
     const list = await admin.core.listNamespacedConfigMap({

@@ -419,6 +419,8 @@ export function createApiHandler(ctx: ApiContext) {
       'Content-Type': 'application/json',
       'Transfer-Encoding': 'chunked',
     });
+    // Clients wait for the headers before they consider the watch started.
+    res.flushHeaders();
     // Without a resourceVersion (or with "0"), a watch starts with the current state as ADDED events.
     if (!requested || requested === '0') {
       for (const object of store.list(route.type, route.namespace)) {
