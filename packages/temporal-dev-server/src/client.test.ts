@@ -1,0 +1,136 @@
+/*
+ * The dev server driven by the unmodified @temporalio/client: starting, describing and
+ * terminating workflows, the workflow ID rules, history, and clear refusals of what it does not
+ * implement yet.
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { TerminatedFailure } from '@temporalio/common';
+import { startTemporalDevServer, type TemporalDevServer } from '.';
+
+describe('temporal dev server with the Temporal client', () => {
+  let server: TemporalDevServer;
+  let connection: Connection;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await startTemporalDevServer({ logLevel: 'error' });
+    connection = await Connection.connect({ address: server.address });
+    client = new Client({ connection, namespace: 'default' });
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await server?.stop();
+  });
+
+  it('starts a workflow and describes it as running, with its input in the history', async () => {
+    const handle = await client.workflow.start('provisionDatabase', {
+      taskQueue: 'resources',
+      workflowId: 'orders-db',
+      args: [{ size: 'small' }],
+    });
+    const description = await handle.describe();
+    expect(description).toMatchObject({
+      workflowId: 'orders-db',
+      runId: handle.firstExecutionRunId,
+      type: 'provisionDatabase',
+      taskQueue: 'resources',
+      status: { name: 'RUNNING' },
+    });
+
+    const history = await handle.fetchHistory();
+    expect(history.events).toHaveLength(1);
+    const started = history.events![0].workflowExecutionStartedEventAttributes!;
+    expect(started.workflowType?.name).toBe('provisionDatabase');
+    expect(Buffer.from(started.input!.payloads![0].data!).toString()).toBe(
+      '{"size":"small"}',
+    );
+  });
+
+  it('refuses a second start of a running workflow ID', async () => {
+    await client.workflow.start('provisionDatabase', {
+      taskQueue: 'resources',
+      workflowId: 'billing-db',
+    });
+    await expect(
+      client.workflow.start('provisionDatabase', {
+        taskQueue: 'resources',
+        workflowId: 'billing-db',
+      }),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+  });
+
+  it('terminates a workflow: its result is a termination, its status TERMINATED', async () => {
+    const handle = await client.workflow.start('provisionDatabase', {
+      taskQueue: 'resources',
+      workflowId: 'doomed-db',
+    });
+    const result = handle.result();
+    await handle.terminate('no longer needed');
+    const error = await result.catch(e => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(error.cause).toBeInstanceOf(TerminatedFailure);
+    expect((await handle.describe()).status.name).toBe('TERMINATED');
+
+    // A closed workflow ID may be started again (the default reuse policy).
+    const again = await client.workflow.start('provisionDatabase', {
+      taskQueue: 'resources',
+      workflowId: 'doomed-db',
+    });
+    expect(again.firstExecutionRunId).not.toBe(handle.firstExecutionRunId);
+  });
+
+  it('says a workflow does not exist', async () => {
+    await expect(
+      client.workflow.getHandle('never-started').describe(),
+    ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('refuses what it does not implement, naming it, instead of pretending', async () => {
+    const error = await client.workflowService
+      .resetWorkflowExecution({
+        namespace: 'default',
+        workflowExecution: { workflowId: 'orders-db' },
+      })
+      .catch(e => e);
+    expect(error.code).toBe(12); // UNIMPLEMENTED
+    expect(error.details).toBe(
+      'ResetWorkflowExecution is not implemented by this Temporal dev server',
+    );
+
+    const query = await client.workflowService
+      .listWorkflowExecutions({
+        namespace: 'default',
+        query: 'WorkflowType = "provisionDatabase"',
+      })
+      .catch(e => e);
+    expect(query.code).toBe(12);
+    expect(query.details).toContain('visibility query is not implemented');
+  });
+
+  it('answers bad requests with INVALID_ARGUMENT or NOT_FOUND and keeps serving', async () => {
+    const noType = await client.workflowService
+      .startWorkflowExecution({
+        namespace: 'default',
+        workflowId: 'x',
+        taskQueue: { name: 'q' },
+        requestId: 'r',
+      })
+      .catch(e => e);
+    expect(noType.code).toBe(3);
+    expect(noType.details).toBe('workflowType.name is required');
+    const noNamespace = await client.workflowService
+      .describeNamespace({ namespace: 'does-not-exist' })
+      .catch(e => e);
+    expect(noNamespace.code).toBe(5);
+    expect(
+      (await client.workflowService.getSystemInfo({})).serverVersion,
+    ).toContain('dev');
+  });
+});

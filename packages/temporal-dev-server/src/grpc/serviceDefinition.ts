@@ -1,0 +1,135 @@
+/*
+ * gRPC service definitions built from the message types that ship in @temporalio/proto, so the
+ * wire format is exactly the SDK's: requests are decoded into protobuf messages, responses are
+ * plain objects encoded through the same types.
+ */
+import * as grpc from '@grpc/grpc-js';
+import root from '@temporalio/proto';
+
+/** The part of a protobufjs message type this server uses. */
+interface ProtoType {
+  encode(message: unknown): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): any;
+  fromObject(value: object): unknown;
+}
+
+export interface RpcMethod {
+  name: string;
+  path: string;
+  requestType: ProtoType;
+  responseType: ProtoType;
+}
+
+export function serviceMethods(serviceName: string): RpcMethod[] {
+  const service = (root as any).lookupService(serviceName);
+  return Object.values(service.methods as Record<string, any>).map(method => {
+    method.resolve();
+    return {
+      name: method.name,
+      path: `/${serviceName}/${method.name}`,
+      requestType: method.resolvedRequestType,
+      responseType: method.resolvedResponseType,
+    };
+  });
+}
+
+export function serviceDefinition(
+  methods: RpcMethod[],
+): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+  for (const m of methods) {
+    definition[m.name] = {
+      path: m.path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: object) =>
+        Buffer.from(
+          m.requestType.encode(m.requestType.fromObject(value)).finish(),
+        ),
+      requestDeserialize: (bytes: Buffer) => m.requestType.decode(bytes),
+      responseSerialize: (value: object) =>
+        Buffer.from(
+          m.responseType.encode(m.responseType.fromObject(value)).finish(),
+        ),
+      responseDeserialize: (bytes: Buffer) => m.responseType.decode(bytes),
+    };
+  }
+  return definition;
+}
+
+/** A gRPC error with a status code and a message that says what to do. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+    readonly details?: { typeUrl: string; value: Uint8Array },
+  ) {
+    super(message);
+  }
+}
+
+export type Handler = (
+  request: any,
+  call: grpc.ServerUnaryCall<any, any>,
+) => Promise<object>;
+
+/** Every method of the service: implemented ones call their handler, others answer UNIMPLEMENTED. */
+export function serviceImplementation(
+  methods: RpcMethod[],
+  handlers: Record<string, Handler>,
+  log: (msg: string, fields: object) => void,
+): grpc.UntypedServiceImplementation {
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const m of methods) {
+    implementation[m.name] = (
+      call: grpc.ServerUnaryCall<any, any>,
+      callback: grpc.sendUnaryData<any>,
+    ) => {
+      const handler = handlers[m.name];
+      if (!handler) {
+        callback({
+          code: grpc.status.UNIMPLEMENTED,
+          details: `${m.name} is not implemented by this Temporal dev server`,
+        });
+        return;
+      }
+      handler(call.request, call).then(
+        response => callback(null, response),
+        error => {
+          if (error instanceof RpcError) {
+            const metadata = new grpc.Metadata();
+            if (error.details) {
+              // Failure details travel as a google.rpc.Status in grpc-status-details-bin.
+              const status = (root as any).lookupType('google.rpc.Status');
+              metadata.set(
+                'grpc-status-details-bin',
+                Buffer.from(
+                  status
+                    .encode(
+                      status.fromObject({
+                        code: error.code,
+                        message: error.message,
+                        details: [error.details],
+                      }),
+                    )
+                    .finish(),
+                ),
+              );
+            }
+            callback({ code: error.code, details: error.message, metadata });
+          } else {
+            log('internal error', {
+              rpc: m.name,
+              error: String((error as Error)?.stack ?? error),
+            });
+            callback({
+              code: grpc.status.INTERNAL,
+              details: `${m.name} failed inside the dev server; see its log`,
+            });
+          }
+        },
+      );
+    };
+  }
+  return implementation;
+}
