@@ -35,6 +35,16 @@ export interface Execution {
   searchAttributes?: unknown;
   history: HistoryEvent[];
   waiters: Set<() => void>;
+  /** The open workflow task: scheduled, then started by a worker's poll. */
+  workflowTask?: {
+    scheduledEventId: number;
+    startedEventId?: number;
+    attempt: number;
+  };
+  /** Something happened while a workflow task was open: schedule another when it completes. */
+  needsWorkflowTask: boolean;
+  /** startedEventId of the last completed workflow task. */
+  previousStartedEventId: number;
 }
 
 export interface StartRequest {
@@ -98,6 +108,8 @@ export class WorkflowExecutions {
       searchAttributes: request.searchAttributes,
       history: [],
       waiters: new Set(),
+      needsWorkflowTask: false,
+      previousStartedEventId: 0,
     };
     this.append(
       execution,
@@ -167,7 +179,8 @@ export class WorkflowExecutions {
     });
   }
 
-  private close(
+  /** Appends the closing event and wakes whoever waits for the close. */
+  close(
     execution: Execution,
     status: ExecutionStatus,
     eventType: string,
@@ -177,20 +190,23 @@ export class WorkflowExecutions {
     this.append(execution, eventType, attributesField, attributes);
     execution.status = status;
     execution.closeTime = Date.now();
+    execution.workflowTask = undefined;
     for (const waiter of [...execution.waiters]) waiter();
   }
 
-  private append(
+  append(
     execution: Execution,
     eventType: string,
     attributesField: string,
     attributes: object,
-  ) {
-    execution.history.push({
+  ): HistoryEvent {
+    const event: HistoryEvent = {
       eventId: execution.history.length + 1,
       eventTime: timestamp(Date.now()),
       eventType,
       [attributesField]: attributes,
-    });
+    };
+    execution.history.push(event);
+    return event;
   }
 }

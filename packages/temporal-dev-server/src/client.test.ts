@@ -45,7 +45,8 @@ describe('temporal dev server with the Temporal client', () => {
     });
 
     const history = await handle.fetchHistory();
-    expect(history.events).toHaveLength(1);
+    // Started, then the first workflow task waits for a worker.
+    expect(history.events!.map(e => e.eventType)).toEqual([1, 5]);
     const started = history.events![0].workflowExecutionStartedEventAttributes!;
     expect(started.workflowType?.name).toBe('provisionDatabase');
     expect(Buffer.from(started.input!.payloads![0].data!).toString()).toBe(

@@ -7,6 +7,7 @@ import {
   serviceImplementation,
   serviceMethods,
 } from './grpc/serviceDefinition';
+import { WorkflowEngine } from './WorkflowEngine';
 import { WorkflowExecutions } from './WorkflowExecutions';
 import { workflowServiceHandlers } from './workflowServiceHandlers';
 
@@ -44,6 +45,8 @@ export async function startTemporalDevServer(
   const methods = serviceMethods(
     'temporal.api.workflowservice.v1.WorkflowService',
   );
+  const executions = new WorkflowExecutions();
+  const engine = new WorkflowEngine(executions);
   const server = new grpc.Server();
   server.addService(
     serviceDefinition(methods),
@@ -51,7 +54,8 @@ export async function startTemporalDevServer(
       methods,
       workflowServiceHandlers({
         namespaces: new Set([options.namespace ?? 'default']),
-        executions: new WorkflowExecutions(),
+        executions,
+        engine,
       }),
       log,
     ),
@@ -66,6 +70,8 @@ export async function startTemporalDevServer(
   return {
     address: `${ip}:${port}`,
     async stop() {
+      // Waiting polls answer at once, so that workers and the gRPC server can finish.
+      engine.stop();
       await new Promise<void>(resolve => server.tryShutdown(() => resolve()));
       server.forceShutdown();
     },

@@ -7,6 +7,7 @@ import root from '@temporalio/proto';
 import { RpcError, type Handler } from './grpc/serviceDefinition';
 import { timestamp } from './history/time';
 import type { Execution, WorkflowExecutions } from './WorkflowExecutions';
+import type { WorkflowEngine } from './WorkflowEngine';
 
 export const SERVER_VERSION = '1.27.0-crossplane-temporal-dev';
 
@@ -43,8 +44,9 @@ function required(value: unknown, field: string): string {
 export function workflowServiceHandlers(options: {
   namespaces: Set<string>;
   executions: WorkflowExecutions;
+  engine: WorkflowEngine;
 }): Record<string, Handler> {
-  const { namespaces, executions } = options;
+  const { namespaces, executions, engine } = options;
 
   const namespaceOf = (request: { namespace?: string }) => {
     const namespace = required(request.namespace, 'namespace');
@@ -176,7 +178,8 @@ export function workflowServiceHandlers(options: {
           input: request.input,
           workflowExecutionTimeout: request.workflowExecutionTimeout,
           workflowRunTimeout: request.workflowRunTimeout,
-          workflowTaskTimeout: request.workflowTaskTimeout,
+          // The SDK needs a workflow task timeout; 10 s is Temporal's default.
+          workflowTaskTimeout: request.workflowTaskTimeout ?? { seconds: 10 },
           identity: request.identity,
           memo: request.memo,
           searchAttributes: request.searchAttributes,
@@ -185,6 +188,8 @@ export function workflowServiceHandlers(options: {
           workflowId,
         },
       });
+      if (result.kind === 'started')
+        engine.requestWorkflowTask(result.execution);
       if (result.kind === 'already-started') {
         throw alreadyStarted(
           result.execution,
@@ -246,6 +251,71 @@ export function workflowServiceHandlers(options: {
         return { history: { events: [e.history[e.history.length - 1]] } };
       }
       return { history: { events: e.history } };
+    },
+
+    async PollWorkflowTaskQueue(request, call) {
+      const namespace = namespaceOf(request);
+      const queue = required(request.taskQueue?.name, 'taskQueue.name');
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      while (!abort.signal.aborted) {
+        const task = await engine.workflowTasks.poll(
+          namespace,
+          queue,
+          abort.signal,
+        );
+        if (!task) return {};
+        const response = engine.startWorkflowTask(task, request.identity ?? '');
+        if (response) return response;
+      }
+      return {};
+    },
+
+    async RespondWorkflowTaskCompleted(request) {
+      engine.completeWorkflowTask(request);
+      return {};
+    },
+
+    async RespondWorkflowTaskFailed(request) {
+      engine.failWorkflowTask(request);
+      return {};
+    },
+
+    async PollActivityTaskQueue(request, call) {
+      const namespace = namespaceOf(request);
+      const queue = required(request.taskQueue?.name, 'taskQueue.name');
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      while (!abort.signal.aborted) {
+        const task = await engine.activityTasks.poll(
+          namespace,
+          queue,
+          abort.signal,
+        );
+        if (!task) return {};
+        const response = engine.startActivityTask(task);
+        if (response) return response;
+      }
+      return {};
+    },
+
+    async RespondActivityTaskCompleted(request) {
+      engine.completeActivity(request);
+      return {};
+    },
+
+    async RespondActivityTaskFailed(request) {
+      engine.failActivity(request);
+      return {};
+    },
+
+    async SignalWorkflowExecution(request) {
+      engine.signal(executionOf(request), request);
+      return {};
+    },
+
+    async ShutdownWorker() {
+      return {};
     },
 
     async ListWorkflowExecutions(request) {
