@@ -14,6 +14,24 @@ const WORKFLOW_TASK_TIMEOUT = { seconds: 10 };
 export interface WorkflowTask {
   execution: Execution;
   scheduledEventId: number;
+  /** A query rides a workflow task of its own that changes nothing (a "legacy query" task). */
+  query?: { id: string; request: any };
+}
+
+type QueryAnswer = {
+  answered: boolean;
+  result?: unknown;
+  error?: string;
+  failure?: unknown;
+};
+
+interface PendingQuery {
+  resolve(result: {
+    answered: boolean;
+    result?: unknown;
+    error?: string;
+    failure?: unknown;
+  }): void;
 }
 
 export interface ActivityTask {
@@ -25,7 +43,8 @@ export interface ActivityTask {
 }
 
 interface TaskToken {
-  kind: 'workflow' | 'activity';
+  kind: 'workflow' | 'activity' | 'query';
+  queryId?: string;
   namespace: string;
   workflowId: string;
   runId: string;
@@ -58,6 +77,8 @@ export class WorkflowEngine {
   readonly workflowTasks = new TaskQueues<WorkflowTask>();
   readonly activityTasks = new TaskQueues<ActivityTask>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly queries = new Map<string, PendingQuery>();
+  private readonly runningTimers = new Map<string, NodeJS.Timeout>();
   /** Activities scheduled and not finished, by run ID and scheduled event ID. */
   private readonly pendingActivities = new Map<string, ActivityTask>();
 
@@ -106,6 +127,28 @@ export class WorkflowEngine {
   /** A workflow task for a poller, with the whole history (no sticky execution). */
   startWorkflowTask(task: WorkflowTask, identity: string) {
     const e = task.execution;
+    if (task.query) {
+      if (!this.queries.has(task.query.id)) return undefined; // The caller gave up.
+      return {
+        taskToken: encodeToken({
+          kind: 'query',
+          queryId: task.query.id,
+          namespace: e.namespace,
+          workflowId: e.workflowId,
+          runId: e.runId,
+          scheduledEventId: 0,
+          attempt: 1,
+        }),
+        workflowExecution: { workflowId: e.workflowId, runId: e.runId },
+        workflowType: { name: e.workflowType },
+        history: { events: e.history },
+        query: task.query.request,
+        workflowExecutionTaskQueue: {
+          name: e.taskQueue,
+          kind: 'TASK_QUEUE_KIND_NORMAL',
+        },
+      };
+    }
     if (
       e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING' ||
       e.workflowTask?.scheduledEventId !== task.scheduledEventId
@@ -145,6 +188,9 @@ export class WorkflowEngine {
       },
       scheduledTime: scheduledEvent.eventTime,
       startedTime: started.eventTime,
+      queries: Object.fromEntries(
+        e.queuedQueries.splice(0).map(q => [q.id, q.request]),
+      ),
     };
   }
 
@@ -190,6 +236,20 @@ export class WorkflowEngine {
     );
     e.workflowTask = undefined;
     e.previousStartedEventId = startedEventId;
+    for (const [queryId, result] of Object.entries<any>(
+      request.queryResults ?? {},
+    )) {
+      this.answer(
+        queryId,
+        result.resultType === 1
+          ? { answered: true, result: result.answer }
+          : {
+              answered: false,
+              error: result.errorMessage,
+              failure: result.failure,
+            },
+      );
+    }
     for (const command of request.commands ?? []) {
       if (e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') break;
       this.apply(e, command, completed.eventId);
@@ -229,6 +289,12 @@ export class WorkflowEngine {
       );
     else if (type === 3)
       this.startTimer(e, command.startTimerCommandAttributes, completedEventId);
+    else if (type === 6)
+      this.cancelTimer(
+        e,
+        command.cancelTimerCommandAttributes,
+        completedEventId,
+      );
     else if (type === 4) {
       this.executions.close(
         e,
@@ -312,7 +378,10 @@ export class WorkflowEngine {
         workflowTaskCompletedEventId: completedEventId,
       },
     );
-    this.later(durationMs(attributes.startToFireTimeout) ?? 0, () => {
+    const key = `${e.runId}/${attributes.timerId}`;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.runningTimers.delete(key);
       if (e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') return;
       this.executions.append(
         e,
@@ -324,7 +393,124 @@ export class WorkflowEngine {
         },
       );
       this.requestWorkflowTask(e);
+    }, durationMs(attributes.startToFireTimeout) ?? 0);
+    this.timers.add(timer);
+    this.runningTimers.set(key, timer);
+  }
+
+  private cancelTimer(e: Execution, attributes: any, completedEventId: number) {
+    const key = `${e.runId}/${attributes.timerId}`;
+    const timer = this.runningTimers.get(key);
+    if (!timer) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `timer ${attributes.timerId} is not running: it fired or was never started`,
+      );
+    }
+    clearTimeout(timer);
+    this.timers.delete(timer);
+    this.runningTimers.delete(key);
+    const started = e.history.find(
+      ev =>
+        ev.eventType === 'EVENT_TYPE_TIMER_STARTED' &&
+        (ev.timerStartedEventAttributes as any)?.timerId === attributes.timerId,
+    );
+    this.executions.append(
+      e,
+      'EVENT_TYPE_TIMER_CANCELED',
+      'timerCanceledEventAttributes',
+      {
+        timerId: attributes.timerId,
+        startedEventId: started?.eventId,
+        workflowTaskCompletedEventId: completedEventId,
+      },
+    );
+  }
+
+  /** Asks a worker to answer a query; resolves with its answer, or rejects after `timeoutMs`. */
+  query(
+    e: Execution,
+    request: any,
+    timeoutMs = 30_000,
+  ): Promise<{
+    answered: boolean;
+    result?: unknown;
+    error?: string;
+    failure?: unknown;
+  }> {
+    const id = `${e.runId}/${Math.random().toString(36).slice(2)}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.queries.delete(id);
+        reject(
+          new RpcError(
+            grpc.status.DEADLINE_EXCEEDED,
+            `no worker answered the query ${request.queryType} within ${
+              timeoutMs / 1000
+            } s; is a worker polling task queue ${e.taskQueue}?`,
+          ),
+        );
+      }, timeoutMs);
+      this.queries.set(id, {
+        resolve: answer => {
+          clearTimeout(timer);
+          this.queries.delete(id);
+          resolve(answer);
+        },
+      });
+      this.dispatchQuery(e, { id, request });
     });
+  }
+
+  /**
+   * A query sees every event before it: it rides the next workflow task when one is due, and
+   * goes out as a query task of its own only when the workflow has nothing pending.
+   */
+  private dispatchQuery(e: Execution, query: { id: string; request: any }) {
+    const due =
+      e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING' &&
+      (e.workflowTask || e.needsWorkflowTask);
+    if (!due) {
+      this.workflowTasks.add(e.namespace, e.taskQueue, {
+        execution: e,
+        scheduledEventId: 0,
+        query,
+      });
+      return;
+    }
+    if (e.workflowTask && !e.workflowTask.startedEventId) {
+      e.queuedQueries.push(query);
+      return;
+    }
+    // A workflow task is running: look again once it is done.
+    this.later(20, () => {
+      if (this.queries.has(query.id)) this.dispatchQuery(e, query);
+    });
+  }
+
+  private answer(queryId: string, answer: QueryAnswer) {
+    this.queries.get(queryId)?.resolve(answer);
+  }
+
+  answerQuery(request: any): void {
+    const token = decodeToken(request.taskToken, 'query');
+    if (!this.queries.has(token.queryId ?? '')) {
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        'query not found: the caller gave up waiting',
+      );
+    }
+    // temporal.api.enums.v1.QueryResultType: 1 answered, 2 failed.
+    this.answer(
+      token.queryId!,
+      request.completedType === 1
+        ? { answered: true, result: request.queryResult }
+        : {
+            answered: false,
+            error: request.errorMessage,
+            failure: request.failure,
+          },
+    );
   }
 
   startActivityTask(task: ActivityTask) {

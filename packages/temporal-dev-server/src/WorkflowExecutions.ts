@@ -43,6 +43,8 @@ export interface Execution {
   };
   /** Something happened while a workflow task was open: schedule another when it completes. */
   needsWorkflowTask: boolean;
+  /** Queries waiting for the next workflow task, so they see every event before them. */
+  queuedQueries: Array<{ id: string; request: any }>;
   /** startedEventId of the last completed workflow task. */
   previousStartedEventId: number;
 }
@@ -109,6 +111,7 @@ export class WorkflowExecutions {
       history: [],
       waiters: new Set(),
       needsWorkflowTask: false,
+      queuedQueries: [],
       previousStartedEventId: 0,
     };
     this.append(

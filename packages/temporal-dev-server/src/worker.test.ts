@@ -81,6 +81,27 @@ describe('temporal dev server with a Temporal worker', () => {
     expect(await handle.result()).toBe('approved by pat');
   });
 
+  it('signal-with-start starts once and signals, answers queries, and cancels a timer that is no longer needed', async () => {
+    const workflowId = id('counting');
+    const start = () =>
+      client.workflow.signalWithStart('counting', {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [3],
+        signal: 'increment',
+        signalArgs: [1],
+      });
+    const first = await start();
+    const second = await start();
+    expect(second.signaledRunId).toBe(first.signaledRunId);
+    // The query waits for the workflow to have seen both signals.
+    expect(await first.query<number>('count')).toBe(2);
+    await first.signal('increment', 1);
+    expect(await first.result()).toBe(3);
+    const history = JSON.stringify(await first.fetchHistory());
+    expect(history).toContain('timerCanceledEventAttributes');
+  });
+
   it('retries a failing activity by its policy', async () => {
     const result = await client.workflow.execute('retrying', {
       taskQueue: TASK_QUEUE,

@@ -85,6 +85,43 @@ export function workflowServiceHandlers(options: {
     return execution;
   };
 
+  /** Starts a run (StartWorkflowExecution and SignalWithStart share it). */
+  const start = (namespace: string, request: any) => {
+    const workflowId = required(request.workflowId, 'workflowId');
+    const workflowType = required(
+      request.workflowType?.name,
+      'workflowType.name',
+    );
+    const taskQueue = required(request.taskQueue?.name, 'taskQueue.name');
+    const result = executions.start({
+      namespace,
+      workflowId,
+      workflowType,
+      taskQueue,
+      requestId: request.requestId || workflowId,
+      reusePolicy: request.workflowIdReusePolicy ?? 0,
+      memo: request.memo,
+      searchAttributes: request.searchAttributes,
+      attributes: {
+        workflowType: request.workflowType,
+        taskQueue: request.taskQueue,
+        input: request.input,
+        workflowExecutionTimeout: request.workflowExecutionTimeout,
+        workflowRunTimeout: request.workflowRunTimeout,
+        // The SDK needs a workflow task timeout; 10 s is Temporal's default.
+        workflowTaskTimeout: request.workflowTaskTimeout ?? { seconds: 10 },
+        identity: request.identity,
+        memo: request.memo,
+        searchAttributes: request.searchAttributes,
+        header: request.header,
+        retryPolicy: request.retryPolicy,
+        workflowId,
+      },
+    });
+    if (result.kind === 'started') engine.requestWorkflowTask(result.execution);
+    return result;
+  };
+
   const describeNamespace = (name: string) => ({
     namespaceInfo: {
       name,
@@ -157,43 +194,11 @@ export function workflowServiceHandlers(options: {
 
     async StartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
-      const workflowId = required(request.workflowId, 'workflowId');
-      const workflowType = required(
-        request.workflowType?.name,
-        'workflowType.name',
-      );
-      const taskQueue = required(request.taskQueue?.name, 'taskQueue.name');
-      const result = executions.start({
-        namespace,
-        workflowId,
-        workflowType,
-        taskQueue,
-        requestId: request.requestId || workflowId,
-        reusePolicy: request.workflowIdReusePolicy ?? 0,
-        memo: request.memo,
-        searchAttributes: request.searchAttributes,
-        attributes: {
-          workflowType: request.workflowType,
-          taskQueue: request.taskQueue,
-          input: request.input,
-          workflowExecutionTimeout: request.workflowExecutionTimeout,
-          workflowRunTimeout: request.workflowRunTimeout,
-          // The SDK needs a workflow task timeout; 10 s is Temporal's default.
-          workflowTaskTimeout: request.workflowTaskTimeout ?? { seconds: 10 },
-          identity: request.identity,
-          memo: request.memo,
-          searchAttributes: request.searchAttributes,
-          header: request.header,
-          retryPolicy: request.retryPolicy,
-          workflowId,
-        },
-      });
-      if (result.kind === 'started')
-        engine.requestWorkflowTask(result.execution);
+      const result = start(namespace, request);
       if (result.kind === 'already-started') {
         throw alreadyStarted(
           result.execution,
-          `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${result.execution.runId}.`,
+          `Workflow execution is already running. WorkflowId: ${request.workflowId}, RunId: ${result.execution.runId}.`,
         );
       }
       return {
@@ -312,6 +317,54 @@ export function workflowServiceHandlers(options: {
     async SignalWorkflowExecution(request) {
       engine.signal(executionOf(request), request);
       return {};
+    },
+
+    async QueryWorkflow(request) {
+      const e = executionOf(request);
+      const answer = await engine.query(e, request.query);
+      if (answer.answered) return { queryResult: answer.result };
+      const type = (root as any).lookupType(
+        'temporal.api.errordetails.v1.QueryFailedFailure',
+      );
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        answer.error ?? 'the query failed',
+        {
+          typeUrl:
+            'type.googleapis.com/temporal.api.errordetails.v1.QueryFailedFailure',
+          value: type
+            .encode(type.fromObject({ failure: answer.failure }))
+            .finish(),
+        },
+      );
+    },
+
+    async RespondQueryTaskCompleted(request) {
+      engine.answerQuery(request);
+      return {};
+    },
+
+    async SignalWithStartWorkflowExecution(request) {
+      const namespace = namespaceOf(request);
+      const workflowId = required(request.workflowId, 'workflowId');
+      const running = executions.find(namespace, workflowId);
+      let execution = running;
+      let started = false;
+      if (!running || running.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
+        const result = start(namespace, {
+          ...request,
+          requestId: request.requestId || `${workflowId}-${Date.now()}`,
+        });
+        execution = result.execution;
+        started = result.kind === 'started';
+      }
+      engine.signal(execution!, {
+        signalName: request.signalName,
+        input: request.signalInput,
+        identity: request.identity,
+        header: request.header,
+      });
+      return { runId: execution!.runId, started };
     },
 
     async ShutdownWorker() {

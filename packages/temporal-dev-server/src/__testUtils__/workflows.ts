@@ -4,6 +4,7 @@
 import {
   ApplicationFailure,
   condition,
+  defineQuery,
   defineSignal,
   proxyActivities,
   setHandler,
@@ -55,4 +56,19 @@ export async function failing(): Promise<string> {
     message: 'no more databases in this region',
     nonRetryable: true,
   });
+}
+
+export const increment = defineSignal<[number]>('increment');
+export const countQuery = defineQuery<number>('count');
+
+/** Counts signals until asked to stop or a minute passes, answering queries meanwhile. */
+export async function counting(stopAt: number): Promise<number> {
+  let count = 0;
+  setHandler(increment, by => {
+    count += by;
+  });
+  setHandler(countQuery, () => count);
+  // A condition with a timeout starts a timer, cancelled when the condition holds first.
+  await condition(() => count >= stopAt, '1 minute');
+  return count;
 }
