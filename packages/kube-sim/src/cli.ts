@@ -1,12 +1,17 @@
 /*
  * The command line over startKubeSim.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { startKubeSim, type KubeSimOptions } from './startKubeSim';
 
-const USAGE = `usage: kube-sim [--port 6443] [--host 127.0.0.1] [--kubeconfig-out FILE] [--fixtures DIR | --no-fixtures]
+const USAGE = `usage: kube-sim [--port 6443] [--host 127.0.0.1] [--kubeconfig-out FILE] [--kubeconfig-for USER=FILE] [--fixtures DIR | --no-fixtures]
                 [--state-file FILE] [--users FILE] [--provider-delay MS] [--no-rbac] [--log-level debug|info|warn|error]`;
 
-export function parseArgs(argv: string[]): KubeSimOptions {
+export function parseArgs(
+  argv: string[],
+): KubeSimOptions & { kubeconfigsFor: Array<{ user: string; file: string }> } {
+  const extraKubeconfigs: Array<{ user: string; file: string }> = [];
   const options: KubeSimOptions = { port: 6443, logLevel: 'info' };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
@@ -50,6 +55,14 @@ export function parseArgs(argv: string[]): KubeSimOptions {
       case '--no-rbac':
         options.rbac = false;
         break;
+      case '--kubeconfig-for': {
+        // USER=FILE: also write a kubeconfig for one of the identities (e.g. the backend's).
+        const [user, file] = value(i++, flag).split('=');
+        if (!user || !file)
+          throw new Error(`--kubeconfig-for needs USER=FILE\n${USAGE}`);
+        extraKubeconfigs.push({ user, file });
+        break;
+      }
       case '--log-level': {
         const level = value(i++, flag);
         if (!['debug', 'info', 'warn', 'error'].includes(level))
@@ -66,13 +79,17 @@ export function parseArgs(argv: string[]): KubeSimOptions {
         throw new Error(`unknown option '${flag}'\n${USAGE}`);
     }
   }
-  return options;
+  return { ...options, kubeconfigsFor: extraKubeconfigs };
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  const options = parseArgs(argv);
+  const { kubeconfigsFor, ...options } = parseArgs(argv);
   const started = Date.now();
   const sim = await startKubeSim(options);
+  for (const { user, file } of kubeconfigsFor) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, sim.kubeconfigFor(user));
+  }
   process.stdout.write(
     `kube-sim ready at ${sim.url} (kubeconfig ${sim.kubeconfigPath}) in ${
       Date.now() - started

@@ -696,9 +696,10 @@ export async function resourceWorkflow(
       'apply',
     );
     if (outcome.kind === 'ready') {
-      state.phase = 'Ready';
       state.lastGoodSpec = request.spec;
+      // Ready is reported only with the outputs that go with it.
       await recordOutputs(request.requestedBy);
+      state.phase = 'Ready';
     }
     return outcome;
   }
