@@ -12,6 +12,7 @@ import {
   spawnGroup,
   stopGroups,
   waitForHttp,
+  waitForTcp,
 } from './lib/processes.mjs';
 import { localDir, repoRoot, stackServices } from './lib/stack.mjs';
 
@@ -28,10 +29,12 @@ function stop(reason, exitCode) {
         running.map(r => r.service.name).join(', ') || 'nothing'
       }`,
     );
-    stopping = stopGroups(running.map(r => r.child)).then(() => {
+    stopping = (async () => {
+      // Reverse start order: the backend's worker says goodbye to Temporal before it goes.
+      for (const { child } of [...running].reverse()) await stopGroups([child]);
       log('everything stopped');
       process.exit(exitCode);
-    });
+    })();
   }
   return stopping;
 }
@@ -81,10 +84,13 @@ async function main() {
 }
 
 function ready(entry) {
-  entry.ready ??= waitForHttp(entry.service.readyUrl, {
+  const options = {
     timeoutMs: entry.service.readyTimeoutMs,
     isAlive: () => entry.alive,
-  });
+  };
+  entry.ready ??= entry.service.readyTcp
+    ? waitForTcp(entry.service.readyTcp, options)
+    : waitForHttp(entry.service.readyUrl, options);
   return entry.ready;
 }
 

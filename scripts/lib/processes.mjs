@@ -92,3 +92,28 @@ export async function waitForHttp(url, { timeoutMs, isAlive = () => true }) {
     await new Promise(resolve => setTimeout(resolve, 500));
   }
 }
+
+/** Polls a TCP port until something accepts connections, or the deadline passes. */
+export async function waitForTcp(port, { timeoutMs, isAlive = () => true }) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise(resolve => {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (!isAlive())
+      throw new Error(
+        `the process for port ${port} exited before it was ready`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(
+        `port ${port} did not open within ${Math.round(timeoutMs / 1000)} s`,
+      );
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+}

@@ -27,6 +27,13 @@ export function stackServices() {
         path.join(localDir, 'kube-sim', 'kubeconfig'),
         '--state-file',
         path.join(localDir, 'kube-sim', 'state.json'),
+        // The backend's own identity: a service account that impersonates the users.
+        '--kubeconfig-for',
+        `system:serviceaccount:crossplane-system:backstage=${path.join(
+          localDir,
+          'kube-sim',
+          'backstage.kubeconfig',
+        )}`,
       ],
       readyUrl: 'http://127.0.0.1:6443/version',
       readyTimeoutMs: 30_000,
@@ -36,6 +43,21 @@ export function stackServices() {
         process.cwd(),
         path.join(localDir, 'kube-sim', 'kubeconfig'),
       )}`,
+    },
+    {
+      name: 'temporal',
+      port: 7233,
+      command: 'node',
+      args: [
+        'packages/temporal-dev-server/bin/temporal-dev-server',
+        '--port',
+        '7233',
+      ],
+      // gRPC, not HTTP: ready when the port accepts connections.
+      readyTcp: 7233,
+      readyTimeoutMs: 30_000,
+      readyBeforeNext: true,
+      describe: 'Temporal (dev server) 127.0.0.1:7233',
     },
     {
       name: 'backend',

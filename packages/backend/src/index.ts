@@ -2,7 +2,8 @@
  * The Backstage backend of the local stack and the reference deployment.
  *
  * Plugins come from the new backend system; the two modules in ./modules are ours: the demo
- * sign-in provider (local development only) and the permission policy.
+ * sign-in provider (local development only) and the permission policy. The crossplane-temporal
+ * plugin is this project's.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
@@ -55,5 +56,8 @@ backend.add(import('./modules/permissionPolicy'));
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
+
+// Crossplane Temporal: the resource workflows' embedded worker and the cluster watchers.
+backend.add(import('@crossplane-temporal/plugin-crossplane-temporal-backend'));
 
 backend.start();
