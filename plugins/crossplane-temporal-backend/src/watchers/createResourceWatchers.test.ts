@@ -10,21 +10,21 @@ import {
   WORKFLOW_ID_ANNOTATION,
   type ObservedObjectEvent,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import { startKubeSim, type KubeSim } from '@crossplane-temporal/kube-sim';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import type { KubeSim } from '@crossplane-temporal/kube-sim';
+import {
+  startTestCluster,
+  type TestCluster,
+} from '../__testUtils__/testCluster';
 import { createClusterClients } from '../cluster';
 import { createResourceWatchers } from '.';
 
 jest.setTimeout(60_000);
 
-const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
 const alice = { user: 'alice', groups: ['team-alpha'] };
 
 describe('resource watchers', () => {
   let sim: KubeSim;
-  let dir: string;
+  let cluster: TestCluster;
   let clients: ReturnType<typeof createClusterClients>;
   const events: Array<{ workflowId: string; event: ObservedObjectEvent }> = [];
   const waiters = new Set<() => void>();
@@ -60,24 +60,11 @@ describe('resource watchers', () => {
   });
 
   beforeAll(async () => {
-    sim = await startKubeSim({ providerDelayMs: 20 });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'watchers-'));
-    fs.writeFileSync(path.join(dir, 'token'), sim.tokenFor(BACKSTAGE));
+    cluster = await startTestCluster();
+    sim = cluster.sim;
     clients = createClusterClients({
       config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            {
-              name: 'local',
-              url: sim.url,
-              skipTLSVerify: true,
-              auth: {
-                type: 'serviceAccountToken',
-                tokenFile: path.join(dir, 'token'),
-              },
-            },
-          ],
-        },
+        crossplaneTemporal: { clusters: [cluster.clusterConfig] },
       }),
       logger: mockServices.logger.mock(),
     });
@@ -95,8 +82,7 @@ describe('resource watchers', () => {
   afterAll(async () => {
     await watchers?.stop();
     await clients?.close();
-    await sim?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it("traces the claim, its composite and its managed resources to the claim's workflow", async () => {

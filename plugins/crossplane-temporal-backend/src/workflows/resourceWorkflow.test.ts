@@ -10,21 +10,22 @@ import {
   type ResourceRef,
   type ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import { startKubeSim, type KubeSim } from '@crossplane-temporal/kube-sim';
+import type { KubeSim } from '@crossplane-temporal/kube-sim';
+import {
+  BACKSTAGE_IDENTITY,
+  startTestCluster,
+  type TestCluster,
+} from '../__testUtils__/testCluster';
 import {
   startTemporalDevServer,
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import { provisionSignal, statusQuery } from './definitions';
 
 jest.setTimeout(120_000);
 
-const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
 const TASK_QUEUE = 'resource-workflow-test';
 
 const alice = {
@@ -47,30 +48,19 @@ describe('resource workflow', () => {
   let worker: { stop(): Promise<void> };
   let connection: Connection;
   let client: Client;
-  let dir: string;
+  let cluster: TestCluster;
 
   beforeAll(async () => {
-    [sim, temporal] = await Promise.all([
-      startKubeSim({ providerDelayMs: 50 }),
+    [cluster, temporal] = await Promise.all([
+      startTestCluster({ providerDelayMs: 50 }),
       startTemporalDevServer({ logLevel: 'error' }),
     ]);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resource-workflow-'));
-    fs.writeFileSync(path.join(dir, 'token'), sim.tokenFor(BACKSTAGE));
+    sim = cluster.sim;
     worker = await startResourceWorker({
       config: new ConfigReader({
         crossplaneTemporal: {
           temporal: { address: temporal.address, taskQueue: TASK_QUEUE },
-          clusters: [
-            {
-              name: 'local',
-              url: sim.url,
-              skipTLSVerify: true,
-              auth: {
-                type: 'serviceAccountToken',
-                tokenFile: path.join(dir, 'token'),
-              },
-            },
-          ],
+          clusters: [cluster.clusterConfig],
         },
       }),
       logger: mockServices.logger.mock(),
@@ -83,8 +73,7 @@ describe('resource workflow', () => {
     await worker?.stop();
     await connection?.close();
     await temporal?.stop();
-    await sim?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   const provision = (ref: ResourceRef, requestId: string) => {
@@ -163,7 +152,7 @@ describe('resource workflow', () => {
     expect(records.filter(r => r.code === 201 || r.code === 200)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          user: BACKSTAGE,
+          user: BACKSTAGE_IDENTITY,
           impersonatedUser: 'alice',
           impersonatedGroups: ['team-alpha'],
         }),
