@@ -54,7 +54,7 @@ function startInBackground(options: {
           retryInSeconds: delayMs / 1000,
           error: String(error),
         });
-        await pause(delayMs);
+        if (!stopped) await pause(delayMs);
       }
     }
   })();
