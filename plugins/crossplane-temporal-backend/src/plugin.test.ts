@@ -12,6 +12,10 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   startTestCluster,
   type TestCluster,
@@ -24,8 +28,18 @@ jest.setTimeout(120_000);
 describe('worker plugin', () => {
   let cluster: TestCluster;
   let temporal: TemporalDevServer;
+  let dir: string;
+  let workflowBundlePath: string;
 
   beforeAll(async () => {
+    // Production workers load a pre-built workflow bundle; build one as packages/worker does.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
+    workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    fs.writeFileSync(workflowBundlePath, code);
     [cluster, temporal] = await Promise.all([
       startTestCluster(),
       startTemporalDevServer({ logLevel: 'error' }),
@@ -35,9 +49,10 @@ describe('worker plugin', () => {
   afterAll(async () => {
     await temporal?.stop();
     await cluster?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs the resource workflows for as long as the backend runs', async () => {
+  it('runs the resource workflows from a pre-built bundle for as long as the backend runs', async () => {
     const taskQueue = 'plugin-test';
     const backend = await startTestBackend({
       features: [
@@ -45,7 +60,11 @@ describe('worker plugin', () => {
         mockServices.rootConfig.factory({
           data: {
             crossplaneTemporal: {
-              temporal: { address: temporal.address, taskQueue },
+              temporal: {
+                address: temporal.address,
+                taskQueue,
+                worker: { workflowBundlePath },
+              },
               clusters: [cluster.clusterConfig],
             },
           },
