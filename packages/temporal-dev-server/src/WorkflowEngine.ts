@@ -1,15 +1,29 @@
 /*
- * What moves a workflow forward: workflow tasks (one open at a time; events that arrive meanwhile
- * ask for another), the commands a worker answers them with (activities, timers, completion,
- * failure), activity tasks with retries, timers and signals. Every step is a history event.
+ * What moves a workflow forward: workflow tasks (one open at a time, offered on the run's task
+ * queue or a worker's sticky queue, timed out and retried), the commands a worker answers them
+ * with, and what arrives from outside: signals, cancellation, termination, updates and queries.
+ * Activities, updates and child workflows have modules of their own.
  */
 import * as grpc from '@grpc/grpc-js';
+import { ActivityTasks } from './ActivityTasks';
+import { ChildWorkflows, type RunControl } from './ChildWorkflows';
+import { Deadlines } from './Deadlines';
 import { RpcError } from './grpc/serviceDefinition';
-import { durationMs, timestamp } from './history/time';
+import { durationMs } from './history/time';
+import {
+  isRunning,
+  type Execution,
+  type ExecutionStatus,
+  type NewEvent,
+} from './state';
+import { decodeToken, encodeToken } from './taskTokens';
 import { TaskQueues } from './TaskQueues';
-import type { Execution, WorkflowExecutions } from './WorkflowExecutions';
-
-const WORKFLOW_TASK_TIMEOUT = { seconds: 10 };
+import type {
+  StartRequest,
+  StartResult,
+  WorkflowExecutions,
+} from './WorkflowExecutions';
+import { WorkflowUpdates } from './WorkflowUpdates';
 
 export interface WorkflowTask {
   execution: Execution;
@@ -18,155 +32,350 @@ export interface WorkflowTask {
   query?: { id: string; request: any };
 }
 
-type QueryAnswer = {
+export interface QueryAnswer {
   answered: boolean;
   result?: unknown;
   error?: string;
   failure?: unknown;
-};
-
-interface PendingQuery {
-  resolve(result: {
-    answered: boolean;
-    result?: unknown;
-    error?: string;
-    failure?: unknown;
-  }): void;
 }
 
-export interface ActivityTask {
-  execution: Execution;
-  scheduledEventId: number;
-  attempt: number;
-  scheduledAt: number;
-  attributes: any;
-}
+// temporal.api.enums.v1.CommandType
+const COMMAND = {
+  SCHEDULE_ACTIVITY_TASK: 1,
+  REQUEST_CANCEL_ACTIVITY_TASK: 2,
+  START_TIMER: 3,
+  COMPLETE_WORKFLOW_EXECUTION: 4,
+  FAIL_WORKFLOW_EXECUTION: 5,
+  CANCEL_TIMER: 6,
+  CANCEL_WORKFLOW_EXECUTION: 7,
+  REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: 8,
+  RECORD_MARKER: 9,
+  CONTINUE_AS_NEW_WORKFLOW_EXECUTION: 10,
+  START_CHILD_WORKFLOW_EXECUTION: 11,
+  SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: 12,
+  UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: 13,
+  PROTOCOL_MESSAGE: 14,
+  MODIFY_WORKFLOW_PROPERTIES: 16,
+} as const;
 
-interface TaskToken {
-  kind: 'workflow' | 'activity' | 'query';
-  queryId?: string;
-  namespace: string;
-  workflowId: string;
-  runId: string;
-  scheduledEventId: number;
-  attempt: number;
-}
+const CLOSING_COMMANDS = new Set<number>([
+  COMMAND.COMPLETE_WORKFLOW_EXECUTION,
+  COMMAND.FAIL_WORKFLOW_EXECUTION,
+  COMMAND.CANCEL_WORKFLOW_EXECUTION,
+  COMMAND.CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+]);
 
-export const encodeToken = (token: TaskToken) =>
-  Buffer.from(JSON.stringify(token));
+/** A run's task queue as the SDK expects to see it in a workflow task. */
+const normalQueue = (e: Execution) => ({
+  name: e.taskQueue,
+  kind: 'TASK_QUEUE_KIND_NORMAL',
+});
 
-function decodeToken(
-  bytes: Uint8Array | undefined,
-  kind: TaskToken['kind'],
-): TaskToken {
-  try {
-    const token = JSON.parse(
-      Buffer.from(bytes ?? []).toString('utf8'),
-    ) as TaskToken;
-    if (token.kind === kind) return token;
-  } catch {
-    // Reported below.
-  }
-  throw new RpcError(
-    grpc.status.INVALID_ARGUMENT,
-    `the task token is not a ${kind} task token of this server`,
-  );
-}
+export const signaledEvent = (request: any): NewEvent => ({
+  eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED',
+  field: 'workflowExecutionSignaledEventAttributes',
+  attributes: {
+    signalName: request.signalName,
+    input: request.input,
+    identity: request.identity,
+    header: request.header,
+    externalWorkflowExecution: request.externalWorkflowExecution,
+  },
+});
 
-export class WorkflowEngine {
+export class WorkflowEngine implements RunControl {
   readonly workflowTasks = new TaskQueues<WorkflowTask>();
-  readonly activityTasks = new TaskQueues<ActivityTask>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly queries = new Map<string, PendingQuery>();
-  private readonly runningTimers = new Map<string, NodeJS.Timeout>();
-  /** Activities scheduled and not finished, by run ID and scheduled event ID. */
-  private readonly pendingActivities = new Map<string, ActivityTask>();
+  readonly deadlines = new Deadlines();
+  readonly activities: ActivityTasks;
+  readonly updates: WorkflowUpdates;
+  private readonly children: ChildWorkflows;
+  private readonly queries = new Map<string, (answer: QueryAnswer) => void>();
 
-  constructor(private readonly executions: WorkflowExecutions) {}
+  constructor(private readonly executions: WorkflowExecutions) {
+    this.activities = new ActivityTasks(executions, this.deadlines, e =>
+      this.requestWorkflowTask(e),
+    );
+    this.updates = new WorkflowUpdates(executions);
+    this.children = new ChildWorkflows(executions, this);
+  }
 
   stop(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    this.deadlines.disarmAll();
     this.workflowTasks.releaseAll();
-    this.activityTasks.releaseAll();
+    this.activities.queues.releaseAll();
   }
 
-  private later(ms: number, action: () => void) {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      action();
-    }, ms);
-    this.timers.add(timer);
+  // ---- Runs -------------------------------------------------------------------------------
+
+  /** Starts a run of a workflow (clients, signal-with-start, child workflows). */
+  startRun(
+    namespace: string,
+    request: any,
+    parent?: Execution['parent'],
+    /** Events before the first workflow task (signal-with-start's signal). */
+    initialEvents: NewEvent[] = [],
+  ): StartResult {
+    const workflowId = request.workflowId;
+    const startRequest: StartRequest = {
+      namespace,
+      workflowId,
+      workflowType: request.workflowType.name,
+      taskQueue: request.taskQueue.name,
+      requestId: request.requestId || `${workflowId}/${Date.now()}`,
+      reusePolicy: request.workflowIdReusePolicy ?? 0,
+      conflictPolicy: request.workflowIdConflictPolicy ?? 0,
+      memo: request.memo,
+      searchAttributes: request.searchAttributes,
+      parent,
+      attributes: {
+        workflowType: request.workflowType,
+        taskQueue: {
+          name: request.taskQueue.name,
+          kind: 'TASK_QUEUE_KIND_NORMAL',
+        },
+        input: request.input,
+        workflowExecutionTimeout: request.workflowExecutionTimeout,
+        workflowRunTimeout: request.workflowRunTimeout,
+        workflowTaskTimeout: request.workflowTaskTimeout,
+        identity: request.identity,
+        memo: request.memo,
+        searchAttributes: request.searchAttributes,
+        header: request.header,
+        retryPolicy: request.retryPolicy,
+        workflowId,
+      },
+    };
+    const admitted = this.executions.admit(startRequest);
+    if (admitted?.kind === 'terminate-existing') {
+      this.terminate(
+        admitted.execution,
+        'terminated by a new start (conflict policy)',
+        request.identity ?? '',
+      );
+    } else if (admitted) {
+      return admitted;
+    }
+    const execution = this.executions.create(startRequest);
+    if (initialEvents.length)
+      this.executions.append(execution, ...initialEvents);
+    this.begin(execution);
+    return { kind: 'started', execution };
   }
+
+  /** A new run's first workflow task and its run timeout. */
+  private begin(e: Execution) {
+    if (e.runDeadline)
+      this.deadlines.arm(`${e.runId}/run`, e.runDeadline, () =>
+        this.timeOutRun(e),
+      );
+    this.requestWorkflowTask(e);
+  }
+
+  /** Re-arms the deadlines and tasks of a run loaded from a store. */
+  resume(e: Execution): void {
+    if (!isRunning(e)) return;
+    if (e.runDeadline)
+      this.deadlines.arm(`${e.runId}/run`, e.runDeadline, () =>
+        this.timeOutRun(e),
+      );
+    for (const [timerId, timer] of Object.entries(e.timers))
+      this.armTimer(e, timerId, timer.fireAt);
+    this.activities.resume(e);
+    const task = e.workflowTask;
+    if (task?.startedEventId) {
+      this.armWorkflowTaskTimeout(e);
+    } else if (task) {
+      // Offer it again on the normal queue: sticky workers did not survive the restart.
+      e.workflowTask = undefined;
+      e.sticky = undefined;
+      this.executions.append(e, {
+        eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
+        field: 'workflowTaskTimedOutEventAttributes',
+        attributes: {
+          scheduledEventId: task.scheduledEventId,
+          timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
+        },
+      });
+      this.requestWorkflowTask(e);
+    } else if (e.needsWorkflowTask) {
+      this.requestWorkflowTask(e);
+    }
+  }
+
+  private close(
+    e: Execution,
+    status: ExecutionStatus,
+    event: NewEvent,
+    next?: Execution,
+  ) {
+    const closing = this.executions.close(e, status, event);
+    this.deadlines.disarmAll(`${e.runId}/`);
+    e.activities = {};
+    e.timers = {};
+    e.sticky = undefined;
+    this.updates.onClose(e, next);
+    this.children.onClose(e, closing);
+  }
+
+  terminate(
+    e: Execution,
+    reason: string,
+    identity: string,
+    details?: unknown,
+  ): void {
+    this.close(e, 'WORKFLOW_EXECUTION_STATUS_TERMINATED', {
+      eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED',
+      field: 'workflowExecutionTerminatedEventAttributes',
+      attributes: { reason, details, identity },
+    });
+  }
+
+  private timeOutRun(e: Execution) {
+    if (!isRunning(e)) return;
+    this.close(e, 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT', {
+      eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT',
+      field: 'workflowExecutionTimedOutEventAttributes',
+      attributes: { retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET' },
+    });
+  }
+
+  /** Records events on a run and asks for a workflow task to deliver them. */
+  notify(e: Execution, ...events: NewEvent[]): void {
+    if (!isRunning(e)) return;
+    this.executions.record(e, { events });
+    this.requestWorkflowTask(e);
+  }
+
+  signal(e: Execution, request: any): void {
+    if (!isRunning(e)) {
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        'workflow execution already completed',
+      );
+    }
+    this.notify(e, signaledEvent(request));
+  }
+
+  /** Asks the workflow to cancel itself; only the first request is recorded. */
+  requestCancel(e: Execution, attributes: Record<string, unknown>): void {
+    if (!isRunning(e)) {
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        'workflow execution already completed',
+      );
+    }
+    if (e.cancelRequested) return;
+    e.cancelRequested = true;
+    this.notify(e, {
+      eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED',
+      field: 'workflowExecutionCancelRequestedEventAttributes',
+      attributes,
+    });
+  }
+
+  /** Admits an update and gives the workflow a task to decide on it. */
+  admitUpdate(e: Execution, request: any) {
+    const admitted = this.updates.admit(e, request);
+    if (admitted.isNew) this.requestWorkflowTask(e);
+    return admitted.update;
+  }
+
+  // ---- Workflow tasks ---------------------------------------------------------------------
 
   /** Asks for a workflow task: now, or when the open one completes. */
   requestWorkflowTask(e: Execution): void {
-    if (e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') return;
+    if (!isRunning(e)) return;
     if (e.workflowTask) {
       e.needsWorkflowTask = true;
       return;
     }
-    const attempt = 1;
-    const scheduled = this.executions.append(
-      e,
-      'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
-      'workflowTaskScheduledEventAttributes',
-      {
-        taskQueue: { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-        startToCloseTimeout: WORKFLOW_TASK_TIMEOUT,
-        attempt,
+    const sticky = e.sticky;
+    const [scheduled] = this.executions.append(e, {
+      eventType: 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
+      field: 'workflowTaskScheduledEventAttributes',
+      attributes: {
+        taskQueue: sticky
+          ? {
+              name: sticky.queue,
+              kind: 'TASK_QUEUE_KIND_STICKY',
+              normalName: e.taskQueue,
+            }
+          : normalQueue(e),
+        startToCloseTimeout: { seconds: e.workflowTaskTimeoutMs / 1000 },
+        attempt: 1,
       },
-    );
-    e.workflowTask = { scheduledEventId: scheduled.eventId, attempt };
+    });
+    e.workflowTask = {
+      scheduledEventId: scheduled.eventId,
+      attempt: 1,
+      queue: sticky?.queue ?? e.taskQueue,
+      sticky: Boolean(sticky),
+      scheduledAt: Date.now(),
+      updateIds: [],
+    };
     e.needsWorkflowTask = false;
-    this.workflowTasks.add(e.namespace, e.taskQueue, {
+    this.executions.changed(e);
+    this.workflowTasks.add(e.namespace, e.workflowTask.queue, {
       execution: e,
       scheduledEventId: scheduled.eventId,
     });
+    if (sticky) {
+      // A sticky worker that went away: the task moves to the normal queue.
+      const scheduledEventId = scheduled.eventId;
+      this.deadlines.arm(
+        `${e.runId}/workflow-task`,
+        Date.now() + sticky.scheduleToStartMs,
+        () => {
+          const task = e.workflowTask;
+          if (
+            task?.scheduledEventId !== scheduledEventId ||
+            task.startedEventId
+          )
+            return;
+          this.endWorkflowTask(e, {
+            eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
+            field: 'workflowTaskTimedOutEventAttributes',
+            attributes: {
+              scheduledEventId,
+              timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
+            },
+          });
+        },
+      );
+    }
   }
 
-  /** A workflow task for a poller, with the whole history (no sticky execution). */
+  /** The poll response for a workflow task, or undefined when it went stale meanwhile. */
   startWorkflowTask(task: WorkflowTask, identity: string) {
     const e = task.execution;
-    if (task.query) {
-      if (!this.queries.has(task.query.id)) return undefined; // The caller gave up.
-      return {
-        taskToken: encodeToken({
-          kind: 'query',
-          queryId: task.query.id,
-          namespace: e.namespace,
-          workflowId: e.workflowId,
-          runId: e.runId,
-          scheduledEventId: 0,
-          attempt: 1,
-        }),
-        workflowExecution: { workflowId: e.workflowId, runId: e.runId },
-        workflowType: { name: e.workflowType },
-        history: { events: e.history },
-        query: task.query.request,
-        workflowExecutionTaskQueue: {
-          name: e.taskQueue,
-          kind: 'TASK_QUEUE_KIND_NORMAL',
-        },
-      };
-    }
+    if (task.query) return this.startQueryTask(task);
+    const open = e.workflowTask;
     if (
-      e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING' ||
-      e.workflowTask?.scheduledEventId !== task.scheduledEventId
-    ) {
-      return undefined; // Stale: the run closed or the task was replaced.
-    }
-    const started = this.executions.append(
-      e,
-      'EVENT_TYPE_WORKFLOW_TASK_STARTED',
-      'workflowTaskStartedEventAttributes',
-      {
+      !isRunning(e) ||
+      open?.scheduledEventId !== task.scheduledEventId ||
+      open.startedEventId
+    )
+      return undefined;
+    const [started] = this.executions.append(e, {
+      eventType: 'EVENT_TYPE_WORKFLOW_TASK_STARTED',
+      field: 'workflowTaskStartedEventAttributes',
+      attributes: {
         scheduledEventId: task.scheduledEventId,
         identity,
         requestId: `${e.runId}-${task.scheduledEventId}`,
+        historySizeBytes: 0,
       },
-    );
-    e.workflowTask.startedEventId = started.eventId;
-    const scheduledEvent = e.history[task.scheduledEventId - 1];
+    });
+    open.startedEventId = started.eventId;
+    open.startedAt = Date.now();
+    this.armWorkflowTaskTimeout(e);
+    const { messages, ids } = this.updates.deliver(e, started.eventId);
+    open.updateIds = ids;
+    this.executions.changed(e);
+    // A sticky worker has the run cached: it gets only what happened since its last task.
+    const events = open.sticky
+      ? e.history.slice(e.previousStartedEventId)
+      : e.history;
     return {
       taskToken: encodeToken({
         kind: 'workflow',
@@ -174,24 +383,58 @@ export class WorkflowEngine {
         workflowId: e.workflowId,
         runId: e.runId,
         scheduledEventId: task.scheduledEventId,
-        attempt: e.workflowTask.attempt,
+        attempt: open.attempt,
       }),
       workflowExecution: { workflowId: e.workflowId, runId: e.runId },
       workflowType: { name: e.workflowType },
       previousStartedEventId: e.previousStartedEventId,
       startedEventId: started.eventId,
-      attempt: e.workflowTask.attempt,
-      history: { events: e.history },
-      workflowExecutionTaskQueue: {
-        name: e.taskQueue,
-        kind: 'TASK_QUEUE_KIND_NORMAL',
-      },
-      scheduledTime: scheduledEvent.eventTime,
+      attempt: open.attempt,
+      history: { events },
+      workflowExecutionTaskQueue: normalQueue(e),
+      scheduledTime: e.history[task.scheduledEventId - 1].eventTime,
       startedTime: started.eventTime,
       queries: Object.fromEntries(
-        e.queuedQueries.splice(0).map(q => [q.id, q.request]),
+        this.takeQueuedQueries(e).map(q => [q.id, q.request]),
       ),
+      messages,
     };
+  }
+
+  private armWorkflowTaskTimeout(e: Execution) {
+    const task = e.workflowTask!;
+    const { scheduledEventId, startedEventId } = task;
+    this.deadlines.arm(
+      `${e.runId}/workflow-task`,
+      (task.startedAt ?? Date.now()) + e.workflowTaskTimeoutMs,
+      () => {
+        if (e.workflowTask?.startedEventId !== startedEventId) return;
+        this.endWorkflowTask(e, {
+          eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
+          field: 'workflowTaskTimedOutEventAttributes',
+          attributes: {
+            scheduledEventId,
+            startedEventId,
+            timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+          },
+        });
+      },
+    );
+  }
+
+  /**
+   * Ends the open workflow task without its commands (it failed or timed out): writes the event
+   * and what was buffered, and offers a new task on the normal queue with the whole history.
+   */
+  private endWorkflowTask(e: Execution, event: NewEvent) {
+    const task = e.workflowTask!;
+    this.deadlines.disarm(`${e.runId}/workflow-task`);
+    this.executions.append(e, event);
+    e.workflowTask = undefined;
+    e.sticky = undefined;
+    this.updates.redeliver(e, task.updateIds);
+    this.executions.flush(e);
+    this.requestWorkflowTask(e);
   }
 
   private openWorkflowTask(tokenBytes: Uint8Array | undefined) {
@@ -201,243 +444,433 @@ export class WorkflowEngine {
       token.workflowId,
       token.runId,
     );
+    const task = e?.workflowTask;
     if (
       !e ||
-      e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING' ||
-      e.workflowTask?.scheduledEventId !== token.scheduledEventId ||
-      !e.workflowTask.startedEventId
+      !isRunning(e) ||
+      task?.scheduledEventId !== token.scheduledEventId ||
+      !task.startedEventId
     ) {
       throw new RpcError(
         grpc.status.NOT_FOUND,
         'Workflow task not found: it timed out, or the workflow closed',
       );
     }
-    return {
-      e,
-      task: e.workflowTask,
-      startedEventId: e.workflowTask.startedEventId,
-    };
+    return { e, task, startedEventId: task.startedEventId };
   }
 
   completeWorkflowTask(request: any): void {
     const { e, task, startedEventId } = this.openWorkflowTask(
       request.taskToken,
     );
-    const completed = this.executions.append(
-      e,
-      'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
-      'workflowTaskCompletedEventAttributes',
-      {
+    this.answerQueries(request.queryResults);
+    const commands: any[] = request.commands ?? [];
+    // Events arrived while the workflow decided to close: it must see them first.
+    if (
+      e.buffered.length > 0 &&
+      commands.some(c => CLOSING_COMMANDS.has(c.commandType))
+    ) {
+      this.endWorkflowTask(e, {
+        eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
+        field: 'workflowTaskFailedEventAttributes',
+        attributes: {
+          scheduledEventId: task.scheduledEventId,
+          startedEventId,
+          cause: 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND',
+          identity: request.identity,
+        },
+      });
+      return;
+    }
+    this.deadlines.disarm(`${e.runId}/workflow-task`);
+    const [completed] = this.executions.append(e, {
+      eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
+      field: 'workflowTaskCompletedEventAttributes',
+      attributes: {
         scheduledEventId: task.scheduledEventId,
         startedEventId,
         identity: request.identity,
         sdkMetadata: request.sdkMetadata,
+        meteringMetadata: request.meteringMetadata,
       },
-    );
+    });
     e.workflowTask = undefined;
     e.previousStartedEventId = startedEventId;
-    for (const [queryId, result] of Object.entries<any>(
-      request.queryResults ?? {},
-    )) {
-      this.answer(
-        queryId,
-        result.resultType === 1
-          ? { answered: true, result: result.answer }
-          : {
-              answered: false,
-              error: result.errorMessage,
-              failure: result.failure,
-            },
-      );
+    const sticky = request.stickyAttributes;
+    e.sticky = sticky?.workerTaskQueue?.name
+      ? {
+          queue: sticky.workerTaskQueue.name,
+          scheduleToStartMs:
+            durationMs(sticky.scheduleToStartTimeout) || 10_000,
+        }
+      : undefined;
+
+    const messages = new Map<string, any>(
+      (request.messages ?? []).map((m: any) => [m.id, m]),
+    );
+    for (const command of commands) {
+      if (!isRunning(e)) break;
+      if (command.commandType === COMMAND.PROTOCOL_MESSAGE) {
+        const id = command.protocolMessageCommandAttributes?.messageId;
+        const message = messages.get(id);
+        if (!message) {
+          throw new RpcError(
+            grpc.status.INVALID_ARGUMENT,
+            `protocol message command names message ${id}, which the request does not carry`,
+          );
+        }
+        messages.delete(id);
+        this.updates.handleMessage(e, message);
+      } else {
+        this.apply(e, command, completed.eventId);
+      }
     }
-    for (const command of request.commands ?? []) {
-      if (e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') break;
-      this.apply(e, command, completed.eventId);
-    }
-    if (e.needsWorkflowTask || request.forceCreateNewWorkflowTask)
+    // Messages no command sequenced (rejections) are handled after the commands.
+    for (const message of messages.values())
+      if (isRunning(e)) this.updates.handleMessage(e, message);
+    if (!isRunning(e)) return;
+    this.updates.redeliver(e, task.updateIds);
+    const flushed = this.executions.flush(e);
+    if (
+      flushed ||
+      e.needsWorkflowTask ||
+      request.forceCreateNewWorkflowTask ||
+      this.updates.hasUndelivered(e)
+    )
       this.requestWorkflowTask(e);
+    this.executions.changed(e);
   }
 
   failWorkflowTask(request: any): void {
     const { e, task, startedEventId } = this.openWorkflowTask(
       request.taskToken,
     );
-    this.executions.append(
-      e,
-      'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-      'workflowTaskFailedEventAttributes',
-      {
+    this.endWorkflowTask(e, {
+      eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
+      field: 'workflowTaskFailedEventAttributes',
+      attributes: {
         scheduledEventId: task.scheduledEventId,
         startedEventId,
         cause: request.cause,
         failure: request.failure,
         identity: request.identity,
       },
-    );
-    e.workflowTask = undefined;
-    // Try again a little later, so a workflow that always fails does not spin.
-    this.later(1_000, () => this.requestWorkflowTask(e));
+    });
   }
 
-  private apply(e: Execution, command: any, completedEventId: number): void {
-    const type = command.commandType;
-    if (type === 1)
-      this.scheduleActivity(
-        e,
-        command.scheduleActivityTaskCommandAttributes,
-        completedEventId,
-      );
-    else if (type === 3)
-      this.startTimer(e, command.startTimerCommandAttributes, completedEventId);
-    else if (type === 6)
-      this.cancelTimer(
-        e,
-        command.cancelTimerCommandAttributes,
-        completedEventId,
-      );
-    else if (type === 4) {
-      this.executions.close(
-        e,
-        'WORKFLOW_EXECUTION_STATUS_COMPLETED',
-        'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
-        'workflowExecutionCompletedEventAttributes',
-        {
-          result: command.completeWorkflowExecutionCommandAttributes?.result,
-          workflowTaskCompletedEventId: completedEventId,
-        },
-      );
-    } else if (type === 5) {
-      this.executions.close(
-        e,
-        'WORKFLOW_EXECUTION_STATUS_FAILED',
-        'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED',
-        'workflowExecutionFailedEventAttributes',
-        {
-          failure: command.failWorkflowExecutionCommandAttributes?.failure,
-          retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
-          workflowTaskCompletedEventId: completedEventId,
-        },
-      );
-    } else {
-      throw new RpcError(
-        grpc.status.UNIMPLEMENTED,
-        `command type ${type} is not implemented by this Temporal dev server`,
-      );
+  /** A worker shut down: its sticky runs go back to the normal queue. */
+  dropStickyQueue(namespace: string, queue: string): void {
+    for (const e of this.executions.all()) {
+      if (e.namespace !== namespace || e.sticky?.queue !== queue) continue;
+      e.sticky = undefined;
+      const task = e.workflowTask;
+      if (task?.sticky && !task.startedEventId) {
+        this.endWorkflowTask(e, {
+          eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
+          field: 'workflowTaskTimedOutEventAttributes',
+          attributes: {
+            scheduledEventId: task.scheduledEventId,
+            timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
+          },
+        });
+      }
     }
   }
 
-  private scheduleActivity(
-    e: Execution,
-    requested: any,
-    completedEventId: number,
-  ) {
-    // As the Temporal server does: absent timeouts are explicit zeros ("no limit").
-    const none = { seconds: 0 };
-    const attributes = {
-      ...requested,
-      scheduleToCloseTimeout: requested.scheduleToCloseTimeout ?? none,
-      scheduleToStartTimeout: requested.scheduleToStartTimeout ?? none,
-      startToCloseTimeout:
-        requested.startToCloseTimeout ??
-        requested.scheduleToCloseTimeout ??
-        none,
-      heartbeatTimeout: requested.heartbeatTimeout ?? none,
-    };
-    const scheduled = this.executions.append(
-      e,
-      'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
-      'activityTaskScheduledEventAttributes',
-      {
-        ...attributes,
-        workflowTaskCompletedEventId: completedEventId,
-      },
-    );
-    const task: ActivityTask = {
-      execution: e,
-      scheduledEventId: scheduled.eventId,
-      attempt: 1,
-      scheduledAt: Date.now(),
-      attributes,
-    };
-    this.pendingActivities.set(`${e.runId}/${scheduled.eventId}`, task);
-    this.activityTasks.add(
-      e.namespace,
-      attributes.taskQueue?.name || e.taskQueue,
-      task,
-    );
+  // ---- Commands ---------------------------------------------------------------------------
+
+  private apply(e: Execution, command: any, completedEventId: number): void {
+    const workflowTaskCompletedEventId = completedEventId;
+    switch (command.commandType) {
+      case COMMAND.SCHEDULE_ACTIVITY_TASK:
+        this.activities.schedule(
+          e,
+          command.scheduleActivityTaskCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.REQUEST_CANCEL_ACTIVITY_TASK:
+        this.activities.requestCancel(
+          e,
+          command.requestCancelActivityTaskCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.START_TIMER:
+        this.startTimer(
+          e,
+          command.startTimerCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.CANCEL_TIMER:
+        this.cancelTimer(
+          e,
+          command.cancelTimerCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.COMPLETE_WORKFLOW_EXECUTION:
+        this.close(e, 'WORKFLOW_EXECUTION_STATUS_COMPLETED', {
+          eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+          field: 'workflowExecutionCompletedEventAttributes',
+          attributes: {
+            result: command.completeWorkflowExecutionCommandAttributes?.result,
+            workflowTaskCompletedEventId,
+          },
+        });
+        return;
+      case COMMAND.FAIL_WORKFLOW_EXECUTION:
+        this.close(e, 'WORKFLOW_EXECUTION_STATUS_FAILED', {
+          eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED',
+          field: 'workflowExecutionFailedEventAttributes',
+          attributes: {
+            failure: command.failWorkflowExecutionCommandAttributes?.failure,
+            retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
+            workflowTaskCompletedEventId,
+          },
+        });
+        return;
+      case COMMAND.CANCEL_WORKFLOW_EXECUTION:
+        this.close(e, 'WORKFLOW_EXECUTION_STATUS_CANCELED', {
+          eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED',
+          field: 'workflowExecutionCanceledEventAttributes',
+          attributes: {
+            details: command.cancelWorkflowExecutionCommandAttributes?.details,
+            workflowTaskCompletedEventId,
+          },
+        });
+        return;
+      case COMMAND.CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
+        this.continueAsNew(
+          e,
+          command.continueAsNewWorkflowExecutionCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.RECORD_MARKER: {
+        const a = command.recordMarkerCommandAttributes ?? {};
+        this.executions.append(e, {
+          eventType: 'EVENT_TYPE_MARKER_RECORDED',
+          field: 'markerRecordedEventAttributes',
+          attributes: {
+            markerName: a.markerName,
+            details: a.details,
+            header: a.header,
+            failure: a.failure,
+            workflowTaskCompletedEventId,
+          },
+        });
+        return;
+      }
+      case COMMAND.START_CHILD_WORKFLOW_EXECUTION:
+        this.children.start(
+          e,
+          command.startChildWorkflowExecutionCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+        this.children.signalExternal(
+          e,
+          command.signalExternalWorkflowExecutionCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+        this.children.cancelExternal(
+          e,
+          command.requestCancelExternalWorkflowExecutionCommandAttributes,
+          completedEventId,
+        );
+        return;
+      case COMMAND.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        const upserted =
+          command.upsertWorkflowSearchAttributesCommandAttributes
+            ?.searchAttributes;
+        e.searchAttributes = {
+          indexedFields: {
+            ...e.searchAttributes?.indexedFields,
+            ...upserted?.indexedFields,
+          },
+        };
+        this.executions.append(e, {
+          eventType: 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+          field: 'upsertWorkflowSearchAttributesEventAttributes',
+          attributes: {
+            searchAttributes: upserted,
+            workflowTaskCompletedEventId,
+          },
+        });
+        return;
+      }
+      case COMMAND.MODIFY_WORKFLOW_PROPERTIES: {
+        const memo =
+          command.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo;
+        e.memo = { fields: { ...e.memo?.fields, ...memo?.fields } };
+        this.executions.append(e, {
+          eventType: 'EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED',
+          field: 'workflowPropertiesModifiedEventAttributes',
+          attributes: { upsertedMemo: memo, workflowTaskCompletedEventId },
+        });
+        return;
+      }
+      default:
+        throw new RpcError(
+          grpc.status.UNIMPLEMENTED,
+          `command type ${command.commandType} is not implemented by this Temporal dev server`,
+        );
+    }
   }
 
-  private startTimer(e: Execution, attributes: any, completedEventId: number) {
-    const started = this.executions.append(
-      e,
-      'EVENT_TYPE_TIMER_STARTED',
-      'timerStartedEventAttributes',
+  private continueAsNew(e: Execution, a: any, completedEventId: number) {
+    const next = this.executions.create(
       {
-        timerId: attributes.timerId,
-        startToFireTimeout: attributes.startToFireTimeout,
-        workflowTaskCompletedEventId: completedEventId,
-      },
-    );
-    const key = `${e.runId}/${attributes.timerId}`;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.runningTimers.delete(key);
-      if (e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') return;
-      this.executions.append(
-        e,
-        'EVENT_TYPE_TIMER_FIRED',
-        'timerFiredEventAttributes',
-        {
-          timerId: attributes.timerId,
-          startedEventId: started.eventId,
+        namespace: e.namespace,
+        workflowId: e.workflowId,
+        workflowType: a.workflowType?.name || e.workflowType,
+        taskQueue: a.taskQueue?.name || e.taskQueue,
+        requestId: `${e.runId}/continued`,
+        reusePolicy: 0,
+        conflictPolicy: 0,
+        memo: a.memo ?? e.memo,
+        searchAttributes: a.searchAttributes ?? e.searchAttributes,
+        attributes: {
+          workflowType: a.workflowType?.name
+            ? a.workflowType
+            : { name: e.workflowType },
+          taskQueue: {
+            name: a.taskQueue?.name || e.taskQueue,
+            kind: 'TASK_QUEUE_KIND_NORMAL',
+          },
+          input: a.input,
+          workflowRunTimeout: a.workflowRunTimeout,
+          workflowTaskTimeout: a.workflowTaskTimeout ?? {
+            seconds: e.workflowTaskTimeoutMs / 1000,
+          },
+          header: a.header,
+          memo: a.memo ?? e.memo,
+          searchAttributes: a.searchAttributes ?? e.searchAttributes,
+          retryPolicy: a.retryPolicy,
+          lastCompletionResult: a.lastCompletionResult,
+          continuedFailure: a.failure,
+          workflowId: e.workflowId,
         },
-      );
-      this.requestWorkflowTask(e);
-    }, durationMs(attributes.startToFireTimeout) ?? 0);
-    this.timers.add(timer);
-    this.runningTimers.set(key, timer);
+      },
+      { previous: e, initiator: a.initiator },
+    );
+    e.nextRunId = next.runId;
+    this.close(
+      e,
+      'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW',
+      {
+        eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+        field: 'workflowExecutionContinuedAsNewEventAttributes',
+        attributes: {
+          newExecutionRunId: next.runId,
+          workflowType: { name: next.workflowType },
+          taskQueue: normalQueue(next),
+          input: a.input,
+          workflowRunTimeout: a.workflowRunTimeout,
+          workflowTaskTimeout: { seconds: next.workflowTaskTimeoutMs / 1000 },
+          workflowTaskCompletedEventId: completedEventId,
+          initiator: a.initiator,
+          header: a.header,
+          memo: next.memo,
+          searchAttributes: next.searchAttributes,
+        },
+      },
+      next,
+    );
+    this.children.onContinuedAsNew(e, next);
+    this.begin(next);
   }
 
-  private cancelTimer(e: Execution, attributes: any, completedEventId: number) {
-    const key = `${e.runId}/${attributes.timerId}`;
-    const timer = this.runningTimers.get(key);
+  private startTimer(e: Execution, a: any, completedEventId: number) {
+    if (e.timers[a.timerId]) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `timer ${a.timerId} is already running: timer IDs must be unique`,
+      );
+    }
+    const [started] = this.executions.append(e, {
+      eventType: 'EVENT_TYPE_TIMER_STARTED',
+      field: 'timerStartedEventAttributes',
+      attributes: {
+        timerId: a.timerId,
+        startToFireTimeout: a.startToFireTimeout,
+        workflowTaskCompletedEventId: completedEventId,
+      },
+    });
+    const fireAt = Date.now() + (durationMs(a.startToFireTimeout) ?? 0);
+    e.timers[a.timerId] = { startedEventId: started.eventId, fireAt };
+    this.armTimer(e, a.timerId, fireAt);
+  }
+
+  private armTimer(e: Execution, timerId: string, fireAt: number) {
+    this.deadlines.arm(`${e.runId}/timer/${timerId}`, fireAt, () => {
+      const timer = e.timers[timerId];
+      if (!timer || !isRunning(e)) return;
+      delete e.timers[timerId];
+      this.executions.record(e, {
+        timerId,
+        events: [
+          {
+            eventType: 'EVENT_TYPE_TIMER_FIRED',
+            field: 'timerFiredEventAttributes',
+            attributes: { timerId, startedEventId: timer.startedEventId },
+          },
+        ],
+      });
+      this.requestWorkflowTask(e);
+    });
+  }
+
+  private cancelTimer(e: Execution, a: any, completedEventId: number) {
+    let timer = e.timers[a.timerId];
+    // A timer whose fire is still buffered has not fired as far as the workflow knows.
+    const bufferedFire = e.buffered.findIndex(b => b.timerId === a.timerId);
+    if (!timer && bufferedFire !== -1) {
+      const [fired] = e.buffered.splice(bufferedFire, 1);
+      timer = {
+        startedEventId: Number(fired.events[0].attributes.startedEventId),
+        fireAt: 0,
+      };
+    }
     if (!timer) {
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
-        `timer ${attributes.timerId} is not running: it fired or was never started`,
+        `timer ${a.timerId} is not running: it fired or was never started`,
       );
     }
-    clearTimeout(timer);
-    this.timers.delete(timer);
-    this.runningTimers.delete(key);
-    const started = e.history.find(
-      ev =>
-        ev.eventType === 'EVENT_TYPE_TIMER_STARTED' &&
-        (ev.timerStartedEventAttributes as any)?.timerId === attributes.timerId,
-    );
-    this.executions.append(
-      e,
-      'EVENT_TYPE_TIMER_CANCELED',
-      'timerCanceledEventAttributes',
-      {
-        timerId: attributes.timerId,
-        startedEventId: started?.eventId,
+    delete e.timers[a.timerId];
+    this.deadlines.disarm(`${e.runId}/timer/${a.timerId}`);
+    this.executions.append(e, {
+      eventType: 'EVENT_TYPE_TIMER_CANCELED',
+      field: 'timerCanceledEventAttributes',
+      attributes: {
+        timerId: a.timerId,
+        startedEventId: timer.startedEventId,
         workflowTaskCompletedEventId: completedEventId,
       },
-    );
+    });
+  }
+
+  // ---- Queries ----------------------------------------------------------------------------
+
+  private readonly queuedQueries = new Map<
+    string,
+    Array<{ id: string; request: any }>
+  >();
+
+  private takeQueuedQueries(e: Execution) {
+    const queued = this.queuedQueries.get(e.runId) ?? [];
+    this.queuedQueries.delete(e.runId);
+    return queued.filter(q => this.queries.has(q.id));
   }
 
   /** Asks a worker to answer a query; resolves with its answer, or rejects after `timeoutMs`. */
-  query(
-    e: Execution,
-    request: any,
-    timeoutMs = 30_000,
-  ): Promise<{
-    answered: boolean;
-    result?: unknown;
-    error?: string;
-    failure?: unknown;
-  }> {
+  query(e: Execution, request: any, timeoutMs = 30_000): Promise<QueryAnswer> {
     const id = `${e.runId}/${Math.random().toString(36).slice(2)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -451,12 +884,10 @@ export class WorkflowEngine {
           ),
         );
       }, timeoutMs);
-      this.queries.set(id, {
-        resolve: answer => {
-          clearTimeout(timer);
-          this.queries.delete(id);
-          resolve(answer);
-        },
+      this.queries.set(id, answer => {
+        clearTimeout(timer);
+        this.queries.delete(id);
+        resolve(answer);
       });
       this.dispatchQuery(e, { id, request });
     });
@@ -467,9 +898,7 @@ export class WorkflowEngine {
    * goes out as a query task of its own only when the workflow has nothing pending.
    */
   private dispatchQuery(e: Execution, query: { id: string; request: any }) {
-    const due =
-      e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING' &&
-      (e.workflowTask || e.needsWorkflowTask);
+    const due = isRunning(e) && (e.workflowTask || e.needsWorkflowTask);
     if (!due) {
       this.workflowTasks.add(e.namespace, e.taskQueue, {
         execution: e,
@@ -479,30 +908,66 @@ export class WorkflowEngine {
       return;
     }
     if (e.workflowTask && !e.workflowTask.startedEventId) {
-      e.queuedQueries.push(query);
+      const queued = this.queuedQueries.get(e.runId) ?? [];
+      queued.push(query);
+      this.queuedQueries.set(e.runId, queued);
       return;
     }
-    // A workflow task is running: look again once it is done.
-    this.later(20, () => {
-      if (this.queries.has(query.id)) this.dispatchQuery(e, query);
-    });
+    // A workflow task is running: look again once the run changes.
+    void this.executions
+      .waitFor(e, () => !e.workflowTask?.startedEventId, 30_000)
+      .then(() => {
+        if (this.queries.has(query.id)) this.dispatchQuery(e, query);
+      });
   }
 
-  private answer(queryId: string, answer: QueryAnswer) {
-    this.queries.get(queryId)?.resolve(answer);
+  private startQueryTask(task: WorkflowTask) {
+    const e = task.execution;
+    const query = task.query!;
+    if (!this.queries.has(query.id)) return undefined; // The caller gave up.
+    return {
+      taskToken: encodeToken({
+        kind: 'query',
+        queryId: query.id,
+        namespace: e.namespace,
+        workflowId: e.workflowId,
+        runId: e.runId,
+        scheduledEventId: 0,
+        attempt: 1,
+      }),
+      workflowExecution: { workflowId: e.workflowId, runId: e.runId },
+      workflowType: { name: e.workflowType },
+      history: { events: e.history },
+      query: query.request,
+      workflowExecutionTaskQueue: normalQueue(e),
+    };
+  }
+
+  private answerQueries(results: Record<string, any> | undefined) {
+    for (const [queryId, result] of Object.entries(results ?? {})) {
+      // temporal.api.enums.v1.QueryResultType: 1 answered, 2 failed.
+      this.queries.get(queryId)?.(
+        result.resultType === 1
+          ? { answered: true, result: result.answer }
+          : {
+              answered: false,
+              error: result.errorMessage,
+              failure: result.failure,
+            },
+      );
+    }
   }
 
   answerQuery(request: any): void {
     const token = decodeToken(request.taskToken, 'query');
-    if (!this.queries.has(token.queryId ?? '')) {
+    const answer = this.queries.get(token.queryId ?? '');
+    if (!answer) {
       throw new RpcError(
         grpc.status.NOT_FOUND,
         'query not found: the caller gave up waiting',
       );
     }
-    // temporal.api.enums.v1.QueryResultType: 1 answered, 2 failed.
-    this.answer(
-      token.queryId!,
+    answer(
       request.completedType === 1
         ? { answered: true, result: request.queryResult }
         : {
@@ -511,170 +976,5 @@ export class WorkflowEngine {
             failure: request.failure,
           },
     );
-  }
-
-  startActivityTask(task: ActivityTask) {
-    const e = task.execution;
-    if (
-      e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING' ||
-      !this.pendingActivities.has(`${e.runId}/${task.scheduledEventId}`)
-    )
-      return undefined;
-    const a = task.attributes;
-    return {
-      taskToken: encodeToken({
-        kind: 'activity',
-        namespace: e.namespace,
-        workflowId: e.workflowId,
-        runId: e.runId,
-        scheduledEventId: task.scheduledEventId,
-        attempt: task.attempt,
-      }),
-      workflowNamespace: e.namespace,
-      workflowType: { name: e.workflowType },
-      workflowExecution: { workflowId: e.workflowId, runId: e.runId },
-      activityType: a.activityType,
-      activityId: a.activityId,
-      header: a.header,
-      input: a.input,
-      scheduledTime: e.history[task.scheduledEventId - 1].eventTime,
-      currentAttemptScheduledTime: timestamp(task.scheduledAt),
-      startedTime: timestamp(Date.now()),
-      attempt: task.attempt,
-      scheduleToCloseTimeout: a.scheduleToCloseTimeout,
-      startToCloseTimeout: a.startToCloseTimeout,
-      heartbeatTimeout: a.heartbeatTimeout,
-      retryPolicy: a.retryPolicy,
-    };
-  }
-
-  private pendingActivity(tokenBytes: Uint8Array | undefined) {
-    const token = decodeToken(tokenBytes, 'activity');
-    const task = this.pendingActivities.get(
-      `${token.runId}/${token.scheduledEventId}`,
-    );
-    if (
-      !task ||
-      task.attempt !== token.attempt ||
-      task.execution.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING'
-    ) {
-      throw new RpcError(
-        grpc.status.NOT_FOUND,
-        'Activity task not found: it timed out, was retried, or the workflow closed',
-      );
-    }
-    return task;
-  }
-
-  private finishActivity(
-    task: ActivityTask,
-    eventType: string,
-    field: string,
-    attributes: object,
-    identity: string,
-  ) {
-    const e = task.execution;
-    this.pendingActivities.delete(`${e.runId}/${task.scheduledEventId}`);
-    const started = this.executions.append(
-      e,
-      'EVENT_TYPE_ACTIVITY_TASK_STARTED',
-      'activityTaskStartedEventAttributes',
-      {
-        scheduledEventId: task.scheduledEventId,
-        identity,
-        attempt: task.attempt,
-      },
-    );
-    this.executions.append(e, eventType, field, {
-      ...attributes,
-      scheduledEventId: task.scheduledEventId,
-      startedEventId: started.eventId,
-      identity,
-    });
-    this.requestWorkflowTask(e);
-  }
-
-  completeActivity(request: any): void {
-    const task = this.pendingActivity(request.taskToken);
-    this.finishActivity(
-      task,
-      'EVENT_TYPE_ACTIVITY_TASK_COMPLETED',
-      'activityTaskCompletedEventAttributes',
-      { result: request.result },
-      request.identity,
-    );
-  }
-
-  failActivity(request: any): void {
-    const task = this.pendingActivity(request.taskToken);
-    const policy = task.attributes.retryPolicy ?? {};
-    const failure = request.failure;
-    const type = failure?.applicationFailureInfo?.type;
-    const nonRetryable =
-      failure?.applicationFailureInfo?.nonRetryable ||
-      (policy.nonRetryableErrorTypes ?? []).includes(type);
-    const maximumAttempts = policy.maximumAttempts ?? 0;
-    if (
-      !nonRetryable &&
-      (maximumAttempts === 0 || task.attempt < maximumAttempts)
-    ) {
-      const initial = durationMs(policy.initialInterval) ?? 1000;
-      const coefficient = policy.backoffCoefficient || 2;
-      const maximum = durationMs(policy.maximumInterval) ?? initial * 100;
-      const delay = Math.min(
-        maximum,
-        initial * coefficient ** (task.attempt - 1),
-      );
-      const next: ActivityTask = {
-        ...task,
-        attempt: task.attempt + 1,
-        scheduledAt: Date.now() + delay,
-      };
-      this.pendingActivities.set(
-        `${task.execution.runId}/${task.scheduledEventId}`,
-        next,
-      );
-      this.later(delay, () =>
-        this.activityTasks.add(
-          task.execution.namespace,
-          task.attributes.taskQueue?.name || task.execution.taskQueue,
-          next,
-        ),
-      );
-      return;
-    }
-    this.finishActivity(
-      task,
-      'EVENT_TYPE_ACTIVITY_TASK_FAILED',
-      'activityTaskFailedEventAttributes',
-      {
-        failure,
-        retryState: nonRetryable
-          ? 'RETRY_STATE_NON_RETRYABLE_FAILURE'
-          : 'RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED',
-      },
-      request.identity,
-    );
-  }
-
-  signal(e: Execution, request: any): void {
-    if (e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
-      throw new RpcError(
-        grpc.status.NOT_FOUND,
-        'workflow execution already completed',
-      );
-    }
-    this.executions.append(
-      e,
-      'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED',
-      'workflowExecutionSignaledEventAttributes',
-      {
-        signalName: request.signalName,
-        input: request.input,
-        identity: request.identity,
-        header: request.header,
-      },
-    );
-    this.requestWorkflowTask(e);
   }
 }

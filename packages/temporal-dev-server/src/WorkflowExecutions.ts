@@ -1,53 +1,22 @@
 /*
- * Workflow executions and their event histories, in memory: starting with the workflow ID
- * reuse rules, describing, terminating, and waiting for an execution to close. No workflow tasks
- * yet: executions are started and ended by clients only.
+ * Workflow runs and their event histories: starting with the workflow ID reuse and conflict
+ * rules, continuing as new, closing, appending events (buffered while a workflow task runs, as the
+ * Temporal server does), and waiting until a run changes.
  */
 import { randomUUID } from 'node:crypto';
 import { timestamp } from './history/time';
+import {
+  isRunning,
+  RUNNING,
+  type BufferedEvents,
+  type Execution,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type NewEvent,
+  type ParentRef,
+} from './state';
 
-export type ExecutionStatus =
-  | 'WORKFLOW_EXECUTION_STATUS_RUNNING'
-  | 'WORKFLOW_EXECUTION_STATUS_COMPLETED'
-  | 'WORKFLOW_EXECUTION_STATUS_FAILED'
-  | 'WORKFLOW_EXECUTION_STATUS_CANCELED'
-  | 'WORKFLOW_EXECUTION_STATUS_TERMINATED'
-  | 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT';
-
-export interface HistoryEvent {
-  eventId: number;
-  eventTime: { seconds: number; nanos: number };
-  eventType: string;
-  [attributes: string]: unknown;
-}
-
-export interface Execution {
-  namespace: string;
-  workflowId: string;
-  runId: string;
-  workflowType: string;
-  taskQueue: string;
-  requestId: string;
-  status: ExecutionStatus;
-  startTime: number;
-  closeTime?: number;
-  memo?: unknown;
-  searchAttributes?: unknown;
-  history: HistoryEvent[];
-  waiters: Set<() => void>;
-  /** The open workflow task: scheduled, then started by a worker's poll. */
-  workflowTask?: {
-    scheduledEventId: number;
-    startedEventId?: number;
-    attempt: number;
-  };
-  /** Something happened while a workflow task was open: schedule another when it completes. */
-  needsWorkflowTask: boolean;
-  /** Queries waiting for the next workflow task, so they see every event before them. */
-  queuedQueries: Array<{ id: string; request: any }>;
-  /** startedEventId of the last completed workflow task. */
-  previousStartedEventId: number;
-}
+export type { Execution, ExecutionStatus, HistoryEvent } from './state';
 
 export interface StartRequest {
   namespace: string;
@@ -56,78 +25,148 @@ export interface StartRequest {
   taskQueue: string;
   requestId: string;
   reusePolicy: number;
-  /** The StartWorkflowExecution request's fields, for the started event's attributes. */
+  conflictPolicy: number;
+  /** The start request's fields, for the started event's attributes. */
   attributes: Record<string, unknown>;
   memo?: unknown;
   searchAttributes?: unknown;
+  parent?: ParentRef;
 }
 
 export type StartResult =
   | { kind: 'started'; execution: Execution }
   | { kind: 'duplicate-request'; execution: Execution }
-  | { kind: 'already-started'; execution: Execution };
+  | { kind: 'already-started'; execution: Execution }
+  /** WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING: the running one is the answer. */
+  | { kind: 'use-existing'; execution: Execution }
+  /** WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING: the caller terminates it, then starts. */
+  | { kind: 'terminate-existing'; execution: Execution };
 
 // temporal.api.enums.v1.WorkflowIdReusePolicy
-const REJECT_DUPLICATE = 3;
 const ALLOW_DUPLICATE_FAILED_ONLY = 2;
+const REJECT_DUPLICATE = 3;
+const TERMINATE_IF_RUNNING = 4;
+// temporal.api.enums.v1.WorkflowIdConflictPolicy
+const USE_EXISTING = 2;
+const TERMINATE_EXISTING = 3;
+
+const durationOf = (d: any): number | undefined =>
+  d
+    ? Number(d.seconds ?? 0) * 1000 + Math.floor((d.nanos ?? 0) / 1e6)
+    : undefined;
+
+type Listener = () => void;
 
 export class WorkflowExecutions {
-  /** Every run, newest last, by namespace and workflow ID. */
+  /** Every run, oldest first, by namespace and workflow ID. */
   private readonly runs = new Map<string, Execution[]>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  /** Called after every change to a run, so a store can save it. */
+  onChange: (e: Execution) => void = () => {};
 
   private key(namespace: string, workflowId: string) {
     return `${namespace}\u0000${workflowId}`;
   }
 
-  start(request: StartRequest): StartResult {
-    const runs =
-      this.runs.get(this.key(request.namespace, request.workflowId)) ?? [];
-    const latest = runs[runs.length - 1];
-    if (latest && latest.requestId === request.requestId)
+  /** Decides what a start request does, given the latest run of its workflow ID. */
+  admit(request: StartRequest): StartResult | undefined {
+    const runs = this.runs.get(this.key(request.namespace, request.workflowId));
+    const latest = runs?.[runs.length - 1];
+    if (!latest) return undefined;
+    if (latest.requestId === request.requestId)
       return { kind: 'duplicate-request', execution: latest };
-    if (latest?.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING')
-      return { kind: 'already-started', execution: latest };
-    if (latest && request.reusePolicy === REJECT_DUPLICATE)
-      return { kind: 'already-started', execution: latest };
-    if (
-      latest &&
-      request.reusePolicy === ALLOW_DUPLICATE_FAILED_ONLY &&
-      latest.status === 'WORKFLOW_EXECUTION_STATUS_COMPLETED'
-    ) {
+    if (isRunning(latest)) {
+      if (request.conflictPolicy === USE_EXISTING)
+        return { kind: 'use-existing', execution: latest };
+      if (
+        request.conflictPolicy === TERMINATE_EXISTING ||
+        request.reusePolicy === TERMINATE_IF_RUNNING
+      )
+        return { kind: 'terminate-existing', execution: latest };
       return { kind: 'already-started', execution: latest };
     }
+    if (request.reusePolicy === REJECT_DUPLICATE)
+      return { kind: 'already-started', execution: latest };
+    if (
+      request.reusePolicy === ALLOW_DUPLICATE_FAILED_ONLY &&
+      latest.status === 'WORKFLOW_EXECUTION_STATUS_COMPLETED'
+    )
+      return { kind: 'already-started', execution: latest };
+    return undefined;
+  }
+
+  /** Creates a run and its started event; the caller has admitted it. */
+  create(
+    request: StartRequest,
+    continued?: { previous: Execution; initiator: unknown },
+  ): Execution {
     const now = Date.now();
+    const runId = randomUUID();
+    const attributes = request.attributes as any;
+    const runTimeout =
+      durationOf(attributes.workflowRunTimeout) ||
+      durationOf(attributes.workflowExecutionTimeout);
     const execution: Execution = {
       namespace: request.namespace,
       workflowId: request.workflowId,
-      runId: randomUUID(),
+      runId,
+      firstExecutionRunId: continued?.previous.firstExecutionRunId ?? runId,
       workflowType: request.workflowType,
       taskQueue: request.taskQueue,
       requestId: request.requestId,
-      status: 'WORKFLOW_EXECUTION_STATUS_RUNNING',
+      status: RUNNING,
       startTime: now,
+      runDeadline: runTimeout ? now + runTimeout : undefined,
+      workflowTaskTimeoutMs:
+        durationOf(attributes.workflowTaskTimeout) || 10_000,
       memo: request.memo,
       searchAttributes: request.searchAttributes,
       history: [],
-      waiters: new Set(),
+      buffered: [],
       needsWorkflowTask: false,
-      queuedQueries: [],
       previousStartedEventId: 0,
+      activities: {},
+      timers: {},
+      updates: {},
+      children: {},
+      parent: request.parent ?? continued?.previous.parent,
+      cancelRequested: false,
     };
-    this.append(
-      execution,
-      'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
-      'workflowExecutionStartedEventAttributes',
-      {
-        ...request.attributes,
-        originalExecutionRunId: execution.runId,
-        firstExecutionRunId: execution.runId,
+    this.append(execution, {
+      eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+      field: 'workflowExecutionStartedEventAttributes',
+      attributes: {
+        ...attributes,
+        workflowTaskTimeout: {
+          seconds: execution.workflowTaskTimeoutMs / 1000,
+        },
+        originalExecutionRunId: runId,
+        firstExecutionRunId: execution.firstExecutionRunId,
+        continuedExecutionRunId: continued?.previous.runId,
+        initiator: continued?.initiator,
+        parentWorkflowNamespace: execution.parent?.namespace,
+        parentWorkflowExecution: execution.parent && {
+          workflowId: execution.parent.workflowId,
+          runId: execution.parent.runId,
+        },
+        parentInitiatedEventId: execution.parent?.initiatedEventId,
         attempt: 1,
       },
-    );
+    });
+    const key = this.key(request.namespace, request.workflowId);
+    const runs = this.runs.get(key) ?? [];
     runs.push(execution);
-    this.runs.set(this.key(request.namespace, request.workflowId), runs);
-    return { kind: 'started', execution };
+    this.runs.set(key, runs);
+    return execution;
+  }
+
+  /** Puts a saved run back (loading from a store). */
+  restore(execution: Execution): void {
+    const key = this.key(execution.namespace, execution.workflowId);
+    const runs = this.runs.get(key) ?? [];
+    runs.push(execution);
+    runs.sort((a, b) => a.startTime - b.startTime);
+    this.runs.set(key, runs);
   }
 
   /** The given run, or the latest run of the workflow ID when no run ID is given. */
@@ -140,76 +179,127 @@ export class WorkflowExecutions {
     return runId ? runs.find(r => r.runId === runId) : runs[runs.length - 1];
   }
 
+  /** Every run of a namespace, newest first. */
   list(namespace: string): Execution[] {
     const all: Execution[] = [];
     for (const runs of this.runs.values())
-      all.push(...runs.filter(r => r.namespace === namespace));
+      for (const run of runs) if (run.namespace === namespace) all.push(run);
     return all.sort((a, b) => b.startTime - a.startTime);
   }
 
-  terminate(
-    execution: Execution,
-    attributes: { reason?: string; details?: unknown; identity?: string },
-  ): void {
-    this.close(
-      execution,
-      'WORKFLOW_EXECUTION_STATUS_TERMINATED',
-      'EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED',
-      'workflowExecutionTerminatedEventAttributes',
-      attributes,
-    );
+  all(): Execution[] {
+    return [...this.runs.values()].flat();
   }
 
-  /** Resolves when the execution closes, or after `timeoutMs`; true when it closed. */
-  waitForClose(
-    execution: Execution,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
-    if (execution.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING')
-      return Promise.resolve(true);
-    return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const done = () => {
-        clearTimeout(timer);
-        execution.waiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve(execution.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+  /** Appends events now: history events are immutable once written. */
+  append(execution: Execution, ...events: NewEvent[]): HistoryEvent[] {
+    const written = events.map(event => {
+      const historyEvent: HistoryEvent = {
+        eventId: execution.history.length + 1,
+        eventTime: timestamp(Date.now()),
+        eventType: event.eventType,
+        [event.field]: event.attributes,
       };
-      timer = setTimeout(done, timeoutMs);
-      execution.waiters.add(done);
-      signal?.addEventListener('abort', done);
+      execution.history.push(historyEvent);
+      return historyEvent;
     });
+    this.changed(execution);
+    return written;
+  }
+
+  /**
+   * Records events that happened outside a workflow task (an activity finished, a timer fired, a
+   * signal came): written at once, or after the running workflow task completes.
+   */
+  record(execution: Execution, batch: BufferedEvents): void {
+    if (execution.workflowTask?.startedEventId) {
+      execution.buffered.push(batch);
+      this.changed(execution);
+      return;
+    }
+    this.write(execution, batch);
+  }
+
+  private write(execution: Execution, batch: BufferedEvents) {
+    const [first, ...rest] = this.append(execution, ...batch.events);
+    if (batch.linkStarted && rest[0]) {
+      const field = batch.events[1].field;
+      (rest[0][field] as any).startedEventId = first.eventId;
+    }
+  }
+
+  /** Writes what was buffered while a workflow task ran; true if anything was. */
+  flush(execution: Execution): boolean {
+    const batches = execution.buffered.splice(0);
+    for (const batch of batches) this.write(execution, batch);
+    return batches.length > 0;
   }
 
   /** Appends the closing event and wakes whoever waits for the close. */
   close(
     execution: Execution,
     status: ExecutionStatus,
-    eventType: string,
-    attributesField: string,
-    attributes: object,
-  ) {
-    this.append(execution, eventType, attributesField, attributes);
+    event: NewEvent,
+  ): HistoryEvent {
+    const [closed] = this.append(execution, event);
     execution.status = status;
     execution.closeTime = Date.now();
     execution.workflowTask = undefined;
-    for (const waiter of [...execution.waiters]) waiter();
+    execution.buffered = [];
+    this.changed(execution);
+    return closed;
   }
 
-  append(
+  /** Tells whoever waits on this run, and the store, that it changed. */
+  changed(execution: Execution): void {
+    this.onChange(execution);
+    const waiting = this.listeners.get(execution.runId);
+    if (waiting) for (const listener of [...waiting]) listener();
+  }
+
+  /**
+   * Resolves with true once `condition` holds for the run (checked now and after every change),
+   * or with false after `timeoutMs` or when `signal` aborts.
+   */
+  waitFor(
     execution: Execution,
-    eventType: string,
-    attributesField: string,
-    attributes: object,
-  ): HistoryEvent {
-    const event: HistoryEvent = {
-      eventId: execution.history.length + 1,
-      eventTime: timestamp(Date.now()),
-      eventType,
-      [attributesField]: attributes,
-    };
-    execution.history.push(event);
-    return event;
+    condition: () => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    return new Promise(resolve => {
+      const set = this.listeners.get(execution.runId) ?? new Set();
+      this.listeners.set(execution.runId, set);
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        set.delete(check);
+        if (set.size === 0) this.listeners.delete(execution.runId);
+        signal?.removeEventListener('abort', abort);
+        resolve(result);
+      };
+      const check = () => {
+        if (condition()) finish(true);
+      };
+      const abort = () => finish(false);
+      timer = setTimeout(() => finish(condition()), timeoutMs);
+      set.add(check);
+      signal?.addEventListener('abort', abort);
+    });
+  }
+
+  /** Resolves when the run closes, or after `timeoutMs`; true when it closed. */
+  waitForClose(
+    execution: Execution,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    return this.waitFor(
+      execution,
+      () => !isRunning(execution),
+      timeoutMs,
+      signal,
+    );
   }
 }

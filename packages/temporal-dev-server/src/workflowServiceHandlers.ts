@@ -6,8 +6,10 @@ import * as grpc from '@grpc/grpc-js';
 import root from '@temporalio/proto';
 import { RpcError, type Handler } from './grpc/serviceDefinition';
 import { timestamp } from './history/time';
-import type { Execution, WorkflowExecutions } from './WorkflowExecutions';
-import type { WorkflowEngine } from './WorkflowEngine';
+import type { Execution, UpdateState } from './state';
+import type { WorkflowExecutions } from './WorkflowExecutions';
+import { signaledEvent, type WorkflowEngine } from './WorkflowEngine';
+import { STAGES } from './WorkflowUpdates';
 
 export const SERVER_VERSION = '1.27.0-crossplane-temporal-dev';
 
@@ -15,6 +17,43 @@ export const SERVER_VERSION = '1.27.0-crossplane-temporal-dev';
 const CLOSE_EVENT_ONLY = 2;
 /** How long a history long-poll waits before answering "nothing yet, ask again". */
 const LONG_POLL_MS = 20_000;
+
+/** How long UpdateWorkflowExecution waits for its stage before answering with the one reached. */
+const UPDATE_WAIT_MS = 10_000;
+
+/** History page tokens are the index of the next event. */
+function pageStart(token: Uint8Array | undefined): number {
+  if (!token?.length) return 0;
+  const from = Number(Buffer.from(token).toString('utf8'));
+  if (!Number.isInteger(from) || from < 0) {
+    throw new RpcError(
+      grpc.status.INVALID_ARGUMENT,
+      'nextPageToken is not a page token of this server: pass back the one a previous page returned',
+    );
+  }
+  return from;
+}
+
+function updateResponse(
+  e: Execution,
+  update: UpdateState | undefined,
+  updateId: string,
+) {
+  if (!update) {
+    throw new RpcError(
+      grpc.status.NOT_FOUND,
+      'workflow execution already completed',
+    );
+  }
+  return {
+    updateRef: {
+      workflowExecution: { workflowId: e.workflowId, runId: e.runId },
+      updateId,
+    },
+    outcome: update.stage === 'completed' ? update.outcome : undefined,
+    stage: STAGES[update.stage],
+  };
+}
 
 function alreadyStarted(execution: Execution, message: string): RpcError {
   const type = (root as any).lookupType(
@@ -85,41 +124,23 @@ export function workflowServiceHandlers(options: {
     return execution;
   };
 
-  /** Starts a run (StartWorkflowExecution and SignalWithStart share it). */
-  const start = (namespace: string, request: any) => {
-    const workflowId = required(request.workflowId, 'workflowId');
-    const workflowType = required(
-      request.workflowType?.name,
-      'workflowType.name',
-    );
-    const taskQueue = required(request.taskQueue?.name, 'taskQueue.name');
-    const result = executions.start({
-      namespace,
-      workflowId,
-      workflowType,
-      taskQueue,
-      requestId: request.requestId || workflowId,
-      reusePolicy: request.workflowIdReusePolicy ?? 0,
-      memo: request.memo,
-      searchAttributes: request.searchAttributes,
-      attributes: {
-        workflowType: request.workflowType,
-        taskQueue: request.taskQueue,
-        input: request.input,
-        workflowExecutionTimeout: request.workflowExecutionTimeout,
-        workflowRunTimeout: request.workflowRunTimeout,
-        // The SDK needs a workflow task timeout; 10 s is Temporal's default.
-        workflowTaskTimeout: request.workflowTaskTimeout ?? { seconds: 10 },
-        identity: request.identity,
-        memo: request.memo,
-        searchAttributes: request.searchAttributes,
-        header: request.header,
-        retryPolicy: request.retryPolicy,
-        workflowId,
-      },
-    });
-    if (result.kind === 'started') engine.requestWorkflowTask(result.execution);
-    return result;
+  /** Checks a start request's required fields (StartWorkflowExecution, SignalWithStart). */
+  const validStart = (request: any) => {
+    required(request.workflowId, 'workflowId');
+    required(request.workflowType?.name, 'workflowType.name');
+    required(request.taskQueue?.name, 'taskQueue.name');
+    for (const field of [
+      'workflowExecutionTimeout',
+      'workflowRunTimeout',
+      'workflowTaskTimeout',
+    ]) {
+      if (Number(request[field]?.seconds ?? 0) < 0)
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          `${field} must not be negative`,
+        );
+    }
+    return request;
   };
 
   const describeNamespace = (name: string) => ({
@@ -194,7 +215,7 @@ export function workflowServiceHandlers(options: {
 
     async StartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
-      const result = start(namespace, request);
+      const result = engine.startRun(namespace, validStart(request));
       if (result.kind === 'already-started') {
         throw alreadyStarted(
           result.execution,
@@ -225,9 +246,18 @@ export function workflowServiceHandlers(options: {
           'workflow execution already completed',
         );
       }
-      executions.terminate(e, {
-        reason: request.reason,
-        details: request.details,
+      engine.terminate(
+        e,
+        request.reason ?? '',
+        request.identity ?? '',
+        request.details,
+      );
+      return {};
+    },
+
+    async RequestCancelWorkflowExecution(request) {
+      engine.requestCancel(executionOf(request), {
+        cause: request.reason,
         identity: request.identity,
       });
       return {};
@@ -235,27 +265,41 @@ export function workflowServiceHandlers(options: {
 
     async GetWorkflowExecutionHistory(request, call) {
       const e = executionOf(request);
-      const closeOnly = request.historyEventFilterType === CLOSE_EVENT_ONLY;
-      if (
-        closeOnly &&
-        e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING' &&
-        request.waitNewEvent
-      ) {
-        const abort = new AbortController();
-        call.on('cancelled', () => abort.abort());
-        await executions.waitForClose(e, LONG_POLL_MS, abort.signal);
-      }
-      if (closeOnly) {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      if (request.historyEventFilterType === CLOSE_EVENT_ONLY) {
+        if (request.waitNewEvent)
+          await executions.waitForClose(e, LONG_POLL_MS, abort.signal);
         if (e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
           // Nothing closed yet: the client asks again with this token.
           return {
             history: { events: [] },
-            nextPageToken: Buffer.from(e.runId),
+            nextPageToken: Buffer.from(String(e.history.length)),
           };
         }
         return { history: { events: [e.history[e.history.length - 1]] } };
       }
-      return { history: { events: e.history } };
+      const from = pageStart(request.nextPageToken);
+      if (request.waitNewEvent)
+        await executions.waitFor(
+          e,
+          () =>
+            e.history.length > from ||
+            e.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING',
+          LONG_POLL_MS,
+          abort.signal,
+        );
+      const size = request.maximumPageSize > 0 ? request.maximumPageSize : 1000;
+      const events = e.history.slice(from, from + size);
+      const next = from + events.length;
+      const more =
+        next < e.history.length ||
+        (request.waitNewEvent &&
+          e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING');
+      return {
+        history: { events },
+        nextPageToken: more ? Buffer.from(String(next)) : undefined,
+      };
     },
 
     async PollWorkflowTaskQueue(request, call) {
@@ -292,29 +336,88 @@ export function workflowServiceHandlers(options: {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       while (!abort.signal.aborted) {
-        const task = await engine.activityTasks.poll(
+        const task = await engine.activities.queues.poll(
           namespace,
           queue,
           abort.signal,
         );
         if (!task) return {};
-        const response = engine.startActivityTask(task);
+        const response = engine.activities.start(task, request.identity ?? '');
         if (response) return response;
       }
       return {};
     },
 
     async RespondActivityTaskCompleted(request) {
-      engine.completeActivity(request);
+      engine.activities.complete(request);
       return {};
     },
 
     async RespondActivityTaskFailed(request) {
-      engine.failActivity(request);
+      engine.activities.fail(request);
+      return {};
+    },
+
+    async RespondActivityTaskCanceled(request) {
+      engine.activities.canceled(request);
+      return {};
+    },
+
+    async RecordActivityTaskHeartbeat(request) {
+      return engine.activities.heartbeat(request);
+    },
+
+    async UpdateWorkflowExecution(request, call) {
+      const e = executionOf(request);
+      const update = engine.admitUpdate(e, request.request);
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      return updateResponse(
+        e,
+        await engine.updates.wait(
+          e,
+          update.id,
+          request.waitPolicy?.lifecycleStage || STAGES.accepted,
+          UPDATE_WAIT_MS,
+          abort.signal,
+        ),
+        update.id,
+      );
+    },
+
+    async PollWorkflowExecutionUpdate(request, call) {
+      const ref = request.updateRef ?? {};
+      const e = executionOf({
+        namespace: request.namespace,
+        execution: ref.workflowExecution,
+      });
+      const updateId = required(ref.updateId, 'updateRef.updateId');
+      if (!e.updates[updateId]) {
+        throw new RpcError(
+          grpc.status.NOT_FOUND,
+          `update ${updateId} not found on workflow ${e.workflowId}`,
+        );
+      }
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      const update = await engine.updates.wait(
+        e,
+        updateId,
+        request.waitPolicy?.lifecycleStage || STAGES.admitted,
+        LONG_POLL_MS,
+        abort.signal,
+      );
+      const { updateRef, ...rest } = updateResponse(e, update, updateId);
+      return { ...rest, updateRef };
+    },
+
+    async ResetStickyTaskQueue(request) {
+      executionOf(request).sticky = undefined;
       return {};
     },
 
     async SignalWorkflowExecution(request) {
+      required(request.signalName, 'signalName');
       engine.signal(executionOf(request), request);
       return {};
     },
@@ -346,28 +449,39 @@ export function workflowServiceHandlers(options: {
 
     async SignalWithStartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
-      const workflowId = required(request.workflowId, 'workflowId');
-      const running = executions.find(namespace, workflowId);
-      let execution = running;
-      let started = false;
-      if (!running || running.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
-        const result = start(namespace, {
-          ...request,
-          requestId: request.requestId || `${workflowId}-${Date.now()}`,
-        });
-        execution = result.execution;
-        started = result.kind === 'started';
-      }
-      engine.signal(execution!, {
+      required(request.signalName, 'signalName');
+      const signal = {
         signalName: request.signalName,
         input: request.signalInput,
         identity: request.identity,
         header: request.header,
-      });
-      return { runId: execution!.runId, started };
+      };
+      const running = executions.find(
+        namespace,
+        validStart(request).workflowId,
+      );
+      if (running?.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
+        engine.signal(running, signal);
+        return { runId: running.runId, started: false };
+      }
+      const result = engine.startRun(
+        namespace,
+        { ...request, requestId: undefined },
+        undefined,
+        [signaledEvent(signal)],
+      );
+      if (result.kind !== 'started') {
+        throw alreadyStarted(
+          result.execution,
+          `Workflow execution is already started. WorkflowId: ${request.workflowId}`,
+        );
+      }
+      return { runId: result.execution.runId, started: true };
     },
 
-    async ShutdownWorker() {
+    async ShutdownWorker(request) {
+      if (request.stickyTaskQueue)
+        engine.dropStickyQueue(namespaceOf(request), request.stickyTaskQueue);
       return {};
     },
 

@@ -1,0 +1,461 @@
+/*
+ * Activities: scheduled by a workflow's command, offered to workers, retried by their retry policy
+ * with backoff, timed out by their schedule-to-start, start-to-close, schedule-to-close and
+ * heartbeat timeouts, and cancelled through heartbeats. Their started event is written only when
+ * the activity closes, as the Temporal server does for retried activities.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Deadlines } from './Deadlines';
+import { RpcError } from './grpc/serviceDefinition';
+import { durationMs, timestamp } from './history/time';
+import { isRunning, type ActivityState, type Execution } from './state';
+import { decodeToken, encodeToken } from './taskTokens';
+import { TaskQueues } from './TaskQueues';
+import type { WorkflowExecutions } from './WorkflowExecutions';
+
+export interface ActivityTask {
+  execution: Execution;
+  scheduledEventId: number;
+  attempt: number;
+}
+
+/** Each timeout's type, and the name Temporal gives it in the failure message. */
+const TIMEOUT_TYPES = {
+  START_TO_CLOSE: ['TIMEOUT_TYPE_START_TO_CLOSE', 'StartToClose'],
+  SCHEDULE_TO_START: ['TIMEOUT_TYPE_SCHEDULE_TO_START', 'ScheduleToStart'],
+  SCHEDULE_TO_CLOSE: ['TIMEOUT_TYPE_SCHEDULE_TO_CLOSE', 'ScheduleToClose'],
+  HEARTBEAT: ['TIMEOUT_TYPE_HEARTBEAT', 'Heartbeat'],
+} as const;
+type TimeoutKind = keyof typeof TIMEOUT_TYPES;
+
+const ms = (d: unknown) => durationMs(d as any) || 0;
+
+export class ActivityTasks {
+  readonly queues = new TaskQueues<ActivityTask>();
+
+  constructor(
+    private readonly executions: WorkflowExecutions,
+    private readonly deadlines: Deadlines,
+    private readonly onEvent: (e: Execution) => void,
+  ) {}
+
+  private queueOf(e: Execution, state: ActivityState) {
+    return state.attributes.taskQueue?.name || e.taskQueue;
+  }
+
+  private deadlineName(e: Execution, state: ActivityState) {
+    return `${e.runId}/activity/${state.scheduledEventId}`;
+  }
+
+  schedule(e: Execution, requested: any, completedEventId: number): void {
+    // As the Temporal server does: absent timeouts are explicit zeros ("no limit"), and
+    // start-to-close defaults to schedule-to-close.
+    const none = { seconds: 0 };
+    const attributes = {
+      ...requested,
+      taskQueue: requested.taskQueue?.name
+        ? requested.taskQueue
+        : { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+      scheduleToCloseTimeout: requested.scheduleToCloseTimeout ?? none,
+      scheduleToStartTimeout: requested.scheduleToStartTimeout ?? none,
+      startToCloseTimeout:
+        requested.startToCloseTimeout ??
+        requested.scheduleToCloseTimeout ??
+        none,
+      heartbeatTimeout: requested.heartbeatTimeout ?? none,
+    };
+    if (!ms(attributes.startToCloseTimeout)) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `activity ${requested.activityId}: StartToCloseTimeout or ScheduleToCloseTimeout is required`,
+      );
+    }
+    const [scheduled] = this.executions.append(e, {
+      eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+      field: 'activityTaskScheduledEventAttributes',
+      attributes: {
+        ...attributes,
+        workflowTaskCompletedEventId: completedEventId,
+      },
+    });
+    const now = Date.now();
+    const state: ActivityState = {
+      scheduledEventId: scheduled.eventId,
+      attempt: 1,
+      attemptScheduledAt: now,
+      firstScheduledAt: now,
+      attributes,
+    };
+    e.activities[scheduled.eventId] = state;
+    this.offer(e, state);
+  }
+
+  /** Offers the current attempt to workers, once its backoff has passed. */
+  private offer(e: Execution, state: ActivityState) {
+    const task = {
+      execution: e,
+      scheduledEventId: state.scheduledEventId,
+      attempt: state.attempt,
+    };
+    const add = () => {
+      this.queues.add(e.namespace, this.queueOf(e, state), task);
+      this.armTimeouts(e, state);
+    };
+    if (state.attemptScheduledAt > Date.now())
+      this.deadlines.arm(
+        this.deadlineName(e, state),
+        state.attemptScheduledAt,
+        add,
+      );
+    else add();
+  }
+
+  /** Re-offers every pending activity of a run loaded from a store. */
+  resume(e: Execution): void {
+    for (const state of Object.values(e.activities)) {
+      if (state.startedAt) this.armTimeouts(e, state);
+      else this.offer(e, state);
+    }
+  }
+
+  /** Arms the nearest of the activity's deadlines. */
+  private armTimeouts(e: Execution, state: ActivityState) {
+    const a = state.attributes;
+    const candidates: Array<[TimeoutKind, number]> = [];
+    const scheduleToClose = ms(a.scheduleToCloseTimeout);
+    if (scheduleToClose)
+      candidates.push([
+        'SCHEDULE_TO_CLOSE',
+        state.firstScheduledAt + scheduleToClose,
+      ]);
+    if (state.startedAt) {
+      candidates.push([
+        'START_TO_CLOSE',
+        state.startedAt + ms(a.startToCloseTimeout),
+      ]);
+      const heartbeat = ms(a.heartbeatTimeout);
+      if (heartbeat)
+        candidates.push([
+          'HEARTBEAT',
+          (state.heartbeatAt ?? state.startedAt) + heartbeat,
+        ]);
+    } else if (ms(a.scheduleToStartTimeout)) {
+      candidates.push([
+        'SCHEDULE_TO_START',
+        state.attemptScheduledAt + ms(a.scheduleToStartTimeout),
+      ]);
+    }
+    if (candidates.length === 0) return;
+    const [kind, at] = candidates.sort((x, y) => x[1] - y[1])[0];
+    const attempt = state.attempt;
+    this.deadlines.arm(this.deadlineName(e, state), at, () => {
+      if (
+        e.activities[state.scheduledEventId] === state &&
+        state.attempt === attempt
+      )
+        this.timeOut(e, state, kind);
+    });
+  }
+
+  private timeOut(e: Execution, state: ActivityState, kind: TimeoutKind) {
+    const failure = {
+      message: `activity ${TIMEOUT_TYPES[kind][1]} timeout`,
+      timeoutFailureInfo: {
+        timeoutType: TIMEOUT_TYPES[kind][0],
+        lastHeartbeatDetails: state.heartbeatDetails,
+      },
+    };
+    // Only start-to-close and heartbeat timeouts are retried.
+    const retryable = kind === 'START_TO_CLOSE' || kind === 'HEARTBEAT';
+    if (retryable && this.retry(e, state, failure, undefined)) return;
+    this.close(
+      e,
+      state,
+      {
+        eventType: 'EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT',
+        field: 'activityTaskTimedOutEventAttributes',
+        attributes: {
+          failure,
+          retryState: retryable
+            ? 'RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED'
+            : 'RETRY_STATE_TIMEOUT',
+        },
+      },
+      state.startedIdentity ?? '',
+    );
+  }
+
+  /** The poll response for a task, or undefined when the task went stale meanwhile. */
+  start(task: ActivityTask, identity: string) {
+    const e = task.execution;
+    const state = e.activities[task.scheduledEventId];
+    if (
+      !isRunning(e) ||
+      !state ||
+      state.attempt !== task.attempt ||
+      state.startedAt
+    )
+      return undefined;
+    state.startedAt = Date.now();
+    state.startedIdentity = identity;
+    this.armTimeouts(e, state);
+    this.executions.changed(e);
+    const a = state.attributes;
+    return {
+      taskToken: encodeToken({
+        kind: 'activity',
+        namespace: e.namespace,
+        workflowId: e.workflowId,
+        runId: e.runId,
+        scheduledEventId: task.scheduledEventId,
+        attempt: task.attempt,
+      }),
+      workflowNamespace: e.namespace,
+      workflowType: { name: e.workflowType },
+      workflowExecution: { workflowId: e.workflowId, runId: e.runId },
+      activityType: a.activityType,
+      activityId: a.activityId,
+      header: a.header,
+      input: a.input,
+      heartbeatDetails: state.heartbeatDetails,
+      scheduledTime: timestamp(state.firstScheduledAt),
+      currentAttemptScheduledTime: timestamp(state.attemptScheduledAt),
+      startedTime: timestamp(state.startedAt),
+      attempt: task.attempt,
+      scheduleToCloseTimeout: a.scheduleToCloseTimeout,
+      startToCloseTimeout: a.startToCloseTimeout,
+      heartbeatTimeout: a.heartbeatTimeout,
+      retryPolicy: a.retryPolicy,
+    };
+  }
+
+  /** The pending, started activity a task token names, or NOT_FOUND as Temporal answers. */
+  private pending(tokenBytes: Uint8Array | undefined) {
+    const token = decodeToken(tokenBytes, 'activity');
+    const e = this.executions.find(
+      token.namespace,
+      token.workflowId,
+      token.runId,
+    );
+    const state = e?.activities[token.scheduledEventId];
+    if (
+      !e ||
+      !isRunning(e) ||
+      !state ||
+      state.attempt !== token.attempt ||
+      !state.startedAt
+    ) {
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        'Activity task not found: it timed out, was retried, or the workflow closed',
+      );
+    }
+    return { e, state };
+  }
+
+  /** Writes the started and closing events; the workflow gets a task to see them. */
+  private close(
+    e: Execution,
+    state: ActivityState,
+    closing: {
+      eventType: string;
+      field: string;
+      attributes: Record<string, unknown>;
+    },
+    identity: string,
+  ) {
+    delete e.activities[state.scheduledEventId];
+    this.deadlines.disarm(this.deadlineName(e, state));
+    const startedEvent = {
+      eventType: 'EVENT_TYPE_ACTIVITY_TASK_STARTED',
+      field: 'activityTaskStartedEventAttributes',
+      attributes: {
+        scheduledEventId: state.scheduledEventId,
+        identity: state.startedIdentity ?? identity,
+        attempt: state.attempt,
+        lastFailure: state.lastFailure,
+      },
+    };
+    const closingEvent = {
+      ...closing,
+      attributes: {
+        ...closing.attributes,
+        scheduledEventId: state.scheduledEventId,
+        identity,
+      },
+    };
+    this.executions.record(
+      e,
+      state.startedAt
+        ? { events: [startedEvent, closingEvent], linkStarted: true }
+        : { events: [closingEvent] },
+    );
+    this.onEvent(e);
+  }
+
+  complete(request: any): void {
+    const { e, state } = this.pending(request.taskToken);
+    this.close(
+      e,
+      state,
+      {
+        eventType: 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED',
+        field: 'activityTaskCompletedEventAttributes',
+        attributes: { result: request.result },
+      },
+      request.identity ?? '',
+    );
+  }
+
+  fail(request: any): void {
+    const { e, state } = this.pending(request.taskToken);
+    const failure = request.failure;
+    if (this.retry(e, state, failure, request.lastHeartbeatDetails)) return;
+    const policy = state.attributes.retryPolicy ?? {};
+    const nonRetryable =
+      failure?.applicationFailureInfo?.nonRetryable ||
+      (policy.nonRetryableErrorTypes ?? []).includes(
+        failure?.applicationFailureInfo?.type,
+      );
+    this.close(
+      e,
+      state,
+      {
+        eventType: 'EVENT_TYPE_ACTIVITY_TASK_FAILED',
+        field: 'activityTaskFailedEventAttributes',
+        attributes: {
+          failure,
+          retryState: nonRetryable
+            ? 'RETRY_STATE_NON_RETRYABLE_FAILURE'
+            : this.retryStateAfter(state),
+        },
+      },
+      request.identity ?? '',
+    );
+  }
+
+  private retryStateAfter(state: ActivityState) {
+    const max = state.attributes.retryPolicy?.maximumAttempts ?? 0;
+    return max !== 0 && state.attempt >= max
+      ? 'RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED'
+      : 'RETRY_STATE_TIMEOUT';
+  }
+
+  /**
+   * Schedules the next attempt if the retry policy allows it within the schedule-to-close
+   * timeout; false when the activity has to close with this failure.
+   */
+  private retry(
+    e: Execution,
+    state: ActivityState,
+    failure: any,
+    heartbeatDetails: unknown,
+  ): boolean {
+    const policy = state.attributes.retryPolicy;
+    if (!policy || state.cancelRequested) return false;
+    const info = failure?.applicationFailureInfo;
+    if (info?.nonRetryable) return false;
+    if ((policy.nonRetryableErrorTypes ?? []).includes(info?.type))
+      return false;
+    const maximumAttempts = policy.maximumAttempts ?? 0;
+    if (maximumAttempts !== 0 && state.attempt >= maximumAttempts) return false;
+    const initial = durationMs(policy.initialInterval) || 1000;
+    const coefficient = policy.backoffCoefficient || 2;
+    const maximum = durationMs(policy.maximumInterval) || initial * 100;
+    const nextDelay = durationMs(info?.nextRetryDelay);
+    const delay =
+      nextDelay ??
+      Math.min(maximum, initial * coefficient ** (state.attempt - 1));
+    const next = Date.now() + delay;
+    const scheduleToClose = ms(state.attributes.scheduleToCloseTimeout);
+    if (scheduleToClose && next >= state.firstScheduledAt + scheduleToClose)
+      return false;
+    state.attempt += 1;
+    state.attemptScheduledAt = next;
+    state.startedAt = undefined;
+    state.lastFailure = failure;
+    if (heartbeatDetails) state.heartbeatDetails = heartbeatDetails;
+    this.executions.changed(e);
+    this.offer(e, state);
+    return true;
+  }
+
+  heartbeat(request: any): { cancelRequested: boolean } {
+    const { e, state } = this.pending(request.taskToken);
+    state.heartbeatAt = Date.now();
+    if (request.details) state.heartbeatDetails = request.details;
+    this.armTimeouts(e, state);
+    this.executions.changed(e);
+    return { cancelRequested: Boolean(state.cancelRequested) };
+  }
+
+  /** The worker confirms a cancellation it was asked for. */
+  canceled(request: any): void {
+    const { e, state } = this.pending(request.taskToken);
+    this.close(
+      e,
+      state,
+      {
+        eventType: 'EVENT_TYPE_ACTIVITY_TASK_CANCELED',
+        field: 'activityTaskCanceledEventAttributes',
+        attributes: {
+          details: request.details,
+          latestCancelRequestedEventId: this.latestCancelRequest(e, state),
+        },
+      },
+      request.identity ?? '',
+    );
+  }
+
+  private latestCancelRequest(e: Execution, state: ActivityState) {
+    for (let i = e.history.length - 1; i >= 0; i--) {
+      const event = e.history[i];
+      if (
+        event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED' &&
+        Number(
+          (event.activityTaskCancelRequestedEventAttributes as any)
+            .scheduledEventId,
+        ) === state.scheduledEventId
+      )
+        return event.eventId;
+    }
+    return undefined;
+  }
+
+  /**
+   * The workflow asks to cancel an activity: one not yet started is cancelled at once; a running
+   * one learns it from its next heartbeat.
+   */
+  requestCancel(e: Execution, attributes: any, completedEventId: number): void {
+    const scheduledEventId = Number(attributes.scheduledEventId);
+    const state = e.activities[scheduledEventId];
+    if (!state) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `activity with scheduled event ${scheduledEventId} is not pending`,
+      );
+    }
+    const [requested] = this.executions.append(e, {
+      eventType: 'EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED',
+      field: 'activityTaskCancelRequestedEventAttributes',
+      attributes: {
+        scheduledEventId,
+        workflowTaskCompletedEventId: completedEventId,
+      },
+    });
+    state.cancelRequested = true;
+    if (!state.startedAt) {
+      delete e.activities[scheduledEventId];
+      this.deadlines.disarm(this.deadlineName(e, state));
+      this.executions.append(e, {
+        eventType: 'EVENT_TYPE_ACTIVITY_TASK_CANCELED',
+        field: 'activityTaskCanceledEventAttributes',
+        attributes: {
+          scheduledEventId,
+          latestCancelRequestedEventId: requested.eventId,
+        },
+      });
+      e.needsWorkflowTask = true;
+    }
+  }
+}
