@@ -5,14 +5,10 @@
  * trace in the history, as in Temporal.
  */
 import * as grpc from '@grpc/grpc-js';
-import root from '@temporalio/proto';
+import { packAny, unpackAny } from './grpc/any';
 import { RpcError } from './grpc/serviceDefinition';
 import { isRunning, type Execution, type UpdateState } from './state';
 import type { WorkflowExecutions } from './WorkflowExecutions';
-
-const TYPE_URL_PREFIX = 'type.googleapis.com/';
-const lookup = (name: string) => (root as any).lookupType(name);
-const RequestType = lookup('temporal.api.update.v1.Request');
 
 // temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
 export const STAGES = {
@@ -80,12 +76,7 @@ export class WorkflowUpdates {
         protocolInstanceId: update.id,
         // Sequenced after every event before the task started.
         eventId: startedEventId - 1,
-        body: {
-          typeUrl: `${TYPE_URL_PREFIX}temporal.api.update.v1.Request`,
-          value: RequestType.encode(
-            RequestType.fromObject(update.request),
-          ).finish(),
-        },
+        body: packAny('temporal.api.update.v1.Request', update.request),
       });
     }
     return { messages, ids };
@@ -101,8 +92,6 @@ export class WorkflowUpdates {
 
   /** Applies a worker's acceptance, rejection or response. */
   handleMessage(e: Execution, message: any): void {
-    const typeUrl: string = message.body?.typeUrl ?? '';
-    const typeName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
     const update = e.updates[message.protocolInstanceId];
     if (!update) {
       throw new RpcError(
@@ -110,15 +99,14 @@ export class WorkflowUpdates {
         `protocol message ${message.id} names update ${message.protocolInstanceId}, which this workflow does not have`,
       );
     }
-    let body: any;
-    try {
-      body = lookup(typeName).decode(message.body.value);
-    } catch {
+    const unpacked = unpackAny(message.body);
+    if (!unpacked) {
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
-        `protocol message ${message.id} has a body of unknown type ${typeUrl}`,
+        `protocol message ${message.id} has a body of unknown type ${message.body?.type_url}`,
       );
     }
+    const { typeName, message: body } = unpacked;
     if (typeName === 'temporal.api.update.v1.Acceptance') {
       const [accepted] = this.executions.append(e, {
         eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
@@ -157,7 +145,7 @@ export class WorkflowUpdates {
     } else {
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
-        `protocol message ${message.id} has a body of unknown type ${typeUrl}`,
+        `protocol message ${message.id} has a body of unexpected type ${typeName}`,
       );
     }
     this.executions.changed(e);

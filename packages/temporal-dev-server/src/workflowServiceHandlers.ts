@@ -3,10 +3,10 @@
  * workflow executions. RPCs without a handler answer UNIMPLEMENTED, naming the RPC.
  */
 import * as grpc from '@grpc/grpc-js';
-import root from '@temporalio/proto';
+import { packAny } from './grpc/any';
 import { RpcError, type Handler } from './grpc/serviceDefinition';
 import { timestamp } from './history/time';
-import type { Execution, UpdateState } from './state';
+import type { ActivityState, Execution, UpdateState } from './state';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 import { signaledEvent, type WorkflowEngine } from './WorkflowEngine';
 import { STAGES } from './WorkflowUpdates';
@@ -55,22 +55,34 @@ function updateResponse(
   };
 }
 
+function pendingActivity(a: ActivityState) {
+  let state = 'PENDING_ACTIVITY_STATE_SCHEDULED';
+  if (a.cancelRequested) state = 'PENDING_ACTIVITY_STATE_CANCEL_REQUESTED';
+  else if (a.startedAt) state = 'PENDING_ACTIVITY_STATE_STARTED';
+  return {
+    activityId: a.attributes.activityId,
+    activityType: a.attributes.activityType,
+    state,
+    heartbeatDetails: a.heartbeatDetails,
+    lastHeartbeatTime: a.heartbeatAt ? timestamp(a.heartbeatAt) : undefined,
+    lastStartedTime: a.startedAt ? timestamp(a.startedAt) : undefined,
+    attempt: a.attempt,
+    maximumAttempts: a.attributes.retryPolicy?.maximumAttempts ?? 0,
+    scheduledTime: timestamp(a.attemptScheduledAt),
+    lastFailure: a.lastFailure,
+    lastWorkerIdentity: a.startedIdentity,
+  };
+}
+
 function alreadyStarted(execution: Execution, message: string): RpcError {
-  const type = (root as any).lookupType(
-    'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+  return new RpcError(
+    grpc.status.ALREADY_EXISTS,
+    message,
+    packAny(
+      'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+      { startRequestId: execution.requestId, runId: execution.runId },
+    ),
   );
-  return new RpcError(grpc.status.ALREADY_EXISTS, message, {
-    typeUrl:
-      'type.googleapis.com/temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
-    value: type
-      .encode(
-        type.fromObject({
-          startRequestId: execution.requestId,
-          runId: execution.runId,
-        }),
-      )
-      .finish(),
-  });
 }
 
 function required(value: unknown, field: string): string {
@@ -235,6 +247,7 @@ export function workflowServiceHandlers(options: {
           taskQueue: { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
         },
         workflowExecutionInfo: executionInfo(e),
+        pendingActivities: Object.values(e.activities).map(pendingActivity),
       };
     },
 
@@ -426,19 +439,12 @@ export function workflowServiceHandlers(options: {
       const e = executionOf(request);
       const answer = await engine.query(e, request.query);
       if (answer.answered) return { queryResult: answer.result };
-      const type = (root as any).lookupType(
-        'temporal.api.errordetails.v1.QueryFailedFailure',
-      );
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
         answer.error ?? 'the query failed',
-        {
-          typeUrl:
-            'type.googleapis.com/temporal.api.errordetails.v1.QueryFailedFailure',
-          value: type
-            .encode(type.fromObject({ failure: answer.failure }))
-            .finish(),
-        },
+        packAny('temporal.api.errordetails.v1.QueryFailedFailure', {
+          failure: answer.failure,
+        }),
       );
     },
 

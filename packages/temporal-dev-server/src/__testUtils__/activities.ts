@@ -20,3 +20,35 @@ export async function refuse(): Promise<string> {
     message: 'the cluster refused the request',
   });
 }
+
+/** Heartbeats until the workflow cancels it. */
+export async function heartbeatUntilCancelled(): Promise<string> {
+  const context = Context.current();
+  for (;;) {
+    context.heartbeat();
+    await Promise.race([context.sleep(100), context.cancelled]);
+  }
+}
+
+/** Outlives its start-to-close timeout on the first attempt. */
+export async function slowFirstAttempt(): Promise<string> {
+  const context = Context.current();
+  if (context.info.attempt === 1) await context.sleep(3_000).catch(() => {});
+  return `finished on attempt ${context.info.attempt}`;
+}
+
+/** Stops heartbeating on the first attempt, so its heartbeat timeout fires. */
+export async function silentFirstAttempt(): Promise<string> {
+  const context = Context.current();
+  if (context.info.attempt === 1) await context.sleep(3_000).catch(() => {});
+  context.heartbeat();
+  return `finished on attempt ${context.info.attempt}`;
+}
+
+/** Never finishes within its timeouts. */
+export async function alwaysSlow(): Promise<string> {
+  await Context.current()
+    .sleep(3_000)
+    .catch(() => {});
+  return 'too late';
+}

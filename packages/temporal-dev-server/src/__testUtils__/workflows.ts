@@ -2,13 +2,22 @@
  * Scenario workflows the worker tests run on the dev server. Bundled by the real Worker.
  */
 import {
+  ActivityCancellationType,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
+  startChild,
 } from '@temporalio/workflow';
 import type * as activities from './activities';
 
@@ -71,4 +80,175 @@ export async function counting(stopAt: number): Promise<number> {
   // A condition with a timeout starts a timer, cancelled when the condition holds first.
   await condition(() => count >= stopAt, '1 minute');
   return count;
+}
+
+// ---- Updates ------------------------------------------------------------------------------
+
+export const resize = defineUpdate<string, [number]>('resize');
+export const sizeQuery = defineQuery<number>('size');
+export const finish = defineSignal('finish');
+
+/** Holds a size that updates change; sizes must be positive (the validator rejects others). */
+export async function resizable(initial: number): Promise<number> {
+  let size = initial;
+  let done = false;
+  setHandler(
+    resize,
+    async to => {
+      // An update handler may wait: here, for an activity.
+      await greet(`size ${to}`);
+      size = to;
+      return `resized from ${initial} to ${to}`;
+    },
+    {
+      validator: to => {
+        if (to <= 0) throw new Error(`size must be positive, got ${to}`);
+      },
+    },
+  );
+  setHandler(sizeQuery, () => size);
+  setHandler(finish, () => {
+    done = true;
+  });
+  await condition(() => done);
+  return size;
+}
+
+// ---- Cancellation, continue-as-new, children ----------------------------------------------
+
+const { heartbeatUntilCancelled } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+  // The workflow waits for the worker to confirm the cancellation.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Sleeps a day; a cancellation ends it as cancelled. */
+export async function cancellable(): Promise<string> {
+  await sleep('1 day');
+  return 'woke up';
+}
+
+/** Runs a heartbeating activity; cancelling the workflow cancels the activity through heartbeats. */
+export async function cancellingActivity(): Promise<string> {
+  try {
+    await heartbeatUntilCancelled();
+    return 'activity finished';
+  } catch (error) {
+    if (isCancellation(error)) {
+      // Cleanup work runs in a scope that the cancellation does not reach.
+      return await CancellationScope.nonCancellable(async () => {
+        await greet('cleanup');
+        return 'activity cancelled, cleaned up';
+      });
+    }
+    throw error;
+  }
+}
+
+/** Counts up to `until`, continuing as new every `perRun` steps, carrying the total. */
+export async function countingOn(
+  total: number,
+  until: number,
+  perRun: number,
+): Promise<{ total: number; runs: number }> {
+  let steps = 0;
+  while (total < until) {
+    total += 1;
+    steps += 1;
+    if (steps === perRun && total < until) {
+      await continueAsNew<typeof countingOn>(total, until, perRun);
+    }
+  }
+  return { total, runs: Math.ceil(until / perRun) };
+}
+
+export async function childGreeting(name: string): Promise<string> {
+  return `child says ${await greet(name)}`;
+}
+
+export async function parentOf(name: string): Promise<string> {
+  return await executeChild(childGreeting, { args: [name] });
+}
+
+export async function parentOfFailing(): Promise<string> {
+  return await executeChild(failing, {});
+}
+
+/** Starts a child that waits for approval, then returns at once, leaving the child to its policy. */
+export async function leavingChild(
+  childId: string,
+  policy: 'TERMINATE' | 'ABANDON' | 'REQUEST_CANCEL',
+): Promise<string> {
+  const child = await startChild(awaitingApproval, {
+    workflowId: childId,
+    parentClosePolicy: policy,
+  });
+  return child.workflowId;
+}
+
+/** Starts a child and cancels it; reports how the child ended. */
+export async function cancellingChild(childId: string): Promise<string> {
+  const scope = new CancellationScope();
+  const child = scope.run(() =>
+    executeChild(cancellable, { workflowId: childId }),
+  );
+  await sleep(50);
+  scope.cancel();
+  try {
+    await child;
+    return 'child completed';
+  } catch (error) {
+    return isCancellation(error) ? 'child cancelled' : `child failed: ${error}`;
+  }
+}
+
+/** Signals another workflow (an approval waiting in `awaitingApproval`). */
+export async function approver(targetId: string, name: string): Promise<void> {
+  await getExternalWorkflowHandle(targetId).signal(approve, name);
+}
+
+// ---- Timeouts and local activities ---------------------------------------------------------
+
+const { slowFirstAttempt } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '500 ms',
+  retry: { initialInterval: '10 ms', maximumAttempts: 3 },
+});
+
+const { silentFirstAttempt } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '300 ms',
+  retry: { initialInterval: '10 ms', maximumAttempts: 3 },
+});
+
+const { alwaysSlow } = proxyActivities<typeof activities>({
+  scheduleToCloseTimeout: '700 ms',
+  startToCloseTimeout: '300 ms',
+  retry: { initialInterval: '10 ms' },
+});
+
+const local = proxyLocalActivities<typeof activities>({
+  startToCloseTimeout: '10 seconds',
+});
+
+export async function timingOutOnce(): Promise<string> {
+  return await slowFirstAttempt();
+}
+
+export async function missingHeartbeats(): Promise<string> {
+  return await silentFirstAttempt();
+}
+
+export async function outOfTime(): Promise<string> {
+  return await alwaysSlow();
+}
+
+export async function localGreeting(name: string): Promise<string> {
+  return await local.greet(name);
+}
+
+export async function sleepingBeyondRunTimeout(): Promise<string> {
+  await sleep('1 minute');
+  return 'woke up';
 }

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import root from '@temporalio/proto';
+import type { AnyValue } from './any';
 
 /** The part of a protobufjs message type this server uses. */
 interface ProtoType {
@@ -62,7 +63,7 @@ export class RpcError extends Error {
   constructor(
     readonly code: grpc.status,
     message: string,
-    readonly details?: { typeUrl: string; value: Uint8Array },
+    readonly details?: AnyValue,
   ) {
     super(message);
   }

@@ -1,0 +1,155 @@
+/*
+ * Conformance: cancellation (of workflows and, through heartbeats, of activities),
+ * continue-as-new, child workflows with their parent close policies, external signals, and the
+ * workflow ID conflict policy.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
+} from '@temporalio/common';
+import { useConformance } from '../__testUtils__/conformance';
+
+jest.setTimeout(60_000);
+
+describe('workflow lifecycle', () => {
+  const t = useConformance('lifecycle');
+
+  const start = (type: string, args: unknown[] = [], workflowId = t.id(type)) =>
+    t.client.workflow.start(type, { taskQueue: t.taskQueue, workflowId, args });
+
+  it('cancels a workflow on request: it ends CANCELED and its result is a cancellation', async () => {
+    const handle = await start('cancellable');
+    await handle.cancel();
+    const error = await handle.result().catch(e => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(error.cause).toBeInstanceOf(CancelledFailure);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  });
+
+  it('delivers an activity cancellation through its heartbeats', async () => {
+    const handle = await start('cancellingActivity');
+    // Wait until the activity runs and has heartbeated.
+    await waitFor(async () => {
+      const { raw } = await handle.describe();
+      return Boolean(raw.pendingActivities?.[0]?.lastHeartbeatTime);
+    });
+    await handle.cancel();
+    expect(await handle.result()).toBe('activity cancelled, cleaned up');
+    const events = (await handle.fetchHistory()).events!;
+    const canceled = events.find(e => e.eventType === 16);
+    // The worker confirmed the cancellation of a started attempt.
+    expect(
+      Number(canceled?.activityTaskCanceledEventAttributes?.startedEventId),
+    ).toBeGreaterThan(0);
+  });
+
+  it('continues as new, carrying state, and the result follows the runs', async () => {
+    const handle = await start('countingOn', [0, 10, 3]);
+    expect(await handle.result()).toEqual({ total: 10, runs: 4 });
+    const first = await t.client.workflow
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
+      .describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+    const latest = await t.client.workflow
+      .getHandle(handle.workflowId)
+      .describe();
+    expect(latest.runId).not.toBe(handle.firstExecutionRunId);
+    expect(latest.status.name).toBe('COMPLETED');
+  });
+
+  it('runs a child workflow and returns its result', async () => {
+    expect(await (await start('parentOf', ['ann'])).result()).toBe(
+      'child says hello ann',
+    );
+  });
+
+  it("reports a child's failure to its parent", async () => {
+    const error = await (await start('parentOfFailing')).result().catch(e => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(error.cause).toBeInstanceOf(ChildWorkflowFailure);
+    expect(error.cause.cause).toBeInstanceOf(ApplicationFailure);
+    expect(error.cause.cause.type).toBe('QuotaExceeded');
+  });
+
+  it.each([
+    ['TERMINATE', 'TERMINATED'],
+    ['REQUEST_CANCEL', 'RUNNING'],
+    ['ABANDON', 'RUNNING'],
+  ])(
+    'applies parent close policy %s to a running child',
+    async (policy, childStatus) => {
+      const childId = t.id('child');
+      await (await start('leavingChild', [childId, policy])).result();
+      const child = t.client.workflow.getHandle(childId);
+      await waitFor(async () => {
+        const history = await child.fetchHistory();
+        // The child's own view: terminated, or asked to cancel, or left alone.
+        if (policy === 'REQUEST_CANCEL')
+          return history.events!.some(e => e.eventType === 6);
+        return (await child.describe()).status.name === childStatus;
+      });
+      expect((await child.describe()).status.name).toBe(childStatus);
+      if (childStatus === 'RUNNING') await child.terminate('test done');
+    },
+  );
+
+  it('cancels a child workflow from its parent', async () => {
+    const childId = t.id('cancelled-child');
+    expect(await (await start('cancellingChild', [childId])).result()).toBe(
+      'child cancelled',
+    );
+    expect(
+      (await t.client.workflow.getHandle(childId).describe()).status.name,
+    ).toBe('CANCELLED');
+  });
+
+  it('signals another workflow', async () => {
+    const target = await start('awaitingApproval');
+    await (await start('approver', [target.workflowId, 'olga'])).result();
+    expect(await target.result()).toBe('approved by olga');
+  });
+
+  it('applies workflow ID conflict policies', async () => {
+    const workflowId = t.id('conflict');
+    const first = await start('awaitingApproval', [], workflowId);
+    const existing = await t.client.workflow.start('awaitingApproval', {
+      taskQueue: t.taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(existing.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await expect(
+      t.client.workflow.start('awaitingApproval', {
+        taskQueue: t.taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+      }),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    const replacement = await t.client.workflow.start('awaitingApproval', {
+      taskQueue: t.taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    });
+    const firstRun = t.client.workflow.getHandle(
+      workflowId,
+      first.firstExecutionRunId,
+    );
+    expect((await firstRun.describe()).status.name).toBe('TERMINATED');
+    await replacement.signal('approve', 'quinn');
+    expect(await replacement.result()).toBe('approved by quinn');
+  });
+});
+
+/** Polls a condition of the server's state (no sleeps in the tests themselves). */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(resolve => setImmediate(resolve));
+  }
+}

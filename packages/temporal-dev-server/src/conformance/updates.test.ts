@@ -1,0 +1,88 @@
+/*
+ * Conformance: workflow updates, accepted, rejected by a validator, waited on through
+ * PollWorkflowExecutionUpdate, and deduplicated by update ID.
+ */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { useConformance } from '../__testUtils__/conformance';
+
+jest.setTimeout(60_000);
+
+describe('workflow updates', () => {
+  const t = useConformance('updates');
+
+  const startResizable = (initial: number) =>
+    t.client.workflow.start('resizable', {
+      taskQueue: t.taskQueue,
+      workflowId: t.id('resizable'),
+      args: [initial],
+    });
+
+  it('runs an update handler and returns its result; the history records acceptance and completion', async () => {
+    const handle = await startResizable(1);
+    const result = await handle.executeUpdate<string, [number]>('resize', {
+      args: [3],
+    });
+    expect(result).toBe('resized from 1 to 3');
+    expect(await handle.query<number>('size')).toBe(3);
+    await handle.signal('finish');
+    expect(await handle.result()).toBe(3);
+
+    const types = (await handle.fetchHistory()).events!.map(e => e.eventType);
+    // temporal.api.enums.v1.EventType: 41 update accepted, 43 update completed.
+    expect(types).toContain(41);
+    expect(types).toContain(43);
+  });
+
+  it('rejects an update its validator refuses, leaving no trace in the history', async () => {
+    const handle = await startResizable(2);
+    const error: any = await handle
+      .executeUpdate('resize', { args: [-1] })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(error.cause.message).toBe('size must be positive, got -1');
+    expect(await handle.query<number>('size')).toBe(2);
+    const types = (await handle.fetchHistory()).events!.map(e => e.eventType);
+    expect(types).not.toContain(41);
+    await handle.signal('finish');
+    expect(await handle.result()).toBe(2);
+  });
+
+  it('starts an update, answers once accepted, and gives the result later', async () => {
+    const handle = await startResizable(1);
+    const update = await handle.startUpdate<string, [number]>('resize', {
+      args: [5],
+      waitForStage: 'ACCEPTED',
+    });
+    expect(await update.result()).toBe('resized from 1 to 5');
+    // A handle to the same update, by ID, sees the same outcome.
+    expect(await handle.getUpdateHandle<string>(update.updateId).result()).toBe(
+      'resized from 1 to 5',
+    );
+    await handle.signal('finish');
+    await handle.result();
+  });
+
+  it('applies an update sent twice with one update ID once', async () => {
+    const handle = await startResizable(1);
+    const [a, b] = await Promise.all([
+      handle.executeUpdate('resize', { args: [7], updateId: 'resize-to-7' }),
+      handle.executeUpdate('resize', { args: [7], updateId: 'resize-to-7' }),
+    ]);
+    expect(a).toBe(b);
+    const accepted = (await handle.fetchHistory()).events!.filter(
+      e => e.eventType === 41,
+    );
+    expect(accepted).toHaveLength(1);
+    await handle.signal('finish');
+    await handle.result();
+  });
+
+  it('refuses an update to a workflow that has completed', async () => {
+    const handle = await startResizable(1);
+    await handle.signal('finish');
+    await handle.result();
+    await expect(handle.executeUpdate('resize', { args: [2] })).rejects.toThrow(
+      /workflow execution already completed/,
+    );
+  });
+});
