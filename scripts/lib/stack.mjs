@@ -52,6 +52,9 @@ export function stackServices() {
         'packages/temporal-dev-server/bin/temporal-dev-server',
         '--port',
         '7233',
+        // Workflows survive a restart of the stack.
+        '--db-filename',
+        path.join(localDir, 'temporal', 'dev.db'),
       ],
       // gRPC, not HTTP: ready when the port accepts connections.
       readyTcp: 7233,

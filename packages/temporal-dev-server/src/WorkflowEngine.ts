@@ -183,12 +183,16 @@ export class WorkflowEngine implements RunControl {
     this.activities.resume(e);
     const task = e.workflowTask;
     if (task?.startedEventId) {
+      // Its worker may still answer; if not, the task times out as usual.
       this.armWorkflowTaskTimeout(e);
+    } else if (task && !task.sticky) {
+      this.workflowTasks.add(e.namespace, task.queue, {
+        execution: e,
+        scheduledEventId: task.scheduledEventId,
+      });
     } else if (task) {
-      // Offer it again on the normal queue: sticky workers did not survive the restart.
-      e.workflowTask = undefined;
-      e.sticky = undefined;
-      this.executions.append(e, {
+      // Sticky workers did not survive the restart: offer it on the normal queue.
+      this.endWorkflowTask(e, {
         eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
         field: 'workflowTaskTimedOutEventAttributes',
         attributes: {
@@ -196,7 +200,6 @@ export class WorkflowEngine implements RunControl {
           timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
         },
       });
-      this.requestWorkflowTask(e);
     } else if (e.needsWorkflowTask) {
       this.requestWorkflowTask(e);
     }

@@ -1,46 +1,158 @@
 /*
- * The command line over startTemporalDevServer.
+ * The command lines over startTemporalDevServer. `temporal server start-dev` takes the Temporal
+ * CLI's flags, so tools that spawn the Temporal CLI (such as @temporalio/testing with an
+ * `existing-path` executable) can spawn this server instead; `temporal-dev-server` takes the same
+ * flags without the subcommand.
  */
+import { createLogger, type LogLevel } from './logger';
 import {
   startTemporalDevServer,
   type TemporalDevServerOptions,
 } from './startTemporalDevServer';
 
-const USAGE =
-  'usage: temporal-dev-server [--port 7233] [--ip 127.0.0.1] [--namespace default]';
+const USAGE = `usage: temporal server start-dev [flags]
+  --port P                      gRPC port (default 7233)
+  --ip IP                       address to listen on (default 127.0.0.1)
+  --namespace, -n N             namespace to register (repeatable; default "default")
+  --db-filename, -f FILE        keep state in this SQLite file (default: in memory)
+  --log-format json|pretty      (default json)
+  --log-level debug|info|warn|error   (default info)
+  --search-attribute NAME=TYPE  register a custom search attribute (repeatable)
+  --dynamic-config-value K=V    accepted for compatibility, recorded in the log
+  --headless, --ui-port P       accepted for compatibility: this server has no web UI`;
 
-export function parseArgs(argv: string[]): TemporalDevServerOptions {
-  const options: TemporalDevServerOptions = { port: 7233, logLevel: 'info' };
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
+const SEARCH_ATTRIBUTE_TYPES = [
+  'Keyword',
+  'Text',
+  'Int',
+  'Double',
+  'Bool',
+  'Datetime',
+  'KeywordList',
+];
+
+export interface CliOptions extends TemporalDevServerOptions {
+  namespaces: string[];
+  searchAttributes: Record<string, string>;
+  dynamicConfig: Record<string, string>;
+}
+
+export class UsageError extends Error {}
+
+function keyValue(flag: string, value: string): [string, string] {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got '${value}'`);
+  return [value.slice(0, at), value.slice(at + 1)];
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = {
+    port: 7233,
+    logLevel: 'info',
+    logFormat: 'json',
+    namespaces: [],
+    searchAttributes: {},
+    dynamicConfig: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (flag === '--help' || flag === '-h') throw new UsageError(USAGE);
+    if (flag === '--headless') continue;
     const value = argv[i + 1];
-    if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
-    if (!['--port', '--ip', '--namespace'].includes(flag))
-      throw new Error(`unknown option '${flag}'\n${USAGE}`);
-    if (value === undefined || value.startsWith('--'))
-      throw new Error(`${flag} needs a value\n${USAGE}`);
+    if (value === undefined)
+      throw new UsageError(`${flag} needs a value\n${USAGE}`);
     i++;
-    if (flag === '--port') {
-      const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new Error(`--port must be a port number, got '${value}'`);
-      options.port = port;
-    } else if (flag === '--ip') options.ip = value;
-    else options.namespace = value;
+    switch (flag) {
+      case '--port':
+      case '-p':
+      case '--ui-port': {
+        const port = Number(value);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`${flag} must be a port number, got '${value}'`);
+        if (flag !== '--ui-port') options.port = port;
+        break;
+      }
+      case '--ip':
+        options.ip = value;
+        break;
+      case '--namespace':
+      case '-n':
+        options.namespaces.push(value);
+        break;
+      case '--db-filename':
+      case '-f':
+        options.dbFilename = value;
+        break;
+      case '--log-format':
+        if (value !== 'json' && value !== 'pretty')
+          throw new UsageError(
+            `--log-format must be json or pretty, got '${value}'`,
+          );
+        options.logFormat = value;
+        break;
+      case '--log-level':
+        if (!LOG_LEVELS.includes(value))
+          throw new UsageError(
+            `--log-level must be one of ${LOG_LEVELS.join(
+              ', ',
+            )}, got '${value}'`,
+          );
+        options.logLevel = value as LogLevel;
+        break;
+      case '--search-attribute': {
+        const [name, type] = keyValue(flag, value);
+        if (!SEARCH_ATTRIBUTE_TYPES.includes(type))
+          throw new UsageError(
+            `--search-attribute ${name}: type must be one of ${SEARCH_ATTRIBUTE_TYPES.join(
+              ', ',
+            )}, got '${type}'`,
+          );
+        options.searchAttributes[name] = type;
+        break;
+      }
+      case '--dynamic-config-value': {
+        const [key, dynamicValue] = keyValue(flag, value);
+        options.dynamicConfig[key] = dynamicValue;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown flag '${flag}'\n${USAGE}`);
+    }
   }
+  options.namespace = options.namespaces[0] ?? 'default';
   return options;
+}
+
+/** `temporal server start-dev ...` (the Temporal CLI's form) or the bare flags. */
+export function parseCommandLine(argv: string[]): CliOptions {
+  if (argv[0] === 'server') {
+    if (argv[1] !== 'start-dev')
+      throw new UsageError(
+        `only 'temporal server start-dev' is provided by this dev server\n${USAGE}`,
+      );
+    return parseArgs(argv.slice(2));
+  }
+  return parseArgs(argv);
 }
 
 export async function runCli(argv: string[]): Promise<void> {
   const started = Date.now();
-  const server = await startTemporalDevServer(parseArgs(argv));
+  const options = parseCommandLine(argv);
+  const logger = createLogger(options.logLevel ?? 'info', options.logFormat);
+  const server = await startTemporalDevServer(options);
+  logger.debug('options', {
+    dynamicConfig: options.dynamicConfig,
+    searchAttributes: options.searchAttributes,
+  });
   process.stdout.write(
     `temporal-dev-server ready at ${server.address} in ${
       Date.now() - started
-    } ms (state in memory)\n`,
+    } ms (${
+      options.dbFilename
+        ? `state in ${options.dbFilename}, ${server.restoredRuns} runs restored`
+        : 'state in memory'
+    })\n`,
   );
   const stop = async () => {
     await server.stop();

@@ -1,5 +1,6 @@
 /*
- * Starts the dev server: a gRPC server for Temporal's WorkflowService on one port.
+ * Starts the dev server: a gRPC server for Temporal's WorkflowService on one port, its state in
+ * memory or, with `dbFilename`, in SQLite, so that runs, timers and activities survive a restart.
  */
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -7,6 +8,9 @@ import {
   serviceImplementation,
   serviceMethods,
 } from './grpc/serviceDefinition';
+import { createLogger, type LogLevel } from './logger';
+import { isRunning } from './state';
+import { SqliteStore } from './store/SqliteStore';
 import { WorkflowEngine } from './WorkflowEngine';
 import { WorkflowExecutions } from './WorkflowExecutions';
 import { workflowServiceHandlers } from './workflowServiceHandlers';
@@ -17,12 +21,19 @@ export interface TemporalDevServerOptions {
   ip?: string;
   /** Registered at start. Default: `default`. */
   namespace?: string;
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More namespaces to register at start. */
+  namespaces?: string[];
+  /** Keep state in this SQLite file; without it, state is in memory. */
+  dbFilename?: string;
+  logLevel?: LogLevel;
+  logFormat?: 'json' | 'pretty';
 }
 
 export interface TemporalDevServer {
   /** host:port for the Temporal SDK's `address`. */
   address: string;
+  /** Runs loaded from the database at start. */
+  restoredRuns: number;
   stop(): Promise<void>;
 }
 
@@ -30,34 +41,46 @@ export async function startTemporalDevServer(
   options: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {
   const ip = options.ip ?? '127.0.0.1';
-  const quiet = (options.logLevel ?? 'warn') === 'error';
-  const log = (msg: string, fields: object) => {
-    if (!quiet)
-      process.stderr.write(
-        `${JSON.stringify({
-          time: new Date().toISOString(),
-          level: 'error',
-          msg,
-          ...fields,
-        })}\n`,
-      );
-  };
+  const logger = createLogger(options.logLevel ?? 'warn', options.logFormat);
   const methods = serviceMethods(
     'temporal.api.workflowservice.v1.WorkflowService',
   );
+  const store = options.dbFilename
+    ? new SqliteStore(options.dbFilename)
+    : undefined;
+  const namespaces = new Set([
+    options.namespace ?? 'default',
+    ...(options.namespaces ?? []),
+    ...(store?.namespaces() ?? []),
+  ]);
+  for (const name of namespaces) store?.addNamespace(name);
+
   const executions = new WorkflowExecutions();
   const engine = new WorkflowEngine(executions);
+  const restored = store?.load() ?? [];
+  for (const run of restored) executions.restore(run);
+  if (store) executions.onChange = run => store.save(run);
+  for (const run of restored) if (isRunning(run)) engine.resume(run);
+  if (store)
+    logger.info('state loaded', {
+      dbFilename: options.dbFilename,
+      runs: restored.length,
+      running: restored.filter(isRunning).length,
+    });
+
   const server = new grpc.Server();
   server.addService(
     serviceDefinition(methods),
     serviceImplementation(
       methods,
       workflowServiceHandlers({
-        namespaces: new Set([options.namespace ?? 'default']),
+        namespaces,
         executions,
         engine,
+        onNamespaceRegistered: name => store?.addNamespace(name),
       }),
-      log,
+      (msg, fields) => logger.error(msg, fields),
+      () => store?.flush(),
     ),
   );
   const port = await new Promise<number>((resolve, reject) => {
@@ -69,11 +92,13 @@ export async function startTemporalDevServer(
   });
   return {
     address: `${ip}:${port}`,
+    restoredRuns: restored.length,
     async stop() {
       // Waiting polls answer at once, so that workers and the gRPC server can finish.
       engine.stop();
       await new Promise<void>(resolve => server.tryShutdown(() => resolve()));
       server.forceShutdown();
+      store?.close();
     },
   };
 }

@@ -94,6 +94,8 @@ function required(value: unknown, field: string): string {
 
 export function workflowServiceHandlers(options: {
   namespaces: Set<string>;
+  /** Called when a namespace is registered, so a store can keep it. */
+  onNamespaceRegistered?: (name: string) => void;
   executions: WorkflowExecutions;
   engine: WorkflowEngine;
 }): Record<string, Handler> {
@@ -222,6 +224,7 @@ export function workflowServiceHandlers(options: {
           `Namespace ${name} already exists`,
         );
       namespaces.add(name);
+      options.onNamespaceRegistered?.(name);
       return {};
     },
 

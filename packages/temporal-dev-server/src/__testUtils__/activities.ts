@@ -52,3 +52,9 @@ export async function alwaysSlow(): Promise<string> {
     .catch(() => {});
   return 'too late';
 }
+
+export async function failsOnce(): Promise<string> {
+  const { attempt } = Context.current().info;
+  if (attempt === 1) throw new Error('first attempt fails');
+  return `activity succeeded on attempt ${attempt}`;
+}

@@ -24,6 +24,17 @@ export interface Conformance {
 
 let runtimeInstalled = false;
 
+/** The SDK's runtime, logging errors only (TEMPORAL_LOG_LEVEL=WARN etc. to see more). */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new DefaultLogger(
+      (process.env.TEMPORAL_LOG_LEVEL as any) ?? 'ERROR',
+    ),
+  });
+  runtimeInstalled = true;
+}
+
 /** Starts a server (unless TEMPORAL_ADDRESS names one) and a worker for a test file. */
 export function useConformance(name: string): Conformance {
   const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
@@ -38,14 +49,7 @@ export function useConformance(name: string): Conformance {
   let connection: Connection;
 
   beforeAll(async () => {
-    if (!runtimeInstalled) {
-      Runtime.install({
-        logger: new DefaultLogger(
-          (process.env.TEMPORAL_LOG_LEVEL as any) ?? 'ERROR',
-        ),
-      });
-      runtimeInstalled = true;
-    }
+    installQuietRuntime();
     const external = process.env.TEMPORAL_ADDRESS;
     if (!external) server = await startTemporalDevServer({ logLevel: 'error' });
     context.address = external ?? server!.address;

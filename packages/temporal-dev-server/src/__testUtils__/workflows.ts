@@ -252,3 +252,18 @@ export async function sleepingBeyondRunTimeout(): Promise<string> {
   await sleep('1 minute');
   return 'woke up';
 }
+
+// ---- Durability ----------------------------------------------------------------------------
+
+const { failsOnce } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1500 ms', maximumAttempts: 3 },
+});
+
+/** An activity retry and a timer pending at once: what a server restart must carry over. */
+export async function survivor(): Promise<string[]> {
+  return await Promise.all([
+    failsOnce(),
+    sleep('1500 ms').then(() => 'timer fired'),
+  ]);
+}

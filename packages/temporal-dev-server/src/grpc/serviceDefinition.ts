@@ -12,6 +12,7 @@ interface ProtoType {
   encode(message: unknown): { finish(): Uint8Array };
   decode(bytes: Uint8Array): any;
   fromObject(value: object): unknown;
+  toObject(message: unknown, options: { longs: NumberConstructor }): any;
 }
 
 export interface RpcMethod {
@@ -47,7 +48,9 @@ export function serviceDefinition(
         Buffer.from(
           m.requestType.encode(m.requestType.fromObject(value)).finish(),
         ),
-      requestDeserialize: (bytes: Buffer) => m.requestType.decode(bytes),
+      // Plain objects with int64 as numbers: state built from requests can be saved and loaded.
+      requestDeserialize: (bytes: Buffer) =>
+        m.requestType.toObject(m.requestType.decode(bytes), { longs: Number }),
       responseSerialize: (value: object) =>
         Buffer.from(
           m.responseType.encode(m.responseType.fromObject(value)).finish(),
@@ -79,6 +82,8 @@ export function serviceImplementation(
   methods: RpcMethod[],
   handlers: Record<string, Handler>,
   log: (msg: string, fields: object) => void,
+  /** Runs before every answer (the store writes what the request changed). */
+  beforeAnswer: () => void = () => {},
 ): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const m of methods) {
@@ -95,7 +100,10 @@ export function serviceImplementation(
         return;
       }
       handler(call.request, call).then(
-        response => callback(null, response),
+        response => {
+          beforeAnswer();
+          callback(null, response);
+        },
         error => {
           if (error instanceof RpcError) {
             const metadata = new grpc.Metadata();

@@ -1,0 +1,53 @@
+/*
+ * Spawning the package's commands in tests: free ports, waiting for the ready line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const BIN = resolve(process.cwd(), 'bin');
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Spawns a command and resolves once it printed a line matching `ready`. */
+export function spawnReady(
+  command: string,
+  args: string[],
+  ready: RegExp,
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', chunk => {
+    stderr += chunk;
+  });
+  return new Promise((done, fail) => {
+    let stdout = '';
+    child.stdout!.on('data', chunk => {
+      stdout += chunk;
+      const line = stdout.split('\n').find(l => ready.test(l));
+      if (line) done({ child, line });
+    });
+    child.on('exit', code =>
+      fail(
+        new Error(
+          `${command} exited with ${code} before it was ready: ${stderr}`,
+        ),
+      ),
+    );
+  });
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve();
+  return new Promise(done => child.once('exit', () => done()));
+}

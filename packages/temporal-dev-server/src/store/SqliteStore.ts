@@ -1,0 +1,111 @@
+/*
+ * Durable state in SQLite (--db-filename): namespaces, and every run as its state plus its
+ * history events. Changed runs are written in one transaction before the server answers the
+ * request that changed them, so a `kill -9` loses nothing a client was told about.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import type { Execution, HistoryEvent } from '../state';
+
+export class SqliteStore {
+  private readonly db: Database.Database;
+  private readonly dirty = new Set<Execution>();
+  /** How many of each run's events are already written. */
+  private readonly written = new Map<string, number>();
+  private flushQueued = false;
+
+  constructor(filename: string) {
+    if (filename !== ':memory:')
+      mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS runs (
+        run_id TEXT PRIMARY KEY,
+        state BLOB NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS events (
+        run_id TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        event BLOB NOT NULL,
+        PRIMARY KEY (run_id, event_id)
+      );
+    `);
+  }
+
+  namespaces(): string[] {
+    return this.db
+      .prepare('SELECT name FROM namespaces')
+      .all()
+      .map((row: any) => row.name);
+  }
+
+  addNamespace(name: string): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO namespaces (name) VALUES (?)')
+      .run(name);
+  }
+
+  /** Every saved run with its history. */
+  load(): Execution[] {
+    const events = new Map<string, HistoryEvent[]>();
+    for (const row of this.db
+      .prepare('SELECT run_id, event FROM events ORDER BY run_id, event_id')
+      .iterate() as Iterable<{ run_id: string; event: Buffer }>) {
+      const list = events.get(row.run_id) ?? [];
+      list.push(deserialize(row.event));
+      events.set(row.run_id, list);
+    }
+    const runs: Execution[] = [];
+    for (const row of this.db
+      .prepare('SELECT run_id, state FROM runs')
+      .iterate() as Iterable<{ run_id: string; state: Buffer }>) {
+      const run = deserialize(row.state) as Execution;
+      run.history = events.get(row.run_id) ?? [];
+      this.written.set(run.runId, run.history.length);
+      runs.push(run);
+    }
+    return runs;
+  }
+
+  /** Marks a run changed; it is written before the current request is answered. */
+  save(run: Execution): void {
+    this.dirty.add(run);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.flushQueued = false;
+    if (this.dirty.size === 0) return;
+    const runs = [...this.dirty];
+    this.dirty.clear();
+    const putRun = this.db.prepare(
+      'INSERT OR REPLACE INTO runs (run_id, state) VALUES (?, ?)',
+    );
+    const putEvent = this.db.prepare(
+      'INSERT OR REPLACE INTO events (run_id, event_id, event) VALUES (?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const run of runs) {
+        const { history, ...state } = run;
+        putRun.run(run.runId, serialize({ ...state, history: [] }));
+        const from = this.written.get(run.runId) ?? 0;
+        for (const event of history.slice(from))
+          putEvent.run(run.runId, event.eventId, serialize(event));
+        this.written.set(run.runId, history.length);
+      }
+    })();
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+}
