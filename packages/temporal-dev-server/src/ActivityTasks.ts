@@ -64,12 +64,6 @@ export class ActivityTasks {
         none,
       heartbeatTimeout: requested.heartbeatTimeout ?? none,
     };
-    if (!ms(attributes.startToCloseTimeout)) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `activity ${requested.activityId}: StartToCloseTimeout or ScheduleToCloseTimeout is required`,
-      );
-    }
     const [scheduled] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
       field: 'activityTaskScheduledEventAttributes',

@@ -24,6 +24,7 @@ import type {
   WorkflowExecutions,
 } from './WorkflowExecutions';
 import { WorkflowUpdates } from './WorkflowUpdates';
+import type { Visibility } from './visibility/Visibility';
 
 export interface WorkflowTask {
   execution: Execution;
@@ -58,6 +59,8 @@ const COMMAND = {
   MODIFY_WORKFLOW_PROPERTIES: 16,
 } as const;
 
+const KNOWN_COMMANDS = new Set<number>(Object.values(COMMAND));
+
 const CLOSING_COMMANDS = new Set<number>([
   COMMAND.COMPLETE_WORKFLOW_EXECUTION,
   COMMAND.FAIL_WORKFLOW_EXECUTION,
@@ -91,7 +94,10 @@ export class WorkflowEngine implements RunControl {
   private readonly children: ChildWorkflows;
   private readonly queries = new Map<string, (answer: QueryAnswer) => void>();
 
-  constructor(private readonly executions: WorkflowExecutions) {
+  constructor(
+    private readonly executions: WorkflowExecutions,
+    private readonly visibility: Visibility,
+  ) {
     this.activities = new ActivityTasks(executions, this.deadlines, e =>
       this.requestWorkflowTask(e),
     );
@@ -429,7 +435,7 @@ export class WorkflowEngine implements RunControl {
    * Ends the open workflow task without its commands (it failed or timed out): writes the event
    * and what was buffered, and offers a new task on the normal queue with the whole history.
    */
-  private endWorkflowTask(e: Execution, event: NewEvent) {
+  private endWorkflowTask(e: Execution, event: NewEvent, failed = false) {
     const task = e.workflowTask!;
     this.deadlines.disarm(`${e.runId}/workflow-task`);
     this.executions.append(e, event);
@@ -437,7 +443,19 @@ export class WorkflowEngine implements RunControl {
     e.sticky = undefined;
     this.updates.redeliver(e, task.updateIds);
     this.executions.flush(e);
-    this.requestWorkflowTask(e);
+    if (!failed) {
+      this.requestWorkflowTask(e);
+      return;
+    }
+    // A workflow that keeps failing its tasks is retried with backoff, not in a tight loop.
+    e.failedWorkflowTasks += 1;
+    const delay =
+      e.failedWorkflowTasks <= 1
+        ? 0
+        : Math.min(10_000, 500 * 2 ** (e.failedWorkflowTasks - 2));
+    this.deadlines.arm(`${e.runId}/workflow-task`, Date.now() + delay, () =>
+      this.requestWorkflowTask(e),
+    );
   }
 
   private openWorkflowTask(tokenBytes: Uint8Array | undefined) {
@@ -468,6 +486,25 @@ export class WorkflowEngine implements RunControl {
     );
     this.answerQueries(request.queryResults);
     const commands: any[] = request.commands ?? [];
+    const refusal = this.refuseCommands(e, commands, request.messages ?? []);
+    if (refusal) {
+      this.endWorkflowTask(
+        e,
+        {
+          eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
+          field: 'workflowTaskFailedEventAttributes',
+          attributes: {
+            scheduledEventId: task.scheduledEventId,
+            startedEventId,
+            cause: refusal.cause,
+            failure: { message: refusal.message, source: 'Server' },
+            identity: request.identity,
+          },
+        },
+        true,
+      );
+      throw new RpcError(grpc.status.INVALID_ARGUMENT, refusal.message);
+    }
     // Events arrived while the workflow decided to close: it must see them first.
     if (
       e.buffered.length > 0 &&
@@ -498,6 +535,7 @@ export class WorkflowEngine implements RunControl {
       },
     });
     e.workflowTask = undefined;
+    e.failedWorkflowTasks = 0;
     e.previousStartedEventId = startedEventId;
     const sticky = request.stickyAttributes;
     e.sticky = sticky?.workerTaskQueue?.name
@@ -548,17 +586,113 @@ export class WorkflowEngine implements RunControl {
     const { e, task, startedEventId } = this.openWorkflowTask(
       request.taskToken,
     );
-    this.endWorkflowTask(e, {
-      eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-      field: 'workflowTaskFailedEventAttributes',
-      attributes: {
-        scheduledEventId: task.scheduledEventId,
-        startedEventId,
-        cause: request.cause,
-        failure: request.failure,
-        identity: request.identity,
+    this.endWorkflowTask(
+      e,
+      {
+        eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
+        field: 'workflowTaskFailedEventAttributes',
+        attributes: {
+          scheduledEventId: task.scheduledEventId,
+          startedEventId,
+          cause: request.cause,
+          failure: request.failure,
+          identity: request.identity,
+        },
       },
+      true,
+    );
+  }
+
+  /**
+   * Checks a workflow task's commands before any is applied, as the Temporal server does: a
+   * refused task fails as a whole with the cause that names what was wrong.
+   */
+  private refuseCommands(
+    e: Execution,
+    commands: any[],
+    messages: any[],
+  ): { cause: string; message: string } | undefined {
+    const refuse = (cause: string, message: string) => ({
+      cause: `WORKFLOW_TASK_FAILED_CAUSE_${cause}`,
+      message,
     });
+    const timerIds = new Set(Object.keys(e.timers));
+    const messageIds = new Set(messages.map(m => m.id));
+    const searchAttributesRefused = (attributes: any) =>
+      attributes && this.visibility.validate(e.namespace, attributes);
+    for (const c of commands) {
+      switch (c.commandType) {
+        case COMMAND.SCHEDULE_ACTIVITY_TASK: {
+          const a = c.scheduleActivityTaskCommandAttributes ?? {};
+          if (!a.activityId || !a.activityType?.name)
+            return refuse(
+              'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
+              'ActivityId and ActivityType are required',
+            );
+          if (
+            !durationMs(a.startToCloseTimeout) &&
+            !durationMs(a.scheduleToCloseTimeout)
+          )
+            return refuse(
+              'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
+              `activity ${a.activityId}: a StartToClose or ScheduleToClose timeout is required`,
+            );
+          break;
+        }
+        case COMMAND.START_TIMER: {
+          const id = c.startTimerCommandAttributes?.timerId;
+          if (!id || timerIds.has(id))
+            return refuse(
+              'START_TIMER_DUPLICATE_ID',
+              `timer ID '${id}' is missing or already in use`,
+            );
+          timerIds.add(id);
+          break;
+        }
+        case COMMAND.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+          const refused = searchAttributesRefused(
+            c.upsertWorkflowSearchAttributesCommandAttributes
+              ?.searchAttributes ?? {},
+          );
+          if (refused) return refuse('BAD_SEARCH_ATTRIBUTES', refused);
+          break;
+        }
+        case COMMAND.START_CHILD_WORKFLOW_EXECUTION: {
+          const a = c.startChildWorkflowExecutionCommandAttributes ?? {};
+          if (!a.workflowId || !a.workflowType?.name)
+            return refuse(
+              'BAD_START_CHILD_EXECUTION_ATTRIBUTES',
+              'WorkflowId and WorkflowType are required',
+            );
+          const refused = searchAttributesRefused(a.searchAttributes);
+          if (refused) return refuse('BAD_SEARCH_ATTRIBUTES', refused);
+          break;
+        }
+        case COMMAND.CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+          const refused = searchAttributesRefused(
+            c.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes,
+          );
+          if (refused) return refuse('BAD_SEARCH_ATTRIBUTES', refused);
+          break;
+        }
+        case COMMAND.PROTOCOL_MESSAGE: {
+          const id = c.protocolMessageCommandAttributes?.messageId;
+          if (!messageIds.has(id))
+            return refuse(
+              'BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE',
+              `protocol message command names message '${id}', which the request does not carry`,
+            );
+          break;
+        }
+        default:
+          if (!KNOWN_COMMANDS.has(c.commandType))
+            return refuse(
+              'UNSPECIFIED',
+              `command type ${c.commandType} is not implemented by this Temporal dev server`,
+            );
+      }
+    }
+    return undefined;
   }
 
   /** A worker shut down: its sticky runs go back to the normal queue. */

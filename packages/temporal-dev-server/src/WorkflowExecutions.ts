@@ -125,6 +125,7 @@ export class WorkflowExecutions {
       buffered: [],
       needsWorkflowTask: false,
       previousStartedEventId: 0,
+      failedWorkflowTasks: 0,
       activities: {},
       timers: {},
       updates: {},
@@ -271,21 +272,23 @@ export class WorkflowExecutions {
     return new Promise(resolve => {
       const set = this.listeners.get(execution.runId) ?? new Set();
       this.listeners.set(execution.runId, set);
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const finish = (result: boolean) => {
-        clearTimeout(timer);
-        set.delete(check);
-        if (set.size === 0) this.listeners.delete(execution.runId);
-        signal?.removeEventListener('abort', abort);
-        resolve(result);
+      const waiter = {
+        timer: undefined as NodeJS.Timeout | undefined,
+        finish: (result: boolean) => {
+          clearTimeout(waiter.timer);
+          set.delete(waiter.check);
+          if (set.size === 0) this.listeners.delete(execution.runId);
+          signal?.removeEventListener('abort', waiter.abort);
+          resolve(result);
+        },
+        check: () => {
+          if (condition()) waiter.finish(true);
+        },
+        abort: () => waiter.finish(false),
       };
-      const check = () => {
-        if (condition()) finish(true);
-      };
-      const abort = () => finish(false);
-      timer = setTimeout(() => finish(condition()), timeoutMs);
-      set.add(check);
-      signal?.addEventListener('abort', abort);
+      waiter.timer = setTimeout(() => waiter.finish(condition()), timeoutMs);
+      set.add(waiter.check);
+      signal?.addEventListener('abort', waiter.abort);
     });
   }
 

@@ -9,7 +9,9 @@ import {
   serviceMethods,
 } from './grpc/serviceDefinition';
 import { createLogger, type LogLevel } from './logger';
+import { operatorServiceHandlers } from './operatorServiceHandlers';
 import { isRunning } from './state';
+import { INDEXED_VALUE_TYPES, Visibility } from './visibility/Visibility';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkflowEngine } from './WorkflowEngine';
 import { WorkflowExecutions } from './WorkflowExecutions';
@@ -25,6 +27,8 @@ export interface TemporalDevServerOptions {
   namespaces?: string[];
   /** Keep state in this SQLite file; without it, state is in memory. */
   dbFilename?: string;
+  /** Custom search attributes to register in every namespace at start: name → type (Keyword, Int, ...). */
+  searchAttributes?: Record<string, string>;
   logLevel?: LogLevel;
   logFormat?: 'json' | 'pretty';
 }
@@ -55,8 +59,23 @@ export async function startTemporalDevServer(
   ]);
   for (const name of namespaces) store?.addNamespace(name);
 
+  const visibility = new Visibility();
+  for (const [namespace, attributes] of store?.searchAttributes() ?? [])
+    visibility.register(namespace, attributes);
+  const fromOptions = Object.fromEntries(
+    Object.entries(options.searchAttributes ?? {}).map(([name, type]) => [
+      name,
+      INDEXED_VALUE_TYPES[type],
+    ]),
+  );
+  if (store)
+    visibility.onChange = (ns, attrs) => store.putSearchAttributes(ns, attrs);
+  if (Object.keys(fromOptions).length)
+    for (const namespace of namespaces)
+      visibility.register(namespace, fromOptions);
+
   const executions = new WorkflowExecutions();
-  const engine = new WorkflowEngine(executions);
+  const engine = new WorkflowEngine(executions, visibility);
   const restored = store?.load() ?? [];
   for (const run of restored) executions.restore(run);
   if (store) executions.onChange = run => store.save(run);
@@ -69,20 +88,34 @@ export async function startTemporalDevServer(
     });
 
   const server = new grpc.Server();
-  server.addService(
-    serviceDefinition(methods),
-    serviceImplementation(
+  const services = [
+    {
       methods,
-      workflowServiceHandlers({
+      handlers: workflowServiceHandlers({
         namespaces,
         executions,
         engine,
+        visibility,
         onNamespaceRegistered: name => store?.addNamespace(name),
       }),
-      (msg, fields) => logger.error(msg, fields),
-      () => store?.flush(),
-    ),
-  );
+    },
+    {
+      methods: serviceMethods(
+        'temporal.api.operatorservice.v1.OperatorService',
+      ),
+      handlers: operatorServiceHandlers({ namespaces, visibility }),
+    },
+  ];
+  for (const service of services)
+    server.addService(
+      serviceDefinition(service.methods),
+      serviceImplementation(
+        service.methods,
+        service.handlers,
+        (msg, fields) => logger.error(msg, fields),
+        () => store?.flush(),
+      ),
+    );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
       `${ip}:${options.port ?? 0}`,

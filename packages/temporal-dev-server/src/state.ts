@@ -123,6 +123,8 @@ export interface Execution {
   needsWorkflowTask: boolean;
   /** startedEventId of the last completed workflow task. */
   previousStartedEventId: number;
+  /** Workflow tasks failed in a row, for the backoff before the next. */
+  failedWorkflowTasks: number;
   sticky?: { queue: string; scheduleToStartMs: number };
   activities: Record<string, ActivityState>;
   timers: Record<string, TimerState>;

@@ -10,6 +10,7 @@ import type { ActivityState, Execution, UpdateState } from './state';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 import { signaledEvent, type WorkflowEngine } from './WorkflowEngine';
 import { STAGES } from './WorkflowUpdates';
+import type { Visibility } from './visibility/Visibility';
 
 export const SERVER_VERSION = '1.27.0-crossplane-temporal-dev';
 
@@ -55,6 +56,11 @@ function updateResponse(
   };
 }
 
+const jsonPayload = (value: unknown) => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify(value)),
+});
+
 function pendingActivity(a: ActivityState) {
   let state = 'PENDING_ACTIVITY_STATE_SCHEDULED';
   if (a.cancelRequested) state = 'PENDING_ACTIVITY_STATE_CANCEL_REQUESTED';
@@ -94,12 +100,13 @@ function required(value: unknown, field: string): string {
 
 export function workflowServiceHandlers(options: {
   namespaces: Set<string>;
+  visibility: Visibility;
   /** Called when a namespace is registered, so a store can keep it. */
   onNamespaceRegistered?: (name: string) => void;
   executions: WorkflowExecutions;
   engine: WorkflowEngine;
 }): Record<string, Handler> {
-  const { namespaces, executions, engine } = options;
+  const { namespaces, executions, engine, visibility } = options;
 
   const namespaceOf = (request: { namespace?: string }) => {
     const namespace = required(request.namespace, 'namespace');
@@ -230,6 +237,8 @@ export function workflowServiceHandlers(options: {
 
     async StartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
+      const refused = visibility.validate(namespace, request.searchAttributes);
+      if (refused) throw new RpcError(grpc.status.INVALID_ARGUMENT, refused);
       const result = engine.startRun(namespace, validStart(request));
       if (result.kind === 'already-started') {
         throw alreadyStarted(
@@ -496,13 +505,43 @@ export function workflowServiceHandlers(options: {
 
     async ListWorkflowExecutions(request) {
       const namespace = namespaceOf(request);
-      if (request.query) {
-        throw new RpcError(
-          grpc.status.UNIMPLEMENTED,
-          `ListWorkflowExecutions with a visibility query is not implemented by this dev server yet (query: ${request.query})`,
-        );
+      const { runs } = visibility.select(
+        namespace,
+        executions.list(namespace),
+        request.query,
+      );
+      const from = pageStart(request.nextPageToken);
+      const size = request.pageSize > 0 ? request.pageSize : 1000;
+      const page = runs.slice(from, from + size);
+      return {
+        executions: page.map(executionInfo),
+        nextPageToken:
+          from + size < runs.length
+            ? Buffer.from(String(from + size))
+            : undefined,
+      };
+    },
+
+    async CountWorkflowExecutions(request) {
+      const namespace = namespaceOf(request);
+      const { runs, groupBy } = visibility.select(
+        namespace,
+        executions.list(namespace),
+        request.query,
+      );
+      if (!groupBy) return { count: runs.length };
+      const counts = new Map<string, number>();
+      for (const run of runs) {
+        const status = visibility.statusName(run);
+        counts.set(status, (counts.get(status) ?? 0) + 1);
       }
-      return { executions: executions.list(namespace).map(executionInfo) };
+      return {
+        count: runs.length,
+        groups: [...counts].map(([status, count]) => ({
+          groupValues: [jsonPayload(status)],
+          count,
+        })),
+      };
     },
   };
 }

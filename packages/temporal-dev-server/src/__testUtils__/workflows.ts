@@ -18,7 +18,13 @@ import {
   setHandler,
   sleep,
   startChild,
+  upsertMemo,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+} from '@temporalio/common';
 import type * as activities from './activities';
 
 const { greet, flaky, refuse } = proxyActivities<typeof activities>({
@@ -43,12 +49,12 @@ export async function napping(ms: number): Promise<string> {
 export const approve = defineSignal<[string]>('approve');
 
 export async function awaitingApproval(): Promise<string> {
-  let approver: string | undefined;
+  let approvedBy: string | undefined;
   setHandler(approve, name => {
-    approver = name;
+    approvedBy = name;
   });
-  await condition(() => approver !== undefined);
-  return `approved by ${approver}`;
+  await condition(() => approvedBy !== undefined);
+  return `approved by ${approvedBy}`;
 }
 
 export async function retrying(failures: number): Promise<string> {
@@ -153,15 +159,16 @@ export async function countingOn(
   until: number,
   perRun: number,
 ): Promise<{ total: number; runs: number }> {
+  let count = total;
   let steps = 0;
-  while (total < until) {
-    total += 1;
+  while (count < until) {
+    count += 1;
     steps += 1;
-    if (steps === perRun && total < until) {
-      await continueAsNew<typeof countingOn>(total, until, perRun);
+    if (steps === perRun && count < until) {
+      await continueAsNew<typeof countingOn>(count, until, perRun);
     }
   }
-  return { total, runs: Math.ceil(until / perRun) };
+  return { total: count, runs: Math.ceil(until / perRun) };
 }
 
 export async function childGreeting(name: string): Promise<string> {
@@ -266,4 +273,25 @@ export async function survivor(): Promise<string[]> {
     failsOnce(),
     sleep('1500 ms').then(() => 'timer fired'),
   ]);
+}
+
+// ---- Search attributes and memo ------------------------------------------------------------
+
+export const tierKey = defineSearchAttributeKey(
+  'Tier',
+  SearchAttributeType.KEYWORD,
+);
+export const sizeKey = defineSearchAttributeKey(
+  'SizeGb',
+  SearchAttributeType.INT,
+);
+
+/** Re-tags itself with a tier and size, and notes who asked in its memo. */
+export async function tagging(tier: string, sizeGb: number): Promise<string> {
+  upsertSearchAttributes([
+    { key: tierKey, value: tier },
+    { key: sizeKey, value: sizeGb },
+  ]);
+  upsertMemo({ requestedBy: 'tagging-test' });
+  return tier;
 }

@@ -24,6 +24,12 @@ export class SqliteStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS search_attributes (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type INTEGER NOT NULL,
+        PRIMARY KEY (namespace, name)
+      );
       CREATE TABLE IF NOT EXISTS runs (
         run_id TEXT PRIMARY KEY,
         state BLOB NOT NULL
@@ -48,6 +54,35 @@ export class SqliteStore {
     this.db
       .prepare('INSERT OR IGNORE INTO namespaces (name) VALUES (?)')
       .run(name);
+  }
+
+  /** Custom search attributes by namespace. */
+  searchAttributes(): Map<string, Record<string, number>> {
+    const byNamespace = new Map<string, Record<string, number>>();
+    for (const row of this.db
+      .prepare('SELECT namespace, name, type FROM search_attributes')
+      .all() as Array<{ namespace: string; name: string; type: number }>) {
+      const attributes = byNamespace.get(row.namespace) ?? {};
+      attributes[row.name] = row.type;
+      byNamespace.set(row.namespace, attributes);
+    }
+    return byNamespace;
+  }
+
+  putSearchAttributes(
+    namespace: string,
+    attributes: Record<string, number>,
+  ): void {
+    const put = this.db.prepare(
+      'INSERT INTO search_attributes (namespace, name, type) VALUES (?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM search_attributes WHERE namespace = ?')
+        .run(namespace);
+      for (const [name, type] of Object.entries(attributes))
+        put.run(namespace, name, type);
+    })();
   }
 
   /** Every saved run with its history. */

@@ -1,0 +1,48 @@
+/*
+ * Where an OperatorService request enters: custom search attributes. Other operator RPCs answer
+ * UNIMPLEMENTED, naming the RPC.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { RpcError, type Handler } from './grpc/serviceDefinition';
+import type { Visibility } from './visibility/Visibility';
+
+export function operatorServiceHandlers(options: {
+  namespaces: Set<string>;
+  visibility: Visibility;
+}): Record<string, Handler> {
+  const { namespaces, visibility } = options;
+  const namespaceOf = (request: { namespace?: string }) => {
+    const namespace = request.namespace || 'default';
+    if (!namespaces.has(namespace))
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        `Namespace ${namespace} is not found.`,
+      );
+    return namespace;
+  };
+  return {
+    async AddSearchAttributes(request) {
+      const attributes = request.searchAttributes ?? {};
+      if (Object.keys(attributes).length === 0)
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          'searchAttributes is empty: name at least one attribute and its type',
+        );
+      visibility.register(namespaceOf(request), attributes);
+      return {};
+    },
+
+    async RemoveSearchAttributes(request) {
+      visibility.remove(namespaceOf(request), request.searchAttributes ?? []);
+      return {};
+    },
+
+    async ListSearchAttributes(request) {
+      return {
+        customAttributes: visibility.customAttributes(namespaceOf(request)),
+        systemAttributes: visibility.systemAttributes(),
+        storageSchema: {},
+      };
+    },
+  };
+}

@@ -1,0 +1,285 @@
+/*
+ * Visibility: which search attributes exist (system ones, and custom ones registered through
+ * OperatorService or --search-attribute), and listing and counting runs by a visibility query.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { RpcError } from '../grpc/serviceDefinition';
+import type { Execution } from '../state';
+import { parseQuery, QueryError, type Filter, type Value } from './query';
+
+/** temporal.api.enums.v1.IndexedValueType, by the names the CLI and the SDK use. */
+export const INDEXED_VALUE_TYPES: Record<string, number> = {
+  Text: 1,
+  Keyword: 2,
+  Int: 3,
+  Double: 4,
+  Bool: 5,
+  Datetime: 6,
+  KeywordList: 7,
+};
+
+const SYSTEM_ATTRIBUTES: Record<string, number> = {
+  WorkflowId: 2,
+  RunId: 2,
+  WorkflowType: 2,
+  ExecutionStatus: 2,
+  TaskQueue: 2,
+  StartTime: 6,
+  CloseTime: 6,
+  ExecutionTime: 6,
+  ExecutionDuration: 3,
+  HistoryLength: 3,
+  TemporalChangeVersion: 7,
+  BuildIds: 7,
+};
+
+/** ExecutionStatus as queries name it. */
+const STATUS_NAMES: Record<string, string> = {
+  WORKFLOW_EXECUTION_STATUS_RUNNING: 'Running',
+  WORKFLOW_EXECUTION_STATUS_COMPLETED: 'Completed',
+  WORKFLOW_EXECUTION_STATUS_FAILED: 'Failed',
+  WORKFLOW_EXECUTION_STATUS_CANCELED: 'Canceled',
+  WORKFLOW_EXECUTION_STATUS_TERMINATED: 'Terminated',
+  WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW: 'ContinuedAsNew',
+  WORKFLOW_EXECUTION_STATUS_TIMED_OUT: 'TimedOut',
+};
+
+const invalid = (message: string) =>
+  new RpcError(grpc.status.INVALID_ARGUMENT, message);
+
+/** A search attribute payload's value (json/plain, as every SDK encodes them). */
+export function decodeSearchAttribute(payload: any): unknown {
+  if (!payload?.data) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload.data).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export class Visibility {
+  /** Custom attributes by namespace. */
+  private readonly custom = new Map<string, Map<string, number>>();
+  /** Called when attributes are registered, so a store can keep them. */
+  onChange: (namespace: string, attributes: Record<string, number>) => void =
+    () => {};
+
+  customAttributes(namespace: string): Record<string, number> {
+    return Object.fromEntries(this.custom.get(namespace) ?? []);
+  }
+
+  systemAttributes(): Record<string, number> {
+    return { ...SYSTEM_ATTRIBUTES };
+  }
+
+  register(namespace: string, attributes: Record<string, number>): void {
+    const known = this.custom.get(namespace) ?? new Map<string, number>();
+    for (const [name, type] of Object.entries(attributes)) {
+      if (SYSTEM_ATTRIBUTES[name])
+        throw invalid(
+          `search attribute ${name} is a system attribute and cannot be added`,
+        );
+      if (!Object.values(INDEXED_VALUE_TYPES).includes(type))
+        throw invalid(
+          `search attribute ${name} has no valid type (got ${type})`,
+        );
+      const existing = known.get(name);
+      if (existing !== undefined && existing !== type)
+        throw new RpcError(
+          grpc.status.ALREADY_EXISTS,
+          `search attribute ${name} already exists with another type`,
+        );
+      known.set(name, type);
+    }
+    this.custom.set(namespace, known);
+    this.onChange(namespace, Object.fromEntries(known));
+  }
+
+  remove(namespace: string, names: string[]): void {
+    const known = this.custom.get(namespace);
+    for (const name of names) {
+      if (!known?.has(name))
+        throw new RpcError(
+          grpc.status.NOT_FOUND,
+          `search attribute ${name} does not exist`,
+        );
+      known.delete(name);
+    }
+    this.onChange(namespace, Object.fromEntries(known ?? []));
+  }
+
+  /** Refuses search attributes that are not registered, as Temporal does on start and upsert. */
+  validate(namespace: string, searchAttributes: any): string | undefined {
+    const known = this.custom.get(namespace);
+    for (const name of Object.keys(searchAttributes?.indexedFields ?? {})) {
+      if (!known?.has(name))
+        return `search attribute ${name} is not defined; register it first (OperatorService.AddSearchAttributes, or --search-attribute ${name}=Keyword)`;
+    }
+    return undefined;
+  }
+
+  private typeOf(namespace: string, field: string): number {
+    const type =
+      SYSTEM_ATTRIBUTES[field] ?? this.custom.get(namespace)?.get(field);
+    if (type === undefined)
+      throw invalid(`invalid query: unknown search attribute ${field}`);
+    return type;
+  }
+
+  private valueOf(e: Execution, field: string): unknown {
+    switch (field) {
+      case 'WorkflowId':
+        return e.workflowId;
+      case 'RunId':
+        return e.runId;
+      case 'WorkflowType':
+        return e.workflowType;
+      case 'ExecutionStatus':
+        return STATUS_NAMES[e.status];
+      case 'TaskQueue':
+        return e.taskQueue;
+      case 'StartTime':
+      case 'ExecutionTime':
+        return e.startTime;
+      case 'CloseTime':
+        return e.closeTime;
+      case 'HistoryLength':
+        return e.history.length;
+      case 'ExecutionDuration':
+        return e.closeTime ? (e.closeTime - e.startTime) * 1e6 : undefined;
+      default: {
+        const value = decodeSearchAttribute(
+          e.searchAttributes?.indexedFields?.[field],
+        );
+        return typeof value === 'string' &&
+          this.typeOf(e.namespace, field) === 6
+          ? Date.parse(value)
+          : value;
+      }
+    }
+  }
+
+  /** A query value as the attribute's type compares it (datetimes as epoch ms). */
+  private operand(namespace: string, field: string, value: Value): Value {
+    if (this.typeOf(namespace, field) !== 6) return value;
+    const time =
+      typeof value === 'number' ? value / 1e6 : Date.parse(String(value));
+    if (Number.isNaN(time))
+      throw invalid(
+        `invalid query: ${field} needs a datetime such as '2024-01-31T12:00:00Z', got '${value}'`,
+      );
+    return time;
+  }
+
+  private matches(namespace: string, e: Execution, filter: Filter): boolean {
+    switch (filter.kind) {
+      case 'and':
+        return (
+          this.matches(namespace, e, filter.left) &&
+          this.matches(namespace, e, filter.right)
+        );
+      case 'or':
+        return (
+          this.matches(namespace, e, filter.left) ||
+          this.matches(namespace, e, filter.right)
+        );
+      case 'null': {
+        const value = this.valueOf(e, filter.field);
+        return (value === undefined || value === null) !== filter.negated;
+      }
+      case 'startsWith': {
+        const value = this.valueOf(e, filter.field);
+        return typeof value === 'string' && value.startsWith(filter.prefix);
+      }
+      case 'in': {
+        const value = this.valueOf(e, filter.field);
+        const values = filter.values.map(v =>
+          this.operand(namespace, filter.field, v),
+        );
+        const found = Array.isArray(value)
+          ? value.some(v => values.includes(v))
+          : values.includes(value as Value);
+        return found !== filter.negated;
+      }
+      default: {
+        const value = this.valueOf(e, filter.field);
+        const operand = this.operand(namespace, filter.field, filter.value);
+        if (Array.isArray(value)) {
+          const has = value.includes(operand);
+          if (filter.op === '=') return has;
+          if (filter.op === '!=') return !has;
+          throw invalid(
+            `invalid query: ${filter.op} does not apply to list attribute ${filter.field}`,
+          );
+        }
+        if (value === undefined || value === null) return filter.op === '!=';
+        const v = value as Value;
+        switch (filter.op) {
+          case '=':
+            return v === operand;
+          case '!=':
+            return v !== operand;
+          case '<':
+            return v < operand;
+          case '>':
+            return v > operand;
+          case '<=':
+            return v <= operand;
+          default:
+            return v >= operand;
+        }
+      }
+    }
+  }
+
+  /** The runs a query selects, in its order (default: running first, then latest closed). */
+  select(namespace: string, runs: Execution[], source: string | undefined) {
+    let query;
+    try {
+      query = parseQuery(source ?? '');
+    } catch (error) {
+      if (error instanceof QueryError)
+        throw invalid(`invalid query: ${error.message}`);
+      throw error;
+    }
+    const fields: string[] = [];
+    const collect = (f?: Filter) => {
+      if (!f) return;
+      if ('field' in f) fields.push(f.field);
+      else {
+        collect(f.left);
+        collect(f.right);
+      }
+    };
+    collect(query.filter);
+    for (const f of [...fields, ...query.orderBy.map(o => o.field)])
+      this.typeOf(namespace, f);
+    if (query.groupBy && query.groupBy !== 'ExecutionStatus')
+      throw invalid(
+        `invalid query: GROUP BY supports only ExecutionStatus, got ${query.groupBy}`,
+      );
+
+    const selected = runs.filter(
+      e => !query.filter || this.matches(namespace, e, query.filter),
+    );
+    const compare = (a: Execution, b: Execution) => {
+      for (const { field, descending } of query.orderBy) {
+        const x = this.valueOf(a, field) as any;
+        const y = this.valueOf(b, field) as any;
+        if (x === y) continue;
+        if (x === undefined) return 1;
+        if (y === undefined) return -1;
+        return (x < y ? -1 : 1) * (descending ? -1 : 1);
+      }
+      if (query.orderBy.length) return 0;
+      const closeA = a.closeTime ?? Infinity;
+      const closeB = b.closeTime ?? Infinity;
+      return closeB - closeA || b.startTime - a.startTime;
+    };
+    return { runs: selected.sort(compare), groupBy: query.groupBy };
+  }
+
+  statusName(e: Execution): string {
+    return STATUS_NAMES[e.status];
+  }
+}
