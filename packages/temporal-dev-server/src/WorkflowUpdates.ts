@@ -26,13 +26,13 @@ export class WorkflowUpdates {
     if (!updateId) {
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
-        'request.meta.updateId is required',
+        'UpdateId is not set on request.',
       );
     }
     if (!request.input?.name) {
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
-        'request.input.name (the update name) is required',
+        'Update name is not set on request.',
       );
     }
     const existing = e.updates[updateId];

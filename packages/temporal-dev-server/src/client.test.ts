@@ -116,7 +116,7 @@ describe('temporal dev server with the Temporal client', () => {
       })
       .catch(e => e);
     expect(noType.code).toBe(3);
-    expect(noType.details).toBe('workflowType.name is required');
+    expect(noType.details).toBe('WorkflowType is not set on request.');
     const noNamespace = await client.workflowService
       .describeNamespace({ namespace: 'does-not-exist' })
       .catch(e => e);

@@ -91,9 +91,13 @@ function alreadyStarted(execution: Execution, message: string): RpcError {
   );
 }
 
-function required(value: unknown, field: string): string {
+/** A required string field, refused in the words Temporal uses ("WorkflowId is not set on request."). */
+function required(value: unknown, name: string): string {
   if (typeof value !== 'string' || value === '') {
-    throw new RpcError(grpc.status.INVALID_ARGUMENT, `${field} is required`);
+    throw new RpcError(
+      grpc.status.INVALID_ARGUMENT,
+      `${name} is not set on request.`,
+    );
   }
   return value;
 }
@@ -109,7 +113,7 @@ export function workflowServiceHandlers(options: {
   const { namespaces, executions, engine, visibility } = options;
 
   const namespaceOf = (request: { namespace?: string }) => {
-    const namespace = required(request.namespace, 'namespace');
+    const namespace = required(request.namespace, 'Namespace');
     if (!namespaces.has(namespace)) {
       throw new RpcError(
         grpc.status.NOT_FOUND,
@@ -128,7 +132,7 @@ export function workflowServiceHandlers(options: {
   }) => {
     const namespace = namespaceOf(request);
     const ref = request.execution ?? request.workflowExecution ?? {};
-    const workflowId = required(ref.workflowId, 'execution.workflowId');
+    const workflowId = required(ref.workflowId, 'WorkflowId');
     const execution = executions.find(
       namespace,
       workflowId,
@@ -147,9 +151,9 @@ export function workflowServiceHandlers(options: {
 
   /** Checks a start request's required fields (StartWorkflowExecution, SignalWithStart). */
   const validStart = (request: any) => {
-    required(request.workflowId, 'workflowId');
-    required(request.workflowType?.name, 'workflowType.name');
-    required(request.taskQueue?.name, 'taskQueue.name');
+    required(request.workflowId, 'WorkflowId');
+    required(request.workflowType?.name, 'WorkflowType');
+    required(request.taskQueue?.name, 'TaskQueue');
     for (const field of [
       'workflowExecutionTimeout',
       'workflowRunTimeout',
@@ -224,7 +228,7 @@ export function workflowServiceHandlers(options: {
     },
 
     async RegisterNamespace(request) {
-      const name = required(request.namespace, 'namespace');
+      const name = required(request.namespace, 'Namespace');
       if (namespaces.has(name))
         throw new RpcError(
           grpc.status.ALREADY_EXISTS,
@@ -329,7 +333,7 @@ export function workflowServiceHandlers(options: {
 
     async PollWorkflowTaskQueue(request, call) {
       const namespace = namespaceOf(request);
-      const queue = required(request.taskQueue?.name, 'taskQueue.name');
+      const queue = required(request.taskQueue?.name, 'TaskQueue');
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       while (!abort.signal.aborted) {
@@ -357,7 +361,7 @@ export function workflowServiceHandlers(options: {
 
     async PollActivityTaskQueue(request, call) {
       const namespace = namespaceOf(request);
-      const queue = required(request.taskQueue?.name, 'taskQueue.name');
+      const queue = required(request.taskQueue?.name, 'TaskQueue');
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       while (!abort.signal.aborted) {
@@ -416,7 +420,7 @@ export function workflowServiceHandlers(options: {
         namespace: request.namespace,
         execution: ref.workflowExecution,
       });
-      const updateId = required(ref.updateId, 'updateRef.updateId');
+      const updateId = required(ref.updateId, 'UpdateId');
       if (!e.updates[updateId]) {
         throw new RpcError(
           grpc.status.NOT_FOUND,
@@ -442,12 +446,13 @@ export function workflowServiceHandlers(options: {
     },
 
     async SignalWorkflowExecution(request) {
-      required(request.signalName, 'signalName');
+      required(request.signalName, 'SignalName');
       engine.signal(executionOf(request), request);
       return {};
     },
 
     async QueryWorkflow(request) {
+      required(request.query?.queryType, 'QueryType');
       const e = executionOf(request);
       const answer = await engine.query(e, request.query);
       if (answer.answered) return { queryResult: answer.result };
@@ -467,7 +472,7 @@ export function workflowServiceHandlers(options: {
 
     async SignalWithStartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
-      required(request.signalName, 'signalName');
+      required(request.signalName, 'SignalName');
       const signal = {
         signalName: request.signalName,
         input: request.signalInput,
