@@ -72,7 +72,7 @@ export class ActivityTasks {
         workflowTaskCompletedEventId: completedEventId,
       },
     });
-    const now = Date.now();
+    const now = this.deadlines.clock.now();
     const state: ActivityState = {
       scheduledEventId: scheduled.eventId,
       attempt: 1,
@@ -95,7 +95,7 @@ export class ActivityTasks {
       this.queues.add(e.namespace, this.queueOf(e, state), task);
       this.armTimeouts(e, state);
     };
-    if (state.attemptScheduledAt > Date.now())
+    if (state.attemptScheduledAt > this.deadlines.clock.now())
       this.deadlines.arm(
         this.deadlineName(e, state),
         state.attemptScheduledAt,
@@ -190,7 +190,7 @@ export class ActivityTasks {
       state.startedAt
     )
       return undefined;
-    state.startedAt = Date.now();
+    state.startedAt = this.deadlines.clock.now();
     state.startedIdentity = identity;
     this.armTimeouts(e, state);
     this.executions.changed(e);
@@ -360,7 +360,7 @@ export class ActivityTasks {
     const delay =
       nextDelay ??
       Math.min(maximum, initial * coefficient ** (state.attempt - 1));
-    const next = Date.now() + delay;
+    const next = this.deadlines.clock.now() + delay;
     const scheduleToClose = ms(state.attributes.scheduleToCloseTimeout);
     if (scheduleToClose && next >= state.firstScheduledAt + scheduleToClose)
       return false;
@@ -376,7 +376,7 @@ export class ActivityTasks {
 
   heartbeat(request: any): { cancelRequested: boolean } {
     const { e, state } = this.pending(request.taskToken);
-    state.heartbeatAt = Date.now();
+    state.heartbeatAt = this.deadlines.clock.now();
     if (request.details) state.heartbeatDetails = request.details;
     this.armTimeouts(e, state);
     this.executions.changed(e);

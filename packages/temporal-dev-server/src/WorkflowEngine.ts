@@ -5,7 +5,9 @@
  * Activities, updates and child workflows have modules of their own.
  */
 import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
 import { ActivityTasks } from './ActivityTasks';
+import { systemClock, type Clock } from './clock';
 import { ChildWorkflows, type RunControl } from './ChildWorkflows';
 import { Deadlines } from './Deadlines';
 import { RpcError } from './grpc/serviceDefinition';
@@ -88,7 +90,7 @@ export const signaledEvent = (request: any): NewEvent => ({
 
 export class WorkflowEngine implements RunControl {
   readonly workflowTasks = new TaskQueues<WorkflowTask>();
-  readonly deadlines = new Deadlines();
+  readonly deadlines: Deadlines;
   readonly activities: ActivityTasks;
   readonly updates: WorkflowUpdates;
   private readonly children: ChildWorkflows;
@@ -97,7 +99,9 @@ export class WorkflowEngine implements RunControl {
   constructor(
     private readonly executions: WorkflowExecutions,
     private readonly visibility: Visibility,
+    readonly clock: Clock = systemClock,
   ) {
+    this.deadlines = new Deadlines(clock);
     this.activities = new ActivityTasks(executions, this.deadlines, e =>
       this.requestWorkflowTask(e),
     );
@@ -127,7 +131,7 @@ export class WorkflowEngine implements RunControl {
       workflowId,
       workflowType: request.workflowType.name,
       taskQueue: request.taskQueue.name,
-      requestId: request.requestId || `${workflowId}/${Date.now()}`,
+      requestId: request.requestId || `${workflowId}/${randomUUID()}`,
       reusePolicy: request.workflowIdReusePolicy ?? 0,
       conflictPolicy: request.workflowIdConflictPolicy ?? 0,
       memo: request.memo,
@@ -289,6 +293,19 @@ export class WorkflowEngine implements RunControl {
     return admitted.update;
   }
 
+  /** A workflow task or an activity attempt is waiting for, or running on, a worker. */
+  hasOutstandingWork(): boolean {
+    const now = this.clock.now();
+    return this.executions
+      .all()
+      .some(
+        e =>
+          isRunning(e) &&
+          (Boolean(e.workflowTask) ||
+            Object.values(e.activities).some(a => a.attemptScheduledAt <= now)),
+      );
+  }
+
   // ---- Workflow tasks ---------------------------------------------------------------------
 
   /** Asks for a workflow task: now, or when the open one completes. */
@@ -319,7 +336,7 @@ export class WorkflowEngine implements RunControl {
       attempt: 1,
       queue: sticky?.queue ?? e.taskQueue,
       sticky: Boolean(sticky),
-      scheduledAt: Date.now(),
+      scheduledAt: this.clock.now(),
       updateIds: [],
     };
     e.needsWorkflowTask = false;
@@ -333,7 +350,7 @@ export class WorkflowEngine implements RunControl {
       const scheduledEventId = scheduled.eventId;
       this.deadlines.arm(
         `${e.runId}/workflow-task`,
-        Date.now() + sticky.scheduleToStartMs,
+        this.clock.now() + sticky.scheduleToStartMs,
         () => {
           const task = e.workflowTask;
           if (
@@ -376,7 +393,7 @@ export class WorkflowEngine implements RunControl {
       },
     });
     open.startedEventId = started.eventId;
-    open.startedAt = Date.now();
+    open.startedAt = this.clock.now();
     this.armWorkflowTaskTimeout(e);
     const { messages, ids } = this.updates.deliver(e, started.eventId);
     open.updateIds = ids;
@@ -415,7 +432,7 @@ export class WorkflowEngine implements RunControl {
     const { scheduledEventId, startedEventId } = task;
     this.deadlines.arm(
       `${e.runId}/workflow-task`,
-      (task.startedAt ?? Date.now()) + e.workflowTaskTimeoutMs,
+      (task.startedAt ?? this.clock.now()) + e.workflowTaskTimeoutMs,
       () => {
         if (e.workflowTask?.startedEventId !== startedEventId) return;
         this.endWorkflowTask(e, {
@@ -453,8 +470,10 @@ export class WorkflowEngine implements RunControl {
       e.failedWorkflowTasks <= 1
         ? 0
         : Math.min(10_000, 500 * 2 ** (e.failedWorkflowTasks - 2));
-    this.deadlines.arm(`${e.runId}/workflow-task`, Date.now() + delay, () =>
-      this.requestWorkflowTask(e),
+    this.deadlines.arm(
+      `${e.runId}/workflow-task`,
+      this.clock.now() + delay,
+      () => this.requestWorkflowTask(e),
     );
   }
 
@@ -939,7 +958,7 @@ export class WorkflowEngine implements RunControl {
         workflowTaskCompletedEventId: completedEventId,
       },
     });
-    const fireAt = Date.now() + (durationMs(a.startToFireTimeout) ?? 0);
+    const fireAt = this.clock.now() + (durationMs(a.startToFireTimeout) ?? 0);
     e.timers[a.timerId] = { startedEventId: started.eventId, fireAt };
     this.armTimer(e, a.timerId, fireAt);
   }

@@ -4,6 +4,7 @@
  * Temporal server does), and waiting until a run changes.
  */
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from './clock';
 import { timestamp } from './history/time';
 import {
   isRunning,
@@ -58,6 +59,8 @@ const durationOf = (d: any): number | undefined =>
 type Listener = () => void;
 
 export class WorkflowExecutions {
+  constructor(private readonly clock: Clock = systemClock) {}
+
   /** Every run, oldest first, by namespace and workflow ID. */
   private readonly runs = new Map<string, Execution[]>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -100,7 +103,7 @@ export class WorkflowExecutions {
     request: StartRequest,
     continued?: { previous: Execution; initiator: unknown },
   ): Execution {
-    const now = Date.now();
+    const now = this.clock.now();
     const runId = randomUUID();
     const attributes = request.attributes as any;
     const runTimeout =
@@ -197,7 +200,7 @@ export class WorkflowExecutions {
     const written = events.map(event => {
       const historyEvent: HistoryEvent = {
         eventId: execution.history.length + 1,
-        eventTime: timestamp(Date.now()),
+        eventTime: timestamp(this.clock.now()),
         eventType: event.eventType,
         [event.field]: event.attributes,
       };
@@ -244,7 +247,7 @@ export class WorkflowExecutions {
   ): HistoryEvent {
     const [closed] = this.append(execution, event);
     execution.status = status;
-    execution.closeTime = Date.now();
+    execution.closeTime = this.clock.now();
     execution.workflowTask = undefined;
     execution.buffered = [];
     this.changed(execution);

@@ -161,3 +161,26 @@ export async function runCli(argv: string[]): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }
+
+/** `temporal-test-server PORT [...]`: the time-skipping test server's command line. */
+export async function runTestServerCli(argv: string[]): Promise<void> {
+  const port = Number(argv[0]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(
+      `usage: temporal-test-server PORT (got '${argv[0] ?? ''}')`,
+    );
+  const server = await startTemporalDevServer({
+    port,
+    timeSkipping: true,
+    logLevel: 'warn',
+  });
+  process.stdout.write(
+    `temporal-test-server ready at ${server.address} (time skipping)\n`,
+  );
+  const stop = async () => {
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}

@@ -10,7 +10,9 @@ import {
 } from './grpc/serviceDefinition';
 import { createLogger, type LogLevel } from './logger';
 import { operatorServiceHandlers } from './operatorServiceHandlers';
+import { SkippingClock, systemClock } from './clock';
 import { isRunning } from './state';
+import { TimeSkipping } from './testService/TimeSkipping';
 import { INDEXED_VALUE_TYPES, Visibility } from './visibility/Visibility';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkflowEngine } from './WorkflowEngine';
@@ -31,6 +33,11 @@ export interface TemporalDevServerOptions {
   searchAttributes?: Record<string, string>;
   logLevel?: LogLevel;
   logFormat?: 'json' | 'pretty';
+  /**
+   * Serve Temporal's TestService and skip time while nothing runs, as the time-skipping test
+   * server does (for TestWorkflowEnvironment.createTimeSkipping).
+   */
+  timeSkipping?: boolean;
 }
 
 export interface TemporalDevServer {
@@ -74,8 +81,9 @@ export async function startTemporalDevServer(
     for (const namespace of namespaces)
       visibility.register(namespace, fromOptions);
 
-  const executions = new WorkflowExecutions();
-  const engine = new WorkflowEngine(executions, visibility);
+  const clock = options.timeSkipping ? new SkippingClock() : systemClock;
+  const executions = new WorkflowExecutions(clock);
+  const engine = new WorkflowEngine(executions, visibility, clock);
   const restored = store?.load() ?? [];
   for (const run of restored) executions.restore(run);
   if (store) executions.onChange = run => store.save(run);
@@ -106,6 +114,17 @@ export async function startTemporalDevServer(
       handlers: operatorServiceHandlers({ namespaces, visibility }),
     },
   ];
+  const timeSkipping =
+    clock instanceof SkippingClock
+      ? new TimeSkipping(clock, engine.deadlines, () =>
+          engine.hasOutstandingWork(),
+        )
+      : undefined;
+  if (timeSkipping)
+    services.push({
+      methods: serviceMethods('temporal.api.testservice.v1.TestService'),
+      handlers: timeSkipping.handlers(),
+    });
   for (const service of services)
     server.addService(
       serviceDefinition(service.methods),
@@ -113,7 +132,10 @@ export async function startTemporalDevServer(
         service.methods,
         service.handlers,
         (msg, fields) => logger.error(msg, fields),
-        () => store?.flush(),
+        () => {
+          store?.flush();
+          timeSkipping?.look();
+        },
       ),
     );
   const port = await new Promise<number>((resolve, reject) => {

@@ -51,6 +51,45 @@ describeLocal('the temporal command line', () => {
     }
   });
 
+  it('skips time in TestWorkflowEnvironment.createTimeSkipping with the existing-path test server', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: {
+        executable: {
+          type: 'existing-path',
+          path: join(BIN, 'temporal-test-server'),
+        },
+      },
+    });
+    try {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'skipping',
+        workflowsPath,
+        activities,
+      });
+      const day = 24 * 3600 * 1000;
+      const before = await env.currentTimeMs();
+      // A workflow that sleeps for a day completes: the server skipped the day.
+      const result = await worker.runUntil(
+        env.client.workflow.execute('napping', {
+          taskQueue: 'skipping',
+          workflowId: 'skipping-nap',
+          args: [day],
+        }),
+      );
+      expect(result).toBe('rested');
+      const afterNap = await env.currentTimeMs();
+      expect(afterNap - before).toBeGreaterThanOrEqual(day);
+      // env.sleep moves server time too.
+      await env.sleep('2 hours');
+      expect((await env.currentTimeMs()) - afterNap).toBeGreaterThanOrEqual(
+        2 * 3600 * 1000,
+      );
+    } finally {
+      await env.teardown();
+    }
+  });
+
   it('keeps running workflows, timers and activity retries across a kill -9 with --db-filename', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'temporal-dev-server-'));
     const port = await freePort();
