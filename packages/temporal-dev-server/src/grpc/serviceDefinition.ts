@@ -49,8 +49,12 @@ export function serviceDefinition(
           m.requestType.encode(m.requestType.fromObject(value)).finish(),
         ),
       // Plain objects with int64 as numbers: state built from requests can be saved and loaded.
+      // Decoded from a copy: bytes fields are views into the buffer they were decoded from, and
+      // a copy the size of the message keeps a stored payload from pinning a whole network read.
       requestDeserialize: (bytes: Buffer) =>
-        m.requestType.toObject(m.requestType.decode(bytes), { longs: Number }),
+        m.requestType.toObject(m.requestType.decode(Buffer.from(bytes)), {
+          longs: Number,
+        }),
       responseSerialize: (value: object) =>
         Buffer.from(
           m.responseType.encode(m.responseType.fromObject(value)).finish(),

@@ -144,7 +144,7 @@ export class Visibility {
       case 'CloseTime':
         return e.closeTime;
       case 'HistoryLength':
-        return e.history.length;
+        return e.historyLength ?? e.history.length;
       case 'ExecutionDuration':
         return e.closeTime ? (e.closeTime - e.startTime) * 1e6 : undefined;
       default: {
