@@ -683,6 +683,7 @@ export function createApiHandler(ctx: ApiContext) {
       resource: '',
       namespace: undefined as string | undefined,
       name: undefined as string | undefined,
+      dryRun: undefined as boolean | undefined,
       code: 500,
     };
     try {
@@ -741,6 +742,7 @@ export function createApiHandler(ctx: ApiContext) {
       }
       describeRoute(route, record);
       record.verb = verbOf(req.method ?? 'GET', route, url);
+      if (url.searchParams.get('dryRun') === 'All') record.dryRun = true;
       record.code = await handleResource(route, req, res, url, effective);
     } catch (error) {
       const status = error instanceof StatusError ? error : undefined;

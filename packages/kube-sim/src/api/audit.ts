@@ -13,6 +13,8 @@ export interface AuditRecord {
   resource: string;
   namespace?: string;
   name?: string;
+  /** The request asked for `dryRun=All`: nothing was written. */
+  dryRun?: boolean;
   code: number;
 }
 

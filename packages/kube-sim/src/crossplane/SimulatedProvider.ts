@@ -19,6 +19,11 @@ export interface FailureRule {
   namePattern?: string;
   /** Kind of managed resource, e.g. `DatabaseInstance`. */
   kind?: string;
+  /**
+   * Regular expression matched against the managed resource's spec as JSON, e.g.
+   * `"instanceClass":"db.r5.xlarge"`: what the provider refuses to create.
+   */
+  specPattern?: string;
   /** Fraction of matching resources that fail (default 1). */
   probability?: number;
   message: string;
@@ -92,6 +97,10 @@ export class SimulatedProvider {
         (!rule.kind || rule.kind === object.kind) &&
         (!rule.namePattern ||
           new RegExp(rule.namePattern).test(object.metadata.name)) &&
+        (!rule.specPattern ||
+          new RegExp(rule.specPattern).test(
+            JSON.stringify(object.spec ?? {}),
+          )) &&
         Math.random() < (rule.probability ?? 1),
     );
   }

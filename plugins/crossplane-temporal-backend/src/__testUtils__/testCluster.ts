@@ -19,6 +19,8 @@ export interface TestCluster {
   sim: KubeSim;
   /** One entry of `crossplaneTemporal.clusters`, named `local`. */
   clusterConfig: JsonObject;
+  /** The file the backend reads its token from (rotate it to test token expiry). */
+  tokenFile: string;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startTestCluster(
       skipTLSVerify: true,
       auth: { type: 'serviceAccountToken', tokenFile },
     },
+    tokenFile,
     async stop() {
       await sim.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,204 @@
+/*
+ * The resource workflows end to end, for tests: the real Temporal worker and client on the dev
+ * server, the real cluster clients and watchers on the cluster simulator, and helpers that send
+ * the requests the backend sends.
+ */
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import {
+  resourceWorkflowId,
+  type ApprovalDecision,
+  type ProvisionRequest,
+  type Requester,
+  type ResourcePolicy,
+  type ResourceRef,
+  type ResourceStatus,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { KubeSim } from '@crossplane-temporal/kube-sim';
+import {
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from '@crossplane-temporal/temporal-dev-server';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { startResourceWorker } from '../worker/startResourceWorker';
+import {
+  decideApprovalUpdate,
+  deprovisionUpdate,
+  provisionSignal,
+  statusQuery,
+  updateSpecUpdate,
+} from '../workflows/definitions';
+import type { ResourceWorkflowOptions } from '../workflows/resourceWorkflow';
+import { startTestCluster, type TestCluster } from './testCluster';
+
+export const alice: Requester = {
+  userEntityRef: 'user:default/alice',
+  ownershipEntityRefs: ['user:default/alice', 'group:default/team-alpha'],
+  kubernetes: { user: 'alice', groups: ['team-alpha'] },
+};
+
+export const pat: Requester = {
+  userEntityRef: 'user:default/pat',
+  ownershipEntityRefs: ['user:default/pat', 'group:default/platform'],
+  kubernetes: { user: 'pat', groups: ['platform'] },
+};
+
+export const refFor = (
+  name: string,
+  namespace = 'team-alpha',
+): ResourceRef => ({
+  cluster: 'local',
+  apiVersion: 'database.example.org/v1alpha1',
+  kind: 'PostgreSQLInstance',
+  namespace,
+  name,
+});
+
+export const DEFAULT_POLICY: ResourcePolicy = {
+  drift: 'repair',
+  readyTimeoutSeconds: 60,
+};
+
+export interface ResourceWorkflowHarness {
+  sim: KubeSim;
+  cluster: TestCluster;
+  client: Client;
+  taskQueue: string;
+  provision(
+    ref: ResourceRef,
+    options?: {
+      requestId?: string;
+      policy?: Partial<ResourcePolicy>;
+      parameters?: Record<string, string>;
+      workflowOptions?: ResourceWorkflowOptions;
+    },
+  ): Promise<WorkflowHandle>;
+  updateSpec(
+    handle: WorkflowHandle,
+    ref: ResourceRef,
+    parameters: Record<string, string>,
+    requestId?: string,
+  ): Promise<unknown>;
+  deprovision(handle: WorkflowHandle, requestId?: string): Promise<unknown>;
+  decide(
+    handle: WorkflowHandle,
+    decision: Partial<ApprovalDecision>,
+  ): Promise<unknown>;
+  /** The workflow's status once `done` holds (queries are how it is seen to change). */
+  statusWhen(
+    handle: WorkflowHandle,
+    done: (s: ResourceStatus) => boolean,
+  ): Promise<ResourceStatus>;
+}
+
+let requests = 0;
+const nextRequestId = () => `request-${++requests}`;
+
+export const specFor = (
+  ref: ResourceRef,
+  parameters: Record<string, string> = { size: 'small' },
+) => ({
+  parameters,
+  writeConnectionSecretToRef: { name: `${ref.name}-conn` },
+});
+
+/** Starts the cluster, the dev server and a worker for a test file; stops them after it. */
+export function useResourceWorkflows(
+  options: { providerDelayMs?: number; taskQueue?: string } = {},
+): ResourceWorkflowHarness {
+  const taskQueue =
+    options.taskQueue ?? `resources-${Math.random().toString(36).slice(2, 8)}`;
+  const harness = { taskQueue } as ResourceWorkflowHarness;
+  let temporal: TemporalDevServer;
+  let worker: { stop(): Promise<void> };
+  let connection: Connection;
+
+  beforeAll(async () => {
+    let cluster: TestCluster;
+    [cluster, temporal] = await Promise.all([
+      startTestCluster({ providerDelayMs: options.providerDelayMs ?? 50 }),
+      startTemporalDevServer({ logLevel: 'error' }),
+    ]);
+    harness.cluster = cluster;
+    harness.sim = cluster.sim;
+    worker = await startResourceWorker({
+      config: new ConfigReader({
+        crossplaneTemporal: {
+          temporal: { address: temporal.address, taskQueue },
+          clusters: [cluster.clusterConfig],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    connection = await Connection.connect({ address: temporal.address });
+    harness.client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await connection?.close();
+    await temporal?.stop();
+    await harness.cluster?.stop();
+  });
+
+  harness.provision = (ref, o = {}) => {
+    const request: ProvisionRequest = {
+      requestId: o.requestId ?? nextRequestId(),
+      requestedBy: alice,
+      ref,
+      spec: specFor(ref, o.parameters),
+      owner: 'group:default/team-alpha',
+      component: 'component:default/checkout-service',
+      policy: { ...DEFAULT_POLICY, ...o.policy },
+    };
+    return harness.client.workflow.signalWithStart('resourceWorkflow', {
+      workflowId: resourceWorkflowId(ref),
+      taskQueue,
+      args: [{ ref, options: o.workflowOptions }],
+      signal: provisionSignal,
+      signalArgs: [request],
+    });
+  };
+
+  harness.updateSpec = (handle, ref, parameters, requestId = nextRequestId()) =>
+    handle.executeUpdate(updateSpecUpdate, {
+      args: [{ requestId, requestedBy: alice, spec: specFor(ref, parameters) }],
+    });
+
+  harness.deprovision = (handle, requestId = nextRequestId()) =>
+    handle.executeUpdate(deprovisionUpdate, {
+      args: [{ requestId, requestedBy: alice }],
+    });
+
+  harness.decide = (handle, decision) =>
+    handle.executeUpdate(decideApprovalUpdate, {
+      args: [
+        {
+          requestId: '',
+          decidedBy: pat.userEntityRef,
+          decidedByOwnershipRefs: pat.ownershipEntityRefs,
+          approved: true,
+          ...decision,
+        },
+      ],
+    });
+
+  harness.statusWhen = async (handle, done) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const status = await handle.query(statusQuery);
+      if (done(status)) return status;
+      if (Date.now() > deadline)
+        throw new Error(
+          `still ${status.phase}: ${JSON.stringify(status.steps.slice(-3))}`,
+        );
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  };
+
+  return harness;
+}
+
+/** The steps of a status as `step:outcome`, for compact assertions. */
+export const stepsOf = (status: ResourceStatus) =>
+  status.steps.map(s => `${s.step}:${s.outcome}`);
