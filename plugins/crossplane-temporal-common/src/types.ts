@@ -177,6 +177,13 @@ export interface ComposedResource {
   namespace?: string;
   ready?: boolean;
   synced?: boolean;
+  /** `metadata.generation`: bumped by every change to its spec. */
+  generation?: number;
+  /**
+   * False while the provider has not yet reported on the latest spec (its Synced condition's
+   * `observedGeneration` is behind `metadata.generation`).
+   */
+  current?: boolean;
   message?: string;
 }
 

@@ -17,6 +17,7 @@ import type {
   KubeObject,
   ObjectRef,
 } from '../cluster/types';
+import { summariseComposed } from '../workflows/readiness';
 import { invalidSpec, translatingClusterErrors } from './failures';
 import { describeSchemaErrors, SpecSchemaCache } from './schemaValidation';
 import type {
@@ -269,17 +270,12 @@ function conditionsOf(object: KubeObject | undefined): Condition[] {
 }
 
 function summarise(object: KubeObject): ComposedResource {
-  const conditions = conditionsOf(object);
-  const ready = conditions.find(c => c.type === 'Ready');
-  const synced = conditions.find(c => c.type === 'Synced');
-  return {
+  return summariseComposed({
     apiVersion: object.apiVersion,
     kind: object.kind,
     name: object.metadata.name,
     namespace: object.metadata.namespace,
-    ready: ready ? ready.status === 'True' : undefined,
-    synced: synced ? synced.status === 'True' : undefined,
-    message: [synced, ready].find(c => c?.status === 'False' && c.message)
-      ?.message,
-  };
+    generation: object.metadata.generation,
+    conditions: conditionsOf(object),
+  });
 }

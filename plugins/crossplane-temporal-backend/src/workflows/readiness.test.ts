@@ -1,4 +1,12 @@
-import { describeConditions, failureOf, isReadyFor } from './readiness';
+import {
+  composedSettled,
+  describeConditions,
+  failureOf,
+  failuresBefore,
+  isReadyFor,
+  summariseComposed,
+  withoutStaleFailures,
+} from './readiness';
 
 describe('isReadyFor', () => {
   const ready = (observedGeneration?: number) => [
@@ -108,5 +116,58 @@ describe('describeConditions', () => {
       'Synced=True (ReconcileSuccess), Ready=False (Creating: waiting for 2 resources)',
     );
     expect(describeConditions([])).toBe('no conditions reported yet');
+  });
+});
+
+describe('composed resources', () => {
+  const instance = (
+    generation: number,
+    synced: { status: 'True' | 'False'; observedGeneration: number },
+  ) =>
+    summariseComposed({
+      apiVersion: 'sim.crossplane.io/v1alpha1',
+      kind: 'DatabaseInstance',
+      name: 'orders-db-x1',
+      generation,
+      conditions: [
+        {
+          type: 'Synced',
+          status: synced.status,
+          reason:
+            synced.status === 'True' ? 'ReconcileSuccess' : 'ReconcileError',
+          message: synced.status === 'False' ? 'quota exceeded' : undefined,
+          observedGeneration: synced.observedGeneration,
+        },
+        { type: 'Ready', status: 'True', reason: 'Available' },
+      ],
+    });
+
+  it('is settled only once the provider reported on its latest spec, and took it', () => {
+    expect(
+      composedSettled([instance(2, { status: 'True', observedGeneration: 2 })]),
+    ).toBe(true);
+    // The spec changed (generation 3); the provider has not looked yet.
+    const behind = instance(3, { status: 'True', observedGeneration: 2 });
+    expect(behind.current).toBe(false);
+    expect(composedSettled([behind])).toBe(false);
+    expect(
+      composedSettled([
+        instance(3, { status: 'False', observedGeneration: 3 }),
+      ]),
+    ).toBe(false);
+  });
+
+  it("ignores a failure that predates an apply until the resource's spec changes", () => {
+    const failed = instance(3, { status: 'False', observedGeneration: 3 });
+    const before = failuresBefore([failed]);
+    expect(before).toEqual({ 'DatabaseInstance/orders-db-x1': 3 });
+    expect(
+      failureOf([], withoutStaleFailures([failed], before)),
+    ).toBeUndefined();
+    // After the apply the resource got a new spec and failed again: that failure counts.
+    const failedAgain = instance(4, { status: 'False', observedGeneration: 4 });
+    expect(failureOf([], withoutStaleFailures([failedAgain], before))).toBe(
+      'DatabaseInstance orders-db-x1 failed: quota exceeded',
+    );
   });
 });

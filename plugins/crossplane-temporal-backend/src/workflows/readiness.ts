@@ -63,3 +63,62 @@ export function describeConditions(conditions: Condition[]): string {
     )
     .join(', ');
 }
+
+/** A composed resource's summary, from its conditions and generation. */
+export function summariseComposed(object: {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  generation?: number;
+  conditions: Condition[];
+}): ComposedResource {
+  const ready = findCondition(object.conditions, 'Ready');
+  const synced = findCondition(object.conditions, 'Synced');
+  const observed = synced?.observedGeneration;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.name,
+    namespace: object.namespace,
+    ready: ready ? ready.status === 'True' : undefined,
+    synced: synced ? synced.status === 'True' : undefined,
+    generation: object.generation,
+    current:
+      observed === undefined ||
+      object.generation === undefined ||
+      observed >= object.generation,
+    message: [synced, ready].find(c => c?.status === 'False' && c.message)
+      ?.message,
+  };
+}
+
+/** Every composed resource has been reconciled by its provider for its latest spec, and took it. */
+export function composedSettled(composed: ComposedResource[]): boolean {
+  return composed.every(c => c.current !== false && c.synced !== false);
+}
+
+const composedKey = (c: ComposedResource) => `${c.kind}/${c.name}`;
+
+/**
+ * The failures composed resources report at the moment of an apply, by generation: they are about
+ * the spec before it, and count again only once the resource's spec has changed.
+ */
+export function failuresBefore(
+  composed: ComposedResource[],
+): Record<string, number> {
+  return Object.fromEntries(
+    composed
+      .filter(c => c.synced === false && c.generation !== undefined)
+      .map(c => [composedKey(c), c.generation!]),
+  );
+}
+
+/** Composed resources, without those whose failure predates the apply. */
+export function withoutStaleFailures(
+  composed: ComposedResource[],
+  before: Record<string, number> | undefined,
+): ComposedResource[] {
+  if (!before) return composed;
+  return composed.filter(c => before[composedKey(c)] !== c.generation);
+}

@@ -46,7 +46,14 @@ import {
   statusQuery,
   updateSpecUpdate,
 } from './definitions';
-import { describeConditions, failureOf, isReadyFor } from './readiness';
+import {
+  composedSettled,
+  describeConditions,
+  failureOf,
+  failuresBefore,
+  isReadyFor,
+  withoutStaleFailures,
+} from './readiness';
 import {
   acceptRequestId,
   addStep,
@@ -443,6 +450,7 @@ export async function resourceWorkflow(
     });
     state.applied = { uid: applied.uid, generation: applied.generation };
     state.lastAppliedSpec = spec;
+    state.failuresAtApply = failuresBefore(state.composed);
     return applied;
   }
 
@@ -468,11 +476,21 @@ export async function resourceWorkflow(
   ): Promise<WaitOutcome> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     const generation = state.applied?.generation;
-    const done = () => isReadyFor(state.conditions, generation) && restored();
+    // Ready for our generation is not enough: a provider may still refuse the new spec of a
+    // composed resource whose Ready condition dates from the previous one.
+    const done = () =>
+      isReadyFor(state.conditions, generation) &&
+      composedSettled(state.composed) &&
+      restored();
     for (;;) {
       if (deprovisionQueued()) return { kind: 'interrupted' };
-      if (done()) return { kind: 'ready' };
-      const failure = failureOf(state.conditions, state.composed);
+      // Watch events can arrive out of order: confirm with a read before declaring Ready.
+      if (done() && (await refresh(requester)) && done())
+        return { kind: 'ready' };
+      const failure = failureOf(
+        state.conditions,
+        withoutStaleFailures(state.composed, state.failuresAtApply),
+      );
       if (failure) return { kind: 'failed', message: failure };
       const remaining = deadline - Date.now();
       if (remaining <= 0) {

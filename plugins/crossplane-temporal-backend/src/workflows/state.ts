@@ -18,6 +18,7 @@ import type {
   UpdateRequest,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { ObjectRef } from '../cluster/types';
+import { summariseComposed } from './readiness';
 
 export type Operation =
   | { op: 'provision'; request: ProvisionRequest }
@@ -51,6 +52,8 @@ export interface ResourceState {
   observedVersion?: string;
   composite?: ObjectRef;
   composed: ComposedResource[];
+  /** Failures composed resources reported when the current spec was applied (stale ones). */
+  failuresAtApply?: Record<string, number>;
   outputs?: ResourceOutputs;
   pendingApproval?: PendingApproval;
   currentRequestId?: string;
@@ -159,18 +162,7 @@ export function recordComposedEvent(
     if (index !== -1) state.composed.splice(index, 1);
     return;
   }
-  const ready = event.conditions.find(c => c.type === 'Ready');
-  const synced = event.conditions.find(c => c.type === 'Synced');
-  const summary: ComposedResource = {
-    apiVersion: event.apiVersion,
-    kind: event.kind,
-    name: event.name,
-    namespace: event.namespace,
-    ready: ready ? ready.status === 'True' : undefined,
-    synced: synced ? synced.status === 'True' : undefined,
-    message: [synced, ready].find(c => c?.status === 'False' && c.message)
-      ?.message,
-  };
+  const summary = summariseComposed(event);
   if (index === -1) state.composed.push(summary);
   else state.composed[index] = summary;
 }
