@@ -1,0 +1,140 @@
+/*
+ * Drift: a watcher sees a managed resource deleted or the claim changed outside the workflow, and
+ * the template's policy decides: repair (re-create or re-apply the desired state), notify, or
+ * ignore. Every detection and repair is a step in the history.
+ */
+import type {
+  ResourceRef,
+  ResourceStatus,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { WorkflowHandle } from '@temporalio/client';
+import {
+  refFor,
+  specFor,
+  stepsOf,
+  useResourceWorkflows,
+} from '../__testUtils__/resourceWorkflowHarness';
+
+jest.setTimeout(120_000);
+
+describe('drift', () => {
+  const h = useResourceWorkflows();
+
+  const readyWith = async (
+    ref: ResourceRef,
+    drift: 'repair' | 'notify' | 'ignore',
+  ): Promise<[WorkflowHandle, ResourceStatus]> => {
+    const handle = await h.provision(ref, { policy: { drift } });
+    return [handle, await h.statusWhen(handle, s => s.phase === 'Ready')];
+  };
+
+  const instanceOf = (status: ResourceStatus) =>
+    status.outputs!.composed.find(c => c.kind === 'DatabaseInstance')!;
+
+  it('repairs a deleted managed resource: detected, re-created, Ready again', async () => {
+    const [handle, ready] = await readyWith(refFor('repaired-db'), 'repair');
+    const instance = instanceOf(ready);
+    await h.sim.admin.driftDelete({
+      apiVersion: instance.apiVersion,
+      kind: instance.kind,
+      name: instance.name,
+    });
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift-repaired:succeeded'),
+    );
+    expect(status.phase).toBe('Ready');
+    expect(status.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          step: 'drift-detected',
+          message: `DatabaseInstance ${instance.name} deleted; policy: repair`,
+        }),
+      ]),
+    );
+    // The managed resource is back, and ready.
+    expect(status.outputs!.composed.length).toBeGreaterThan(0);
+    expect(
+      (
+        await h.statusWhen(handle, s =>
+          s.outputs!.composed.some(
+            c =>
+              c.kind === 'DatabaseInstance' &&
+              c.name === instance.name &&
+              c.ready,
+          ),
+        )
+      ).phase,
+    ).toBe('Ready');
+  });
+
+  it('repairs a claim changed by someone else: their change is taken back', async () => {
+    const ref = refFor('tampered-db');
+    const [handle] = await readyWith(ref, 'repair');
+    await h.sim.admin.driftPatch(
+      {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        namespace: ref.namespace,
+        name: ref.name,
+      },
+      { spec: { parameters: { size: 'large' } } },
+      'kubectl-edit',
+    );
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift-repaired:succeeded'),
+    );
+    expect(status.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          step: 'drift-detected',
+          message: `PostgreSQLInstance tampered-db changed by kubectl-edit; policy: repair`,
+        }),
+      ]),
+    );
+    expect(status.lastAppliedSpec).toEqual(specFor(ref));
+  });
+
+  it('notifies the owner and changes nothing when the policy says notify', async () => {
+    const [handle, ready] = await readyWith(refFor('watched-db'), 'notify');
+    const instance = instanceOf(ready);
+    const { lastSeq } = await h.sim.admin.audit();
+    await h.sim.admin.driftDelete({
+      apiVersion: instance.apiVersion,
+      kind: instance.kind,
+      name: instance.name,
+    });
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift:info'),
+    );
+    expect(status.steps.at(-1)).toMatchObject({
+      step: 'drift',
+      message: 'owner notified; nothing changed',
+    });
+    const writes = (
+      await h.sim.admin.audit({
+        sinceSeq: lastSeq,
+        name: 'watched-db',
+        verb: 'patch',
+      })
+    ).records;
+    expect(writes).toEqual([]);
+  });
+
+  it('records the drift and does nothing else when the policy says ignore', async () => {
+    const [handle, ready] = await readyWith(refFor('ignored-db'), 'ignore');
+    const instance = instanceOf(ready);
+    await h.sim.admin.driftDelete({
+      apiVersion: instance.apiVersion,
+      kind: instance.kind,
+      name: instance.name,
+    });
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift:skipped'),
+    );
+    expect(stepsOf(status).slice(-2)).toEqual([
+      'drift-detected:info',
+      'drift:skipped',
+    ]);
+    expect(status.phase).toBe('Ready');
+  });
+});
