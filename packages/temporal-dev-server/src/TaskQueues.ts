@@ -16,7 +16,7 @@ export class TaskQueues<T> {
     return `${namespace}\u0000${queue}`;
   }
 
-  add(namespace: string, queue: string, task: T): void {
+  add(namespace: string, queue: string, task: T, first = false): void {
     const key = this.key(namespace, queue);
     const poller = this.pollers.get(key)?.shift();
     if (poller) {
@@ -24,8 +24,14 @@ export class TaskQueues<T> {
       return;
     }
     const tasks = this.tasks.get(key) ?? [];
-    tasks.push(task);
+    if (first) tasks.unshift(task);
+    else tasks.push(task);
     this.tasks.set(key, tasks);
+  }
+
+  /** Whether a worker is waiting on the queue right now. */
+  hasPoller(namespace: string, queue: string): boolean {
+    return (this.pollers.get(this.key(namespace, queue))?.length ?? 0) > 0;
   }
 
   /** The next task, or undefined when none came within the poll timeout or the poll was cancelled. */

@@ -95,6 +95,8 @@ export class WorkflowEngine implements RunControl {
   readonly updates: WorkflowUpdates;
   private readonly children: ChildWorkflows;
   private readonly queries = new Map<string, (answer: QueryAnswer) => void>();
+  /** Which worker took a query, for the message when it never answers. */
+  private readonly queryTakenBy = new Map<string, string>();
 
   constructor(
     private readonly executions: WorkflowExecutions,
@@ -315,6 +317,9 @@ export class WorkflowEngine implements RunControl {
       e.needsWorkflowTask = true;
       return;
     }
+    // As Temporal's matching does: a sticky queue nobody polls (its worker is gone) is skipped.
+    if (e.sticky && !this.workflowTasks.hasPoller(e.namespace, e.sticky.queue))
+      e.sticky = undefined;
     const sticky = e.sticky;
     const [scheduled] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
@@ -374,7 +379,7 @@ export class WorkflowEngine implements RunControl {
   /** The poll response for a workflow task, or undefined when it went stale meanwhile. */
   startWorkflowTask(task: WorkflowTask, identity: string) {
     const e = task.execution;
-    if (task.query) return this.startQueryTask(task);
+    if (task.query) return this.startQueryTask(task, identity);
     const open = e.workflowTask;
     if (
       !isRunning(e) ||
@@ -1019,6 +1024,31 @@ export class WorkflowEngine implements RunControl {
     Array<{ id: string; request: any }>
   >();
 
+  /** Where a query went, and where the run's workflow task is, for error messages. */
+  private describeQuery(e: Execution, queryId: string): string {
+    const takenBy = this.queryTakenBy.get(queryId);
+    return takenBy
+      ? `worker ${takenBy} took it as a query task and did not answer`
+      : this.describeWorkflowTask(e);
+  }
+
+  /** Where the run's workflow task is, for error messages. */
+  private describeWorkflowTask(e: Execution): string {
+    const task = e.workflowTask;
+    if (!isRunning(e)) return 'the workflow is closed';
+    if (!task) return 'no workflow task is pending';
+    const queue = task.sticky
+      ? `sticky queue ${task.queue}`
+      : `task queue ${task.queue}`;
+    return task.startedEventId
+      ? `a workflow task on ${queue} was started ${
+          this.clock.now() - (task.startedAt ?? 0)
+        } ms ago and not answered`
+      : `a workflow task waits on ${queue} since ${
+          this.clock.now() - task.scheduledAt
+        } ms`;
+  }
+
   private takeQueuedQueries(e: Execution) {
     const queued = this.queuedQueries.get(e.runId) ?? [];
     this.queuedQueries.delete(e.runId);
@@ -1031,18 +1061,21 @@ export class WorkflowEngine implements RunControl {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.queries.delete(id);
+        const message = this.describeQuery(e, id);
+        this.queryTakenBy.delete(id);
         reject(
           new RpcError(
             grpc.status.DEADLINE_EXCEEDED,
             `no worker answered the query ${request.queryType} within ${
               timeoutMs / 1000
-            } s; is a worker polling task queue ${e.taskQueue}?`,
+            } s; is a worker polling task queue ${e.taskQueue}? (${message})`,
           ),
         );
       }, timeoutMs);
       this.queries.set(id, answer => {
         clearTimeout(timer);
         this.queries.delete(id);
+        this.queryTakenBy.delete(id);
         resolve(answer);
       });
       this.dispatchQuery(e, { id, request });
@@ -1054,8 +1087,8 @@ export class WorkflowEngine implements RunControl {
    * goes out as a query task of its own only when the workflow has nothing pending.
    */
   private dispatchQuery(e: Execution, query: { id: string; request: any }) {
-    const due = isRunning(e) && (e.workflowTask || e.needsWorkflowTask);
-    if (!due) {
+    const task = isRunning(e) ? e.workflowTask : undefined;
+    if (!task) {
       this.workflowTasks.add(e.namespace, e.taskQueue, {
         execution: e,
         scheduledEventId: 0,
@@ -1063,24 +1096,32 @@ export class WorkflowEngine implements RunControl {
       });
       return;
     }
-    if (e.workflowTask && !e.workflowTask.startedEventId) {
+    if (!task.startedEventId) {
       const queued = this.queuedQueries.get(e.runId) ?? [];
       queued.push(query);
       this.queuedQueries.set(e.runId, queued);
       return;
     }
-    // A workflow task is running: look again once the run changes.
+    // A workflow task is running: look again once it is over (completed, failed or timed out).
+    const startedEventId = task.startedEventId;
     void this.executions
-      .waitFor(e, () => !e.workflowTask?.startedEventId, 30_000)
-      .then(() => {
-        if (this.queries.has(query.id)) this.dispatchQuery(e, query);
-      });
+      .waitFor(
+        e,
+        () => e.workflowTask?.startedEventId !== startedEventId,
+        30_000,
+      )
+      .then(() =>
+        setImmediate(() => {
+          if (this.queries.has(query.id)) this.dispatchQuery(e, query);
+        }),
+      );
   }
 
-  private startQueryTask(task: WorkflowTask) {
+  private startQueryTask(task: WorkflowTask, identity: string) {
     const e = task.execution;
     const query = task.query!;
     if (!this.queries.has(query.id)) return undefined; // The caller gave up.
+    this.queryTakenBy.set(query.id, identity);
     return {
       taskToken: encodeToken({
         kind: 'query',

@@ -345,6 +345,11 @@ export function workflowServiceHandlers(options: {
           abort.signal,
         );
         if (!task) return {};
+        // The worker went away while it waited (a killed process): the task goes to the next.
+        if (call.cancelled) {
+          engine.workflowTasks.add(namespace, queue, task, true);
+          return {};
+        }
         const response = engine.startWorkflowTask(task, request.identity ?? '');
         if (response) return response;
       }
@@ -373,6 +378,10 @@ export function workflowServiceHandlers(options: {
           abort.signal,
         );
         if (!task) return {};
+        if (call.cancelled) {
+          engine.activities.queues.add(namespace, queue, task, true);
+          return {};
+        }
         const response = engine.activities.start(task, request.identity ?? '');
         if (response) return response;
       }

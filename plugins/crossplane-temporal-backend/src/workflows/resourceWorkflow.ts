@@ -74,6 +74,8 @@ export interface ResourceWorkflowOptions {
    * event-driven; this timer is only the fallback.
    */
   fallbackPollSeconds?: number;
+  /** How long one attempt of a cluster call may take before it is retried. Default 30. */
+  clusterCallTimeoutSeconds?: number;
 }
 
 export interface ResourceWorkflowInput {
@@ -85,6 +87,7 @@ export interface ResourceWorkflowInput {
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
 const DEFAULT_FALLBACK_POLL_SECONDS = 30;
+const DEFAULT_CLUSTER_CALL_TIMEOUT_SECONDS = 30;
 
 // Cluster calls are short; retries are bounded and back off, and requests the cluster refused for
 // a reason retrying cannot fix fail at once.
@@ -96,17 +99,19 @@ const NON_RETRYABLE = [
   'AlreadyExists',
 ];
 
-const cluster = proxyActivities<ResourceActivities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '5 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+/** Cluster calls, each attempt given `attemptSeconds` before it is retried (a worker may die). */
+const clusterActivities = (attemptSeconds: number) =>
+  proxyActivities<ResourceActivities>({
+    startToCloseTimeout: attemptSeconds * 1000,
+    scheduleToCloseTimeout: '5 minutes',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
 
 // Notifications are a courtesy: a few attempts, and the workflow goes on without them.
 const notifier = proxyActivities<Pick<ResourceActivities, 'notify'>>({
@@ -135,6 +140,10 @@ export async function resourceWorkflow(
     (input.options?.fallbackPollSeconds ?? DEFAULT_FALLBACK_POLL_SECONDS) *
     1000;
   const state: ResourceState = input.state ?? initialState();
+  const cluster = clusterActivities(
+    input.options?.clusterCallTimeoutSeconds ??
+      DEFAULT_CLUSTER_CALL_TIMEOUT_SECONDS,
+  );
   let decision: ApprovalDecision | undefined;
   // Bumped by every fresh observation, so waits wake on events instead of polling.
   let observations = 0;

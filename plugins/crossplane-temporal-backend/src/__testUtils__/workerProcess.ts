@@ -1,0 +1,41 @@
+/*
+ * A resource worker in a process of its own, so crash tests can kill it with SIGKILL. Reads its
+ * app-config (as JSON) from the file named by its first argument; prints one line when ready.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import { readFileSync } from 'node:fs';
+import { startResourceWorker } from '../worker/startResourceWorker';
+
+/** Errors only, as JSON lines on stderr: enough to see why a worker died. */
+function stderrLogger(fields: Record<string, unknown> = {}): LoggerService {
+  const quiet = () => {};
+  return {
+    error: (message, meta) =>
+      process.stderr.write(
+        `${JSON.stringify({
+          level: 'error',
+          message,
+          ...fields,
+          ...(meta as object),
+        })}\n`,
+      ),
+    warn: quiet,
+    info: quiet,
+    debug: quiet,
+    child: meta => stderrLogger({ ...fields, ...meta }),
+  };
+}
+
+async function main() {
+  const config = new ConfigReader(
+    JSON.parse(readFileSync(process.argv[2], 'utf8')),
+  );
+  await startResourceWorker({ config, logger: stderrLogger() });
+  process.stdout.write('worker ready\n');
+}
+
+main().catch(error => {
+  process.stderr.write(`worker failed to start: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,244 @@
+/*
+ * Crash tests: the worker process is killed with SIGKILL at seeded random points of provisioning
+ * and updating, and a new worker finishes every workflow, with exactly one claim per request and
+ * no orphaned composed resources.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from '@crossplane-temporal/temporal-dev-server';
+import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import {
+  alice,
+  DEFAULT_POLICY,
+  refFor,
+  specFor,
+} from '../__testUtils__/resourceWorkflowHarness';
+import {
+  startTestCluster,
+  type TestCluster,
+} from '../__testUtils__/testCluster';
+import { resourceWorkflowId } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import {
+  provisionSignal,
+  statusQuery,
+  updateSpecUpdate,
+} from '../workflows/definitions';
+
+jest.setTimeout(600_000);
+
+const RUNS = 20;
+const SEED = 20261125;
+const TASK_QUEUE = 'crash-test';
+const NAMESPACE = 'team-alpha';
+
+/** A small seeded generator (mulberry32), so a failing run can be replayed. */
+function seeded(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('a worker killed mid-flight', () => {
+  let cluster: TestCluster;
+  let temporal: TemporalDevServer;
+  let connection: Connection;
+  let client: Client;
+  let dir: string;
+  let configFile: string;
+  let worker: ChildProcess | undefined;
+
+  const startWorker = () =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '-r',
+          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+          require.resolve('../__testUtils__/workerProcess'),
+          configFile,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      child.stdout!.on('data', chunk => {
+        if (String(chunk).includes('worker ready')) resolve(child);
+      });
+      child.on('exit', code =>
+        reject(new Error(`worker exited with ${code} before it was ready`)),
+      );
+    });
+
+  const kill = async (child: ChildProcess) => {
+    const exited = new Promise(resolve => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+
+  /** Admin reads of the simulated cluster. */
+  const list = async (path: string) => {
+    const response = await fetch(`${cluster.sim.url}${path}`, {
+      headers: {
+        Authorization: `Bearer ${cluster.sim.tokenFor('kube-admin')}`,
+      },
+    });
+    return ((await response.json()) as { items: any[] }).items;
+  };
+
+  beforeAll(async () => {
+    [cluster, temporal] = await Promise.all([
+      startTestCluster({ providerDelayMs: 300 }),
+      startTemporalDevServer({ logLevel: 'error' }),
+    ]);
+    dir = mkdtempSync(join(tmpdir(), 'crash-test-'));
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: new DefaultLogger('ERROR'),
+    });
+    const bundle = join(dir, 'workflow-bundle.js');
+    writeFileSync(bundle, code);
+    configFile = join(dir, 'app-config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        crossplaneTemporal: {
+          temporal: {
+            address: temporal.address,
+            taskQueue: TASK_QUEUE,
+            worker: { workflowBundlePath: bundle },
+          },
+          clusters: [cluster.clusterConfig],
+        },
+      }),
+    );
+    connection = await Connection.connect({ address: temporal.address });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    if (worker) await kill(worker);
+    await connection?.close();
+    await temporal?.stop();
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const provision = (name: string) => {
+    const ref = refFor(name, NAMESPACE);
+    return client.workflow.signalWithStart('resourceWorkflow', {
+      workflowId: resourceWorkflowId(ref),
+      taskQueue: TASK_QUEUE,
+      // A killed worker's activity attempt is retried after 3 s, not the default 30.
+      args: [
+        {
+          ref,
+          options: { fallbackPollSeconds: 5, clusterCallTimeoutSeconds: 3 },
+        },
+      ],
+      // And its workflow task after 2 s, not 10.
+      workflowTaskTimeout: '2 seconds',
+      signal: provisionSignal,
+      signalArgs: [
+        {
+          requestId: `provision-${name}`,
+          requestedBy: alice,
+          ref,
+          spec: specFor(ref),
+          owner: 'group:default/team-alpha',
+          policy: DEFAULT_POLICY,
+        },
+      ],
+    });
+  };
+
+  async function readyWith(
+    handle: WorkflowHandle,
+    size: string,
+  ): Promise<ResourceStatus> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const status = await handle.query(statusQuery);
+      const good = (status.lastGoodSpec as any)?.parameters?.size;
+      if (status.phase === 'Ready' && good === size) return status;
+      if (status.phase === 'Failed' || Date.now() > deadline)
+        throw new Error(
+          `${handle.workflowId}: ${status.phase}, ${status.lastError ?? ''}`,
+        );
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  it(`finishes every workflow after ${RUNS} kills at random points, with one claim each and no orphans`, async () => {
+    const random = seeded(SEED);
+    const expected = new Map<string, string>();
+    worker = await startWorker();
+    for (let run = 0; run < RUNS; run++) {
+      // Half the runs kill during a provision, half during an update of a Ready resource.
+      const name = `crash-${run}`;
+      const updating = run % 2 === 1;
+      let handle: WorkflowHandle = await provision(name);
+      expected.set(name, 'small');
+      if (updating) {
+        await readyWith(handle, 'small');
+        handle = client.workflow.getHandle(handle.workflowId);
+        await handle.startUpdate(updateSpecUpdate, {
+          args: [
+            {
+              requestId: `update-${name}`,
+              requestedBy: alice,
+              spec: specFor(refFor(name, NAMESPACE), { size: 'medium' }),
+            },
+          ],
+          waitForStage: 'ACCEPTED',
+        });
+        expected.set(name, 'medium');
+      }
+      // The random point: somewhere in validation, apply, or waiting for Ready.
+      await new Promise(resolve =>
+        setTimeout(resolve, Math.floor(random() * 800)),
+      );
+      await kill(worker);
+      worker = await startWorker();
+      await readyWith(handle, expected.get(name)!);
+    }
+
+    // Exactly one claim per request, each bound to one composite whose composed resources exist;
+    // no composed resource whose composite is gone.
+    const claims = await list(
+      `/apis/database.example.org/v1alpha1/namespaces/${NAMESPACE}/postgresqlinstances`,
+    );
+    const ours = claims.filter(c => c.metadata.name.startsWith('crash-'));
+    expect(ours.map(c => c.metadata.name).sort()).toEqual(
+      [...expected.keys()].sort(),
+    );
+    const composites = await list(
+      '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
+    );
+    const compositeUids = new Set(composites.map(x => x.metadata.uid));
+    for (const claim of ours) {
+      const bound = composites.filter(
+        x => x.spec?.claimRef?.name === claim.metadata.name,
+      );
+      expect(bound).toHaveLength(1);
+    }
+    for (const kind of ['databaseinstances', 'networks']) {
+      const managed = await list(`/apis/sim.crossplane.io/v1alpha1/${kind}`);
+      const orphans = managed.filter(
+        m =>
+          !(m.metadata.ownerReferences ?? []).some((o: any) =>
+            compositeUids.has(o.uid),
+          ),
+      );
+      expect(orphans).toEqual([]);
+    }
+  });
+});
