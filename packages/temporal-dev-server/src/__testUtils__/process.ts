@@ -3,9 +3,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname } from 'node:path';
 
-export const BIN = resolve(process.cwd(), 'bin');
+/** The package's bin directory, wherever the tests run from. */
+export const BIN = dirname(require.resolve('../../bin/temporal'));
 
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {

@@ -20,6 +20,9 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
@@ -88,6 +91,7 @@ export interface ResourceWorkflowHarness {
   statusWhen(
     handle: WorkflowHandle,
     done: (s: ResourceStatus) => boolean,
+    timeoutMs?: number,
   ): Promise<ResourceStatus>;
 }
 
@@ -183,20 +187,54 @@ export function useResourceWorkflows(
       ],
     });
 
-  harness.statusWhen = async (handle, done) => {
-    const deadline = Date.now() + 60_000;
+  harness.statusWhen = async (handle, done, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await handle.query(statusQuery);
       if (done(status)) return status;
       if (Date.now() > deadline)
         throw new Error(
-          `still ${status.phase}: ${JSON.stringify(status.steps.slice(-3))}`,
+          `still ${status.phase}: ${JSON.stringify({
+            steps: status.steps.slice(-3),
+            conditions: status.conditions,
+          })}`,
         );
       await new Promise(resolve => setTimeout(resolve, 50));
     }
   };
 
   return harness;
+}
+
+/** Where recorded histories are kept, for the replay test. */
+export const HISTORIES_DIR = path.resolve(
+  __dirname,
+  '../workflows/__histories__',
+);
+
+/**
+ * With RECORD_WORKFLOW_HISTORIES=1, saves a finished run's history under `name`, so the replay test
+ * checks future workflow code against it. Re-record only when a change is meant to be incompatible
+ * (and then behind `patched()` for running workflows).
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string) {
+  if (!process.env.RECORD_WORKFLOW_HISTORIES) return;
+  const { History } = temporal.api.history.v1;
+  // protobuf's JSON mapping of the message (int64 and enums as strings, bytes as base64), which
+  // History.fromObject reads back as it was.
+  const json = History.toObject(
+    History.fromObject(await handle.fetchHistory()),
+    {
+      longs: String,
+      enums: String,
+      bytes: String,
+    },
+  );
+  fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+  fs.writeFileSync(
+    path.join(HISTORIES_DIR, `${name}.json`),
+    `${JSON.stringify(json, null, 1)}\n`,
+  );
 }
 
 /** The steps of a status as `step:outcome`, for compact assertions. */

@@ -6,6 +6,7 @@ import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temp
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   alice,
+  recordHistory,
   refFor,
   stepsOf,
   useResourceWorkflows,
@@ -108,6 +109,7 @@ describe('approvals', () => {
     });
     const status = (await handle.result()) as ResourceStatus;
     expect(status.phase).toBe('Expired');
+    await recordHistory(handle, 'approval-expired');
     expect(status.steps).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

@@ -9,6 +9,7 @@ import type {
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { WorkflowHandle } from '@temporalio/client';
 import {
+  recordHistory,
   refFor,
   specFor,
   stepsOf,
@@ -43,6 +44,7 @@ describe('drift', () => {
       stepsOf(s).includes('drift-repaired:succeeded'),
     );
     expect(status.phase).toBe('Ready');
+    await recordHistory(handle, 'drift-repair');
     expect(status.steps).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

@@ -6,6 +6,7 @@
  */
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
+  recordHistory,
   refFor,
   specFor,
   stepsOf,
@@ -88,6 +89,7 @@ describe('resource lifecycle', () => {
     );
     expect(status.desiredSpec).toEqual(specFor(ref));
     expect(status.lastAppliedSpec).toEqual(specFor(ref));
+    await recordHistory(handle, 'update-rolled-back');
     // The saga: the failed step, then its compensation, in order.
     const steps = stepsOf(status);
     const failedAt = steps.lastIndexOf('wait-ready:failed');
@@ -124,6 +126,7 @@ describe('resource lifecycle', () => {
     expect(deletes).toEqual([
       expect.objectContaining({ code: 200, impersonatedUser: 'alice' }),
     ]);
+    await recordHistory(handle, 'deprovision');
   });
 
   it('deprovisions a resource whose provisioning is still waiting for Ready', async () => {

@@ -23,6 +23,7 @@ import {
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import { provisionSignal, statusQuery } from './definitions';
+import { recordHistory } from '../__testUtils__/resourceWorkflowHarness';
 
 jest.setTimeout(120_000);
 
@@ -121,6 +122,7 @@ describe('resource workflow', () => {
     const handle = await provision(ref, 'request-1');
 
     const status = await statusWhen(handle, s => s.phase === 'Ready');
+    await recordHistory(handle, 'provision');
     expect(status.conditions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'Ready', status: 'True' }),
