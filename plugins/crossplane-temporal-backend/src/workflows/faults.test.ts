@@ -40,7 +40,10 @@ describe('cluster faults', () => {
     try {
       const handles = await Promise.all(
         Array.from({ length: WORKFLOWS }, (_, i) =>
-          h.provision(refFor(`faulty-${i}`)),
+          // A dropped watch can miss events: the workflow's fallback read finds what it missed.
+          h.provision(refFor(`faulty-${i}`), {
+            workflowOptions: { fallbackPollSeconds: 5 },
+          }),
         ),
       );
       const statuses = await Promise.all(
@@ -48,6 +51,7 @@ describe('cluster faults', () => {
           h.statusWhen(
             handle,
             s => s.phase === 'Ready' || s.phase === 'Failed',
+            180_000,
           ),
         ),
       );
