@@ -132,7 +132,11 @@ async function listLatency(sim) {
         sim.admin.applyManifest({
           apiVersion: 'v1',
           kind: 'ConfigMap',
-          metadata: { name: `list-${i + j}`, namespace: 'team-alpha', labels: { bench: 'list' } },
+          metadata: {
+            name: `list-${i + j}`,
+            namespace: 'team-alpha',
+            labels: { bench: 'list' },
+          },
           data: { v: 'x' },
         }),
       ),
@@ -192,7 +196,9 @@ async function main() {
 }
 
 main().catch(error => {
-  const cause = error.cause ? `\ncaused by: ${error.cause.stack ?? error.cause}` : '';
+  const cause = error.cause
+    ? `\ncaused by: ${error.cause.stack ?? error.cause}`
+    : '';
   process.stderr.write(`benchmark failed: ${error.stack ?? error}${cause}\n`);
   process.exit(1);
 });

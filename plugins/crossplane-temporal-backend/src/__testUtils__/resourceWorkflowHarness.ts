@@ -20,7 +20,7 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { temporal as proto } from '@temporalio/proto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startResourceWorker } from '../worker/startResourceWorker';
@@ -219,7 +219,7 @@ export const HISTORIES_DIR = path.resolve(
  */
 export async function recordHistory(handle: WorkflowHandle, name: string) {
   if (!process.env.RECORD_WORKFLOW_HISTORIES) return;
-  const { History } = temporal.api.history.v1;
+  const { History } = proto.api.history.v1;
   // protobuf's JSON mapping of the message (int64 and enums as strings, bytes as base64), which
   // History.fromObject reads back as it was.
   const json = History.toObject(
