@@ -573,24 +573,28 @@ export class WorkflowEngine implements RunControl {
     const messages = new Map<string, any>(
       (request.messages ?? []).map((m: any) => [m.id, m]),
     );
+    // As the Temporal server does: a worker that sequences no message with a ProtocolMessage
+    // command has its messages handled before its commands (it produced them first).
+    const sequenced = commands.some(
+      c => c.commandType === COMMAND.PROTOCOL_MESSAGE,
+    );
+    if (!sequenced) {
+      for (const message of messages.values())
+        this.updates.handleMessage(e, message);
+      messages.clear();
+    }
     for (const command of commands) {
       if (!isRunning(e)) break;
       if (command.commandType === COMMAND.PROTOCOL_MESSAGE) {
         const id = command.protocolMessageCommandAttributes?.messageId;
         const message = messages.get(id);
-        if (!message) {
-          throw new RpcError(
-            grpc.status.INVALID_ARGUMENT,
-            `protocol message command names message ${id}, which the request does not carry`,
-          );
-        }
         messages.delete(id);
         this.updates.handleMessage(e, message);
       } else {
         this.apply(e, command, completed.eventId);
       }
     }
-    // Messages no command sequenced (rejections) are handled after the commands.
+    // Messages no command sequenced (rejections leave no event) are handled after the commands.
     for (const message of messages.values())
       if (isRunning(e)) this.updates.handleMessage(e, message);
     if (!isRunning(e)) return;

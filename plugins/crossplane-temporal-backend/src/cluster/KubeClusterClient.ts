@@ -38,6 +38,22 @@ interface Call extends RequestOptions {
   contentType?: string;
 }
 
+const TRANSIENT_RETRIES = 3;
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** The server's Retry-After (capped at 2 s), or a short exponential backoff with jitter. */
+function retryDelayMs(
+  retryAfter: string | string[] | undefined,
+  retry: number,
+) {
+  const seconds = Number(
+    Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+  );
+  if (Number.isFinite(seconds) && seconds > 0)
+    return Math.min(seconds * 1000, 2000);
+  return 50 * 2 ** retry * (0.5 + Math.random());
+}
+
 function reasonFor(status: number, body: any): ClusterErrorReason {
   if (status === 401) return 'Unauthorized';
   if (status === 403) return 'Forbidden';
@@ -352,6 +368,20 @@ export class KubeClusterClient implements ClusterClient {
       // Tokens rotate and expire: get fresh credentials once, then give up.
       await response.body.dump();
       await this.endpoint.credentials.refresh();
+      response = await this.send(call);
+    }
+    // An overloaded or briefly failing API server: a few quick retries of an idempotent request,
+    // as client-go does, before the activity's own retry policy takes over.
+    for (
+      let retry = 1;
+      retry <= TRANSIENT_RETRIES &&
+      TRANSIENT_STATUS.has(response.statusCode) &&
+      call.method !== 'POST';
+      retry++
+    ) {
+      const delayMs = retryDelayMs(response.headers['retry-after'], retry);
+      await response.body.dump();
+      await new Promise(resolve => setTimeout(resolve, delayMs));
       response = await this.send(call);
     }
     const text = await response.body.text();

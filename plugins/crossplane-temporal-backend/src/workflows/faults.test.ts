@@ -55,9 +55,12 @@ describe('cluster faults', () => {
           ),
         ),
       );
-      expect(statuses.map((s: ResourceStatus) => s.phase)).toEqual(
-        Array(WORKFLOWS).fill('Ready'),
-      );
+      // The phase, and why when it is not Ready.
+      expect(
+        statuses.map((s: ResourceStatus) =>
+          s.phase === 'Ready' ? s.phase : `${s.phase}: ${s.lastError}`,
+        ),
+      ).toEqual(Array(WORKFLOWS).fill('Ready'));
       const { injected } = await h.sim.admin.faults();
       expect(injected).toBeGreaterThan(0);
 
