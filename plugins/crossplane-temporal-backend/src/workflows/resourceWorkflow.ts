@@ -485,6 +485,7 @@ export async function resourceWorkflow(
   ): Promise<WaitOutcome> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     const generation = state.applied?.generation;
+    let lastRead = Date.now();
     // Ready for our generation is not enough: a provider may still refuse the new spec of a
     // composed resource whose Ready condition dates from the previous one.
     const done = () =>
@@ -512,11 +513,17 @@ export async function resourceWorkflow(
           )}`,
         };
       }
-      const woke = await nextObservation(
-        Math.min(fallbackPollMs, remaining),
+      // Read the resource at least every fallbackPollMs, even while events keep coming: events
+      // about the claim do not prove the watcher saw what happened to its managed resources.
+      const sinceRead = Date.now() - lastRead;
+      await nextObservation(
+        Math.max(0, Math.min(fallbackPollMs - sinceRead, remaining)),
         deprovisionQueued,
       );
-      if (!woke) await refresh(requester);
+      if (Date.now() - lastRead >= fallbackPollMs) {
+        await refresh(requester);
+        lastRead = Date.now();
+      }
     }
   }
 
