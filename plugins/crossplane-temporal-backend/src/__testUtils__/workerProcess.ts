@@ -31,8 +31,16 @@ async function main() {
   const config = new ConfigReader(
     JSON.parse(readFileSync(process.argv[2], 'utf8')),
   );
-  await startResourceWorker({ config, logger: stderrLogger() });
+  const worker = await startResourceWorker({ config, logger: stderrLogger() });
   process.stdout.write('worker ready\n');
+  // Graceful shutdown, as a deployment stops it: watchers, then the worker, then exit.
+  const stop = () =>
+    worker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 main().catch(error => {

@@ -1,0 +1,150 @@
+/*
+ * The worker exposes the Temporal SDK's Prometheus metrics on the configured address
+ * (crossplaneTemporal.temporal.metrics.prometheusBindAddress).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from '@crossplane-temporal/temporal-dev-server';
+import {
+  resourceWorkflowId,
+  type ResourceStatus,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { Client, Connection } from '@temporalio/client';
+import {
+  alice,
+  DEFAULT_POLICY,
+  refFor,
+  specFor,
+} from '../__testUtils__/resourceWorkflowHarness';
+import {
+  startTestCluster,
+  type TestCluster,
+} from '../__testUtils__/testCluster';
+import {
+  deprovisionUpdate,
+  provisionSignal,
+  statusQuery,
+} from '../workflows/definitions';
+
+jest.setTimeout(120_000);
+
+const freePort = () =>
+  new Promise<number>(resolve => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('worker metrics', () => {
+  let cluster: TestCluster;
+  let temporal: TemporalDevServer;
+  let worker: ChildProcess;
+  let connection: Connection;
+  let dir: string;
+  let metricsUrl: string;
+
+  beforeAll(async () => {
+    [cluster, temporal] = await Promise.all([
+      startTestCluster({ providerDelayMs: 50 }),
+      startTemporalDevServer({ logLevel: 'error' }),
+    ]);
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    dir = mkdtempSync(join(tmpdir(), 'metrics-test-'));
+    const configFile = join(dir, 'app-config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        crossplaneTemporal: {
+          temporal: {
+            address: temporal.address,
+            taskQueue: 'metrics-test',
+            metrics: { prometheusBindAddress: `127.0.0.1:${port}` },
+          },
+          clusters: [cluster.clusterConfig],
+        },
+      }),
+    );
+    worker = await new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '-r',
+          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+          require.resolve('../__testUtils__/workerProcess'),
+          configFile,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      child.stdout!.on('data', chunk => {
+        if (String(chunk).includes('worker ready')) resolve(child);
+      });
+      child.on('exit', code => reject(new Error(`worker exited with ${code}`)));
+    });
+    connection = await Connection.connect({ address: temporal.address });
+  });
+
+  afterAll(async () => {
+    if (worker) {
+      const exited = new Promise(resolve => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await connection?.close();
+    await temporal?.stop();
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the SDK metrics for the workflows and activities it ran', async () => {
+    const client = new Client({ connection });
+    const ref = refFor('metered-db');
+    const handle = await client.workflow.signalWithStart('resourceWorkflow', {
+      workflowId: resourceWorkflowId(ref),
+      taskQueue: 'metrics-test',
+      args: [{ ref }],
+      signal: provisionSignal,
+      signalArgs: [
+        {
+          requestId: 'metered',
+          requestedBy: alice,
+          ref,
+          spec: specFor(ref),
+          owner: 'group:default/team-alpha',
+          policy: DEFAULT_POLICY,
+        },
+      ],
+    });
+    const deadline = Date.now() + 60_000;
+    while ((await handle.query(statusQuery)).phase !== 'Ready') {
+      if (Date.now() > deadline) throw new Error('never Ready');
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    await handle.executeUpdate(deprovisionUpdate, {
+      args: [{ requestId: 'unmetered', requestedBy: alice }],
+    });
+    expect(((await handle.result()) as ResourceStatus).phase).toBe('Deleted');
+
+    const response = await fetch(metricsUrl);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const sample = (name: string) =>
+      text
+        .split('\n')
+        .filter(
+          line =>
+            line.startsWith(name) && line.includes('task_queue="metrics-test"'),
+        );
+    // Workflow tasks and activities were executed and measured, for this task queue.
+    expect(sample('temporal_workflow_task_execution_latency')).not.toEqual([]);
+    expect(sample('temporal_activity_execution_latency')).not.toEqual([]);
+    expect(sample('temporal_workflow_completed')).not.toEqual([]);
+  });
+});
