@@ -392,7 +392,16 @@ export async function resourceWorkflow(
   function detectDrift(event: ObservedObjectEvent) {
     // Only a resource at rest can drift; during an operation, changes are ours or Crossplane's.
     if (state.phase !== 'Ready' || state.policy === undefined) return;
-    const report = (what: DriftReport['what'], by?: string) =>
+    const report = (what: DriftReport['what'], by?: string) => {
+      // Several events can show the same change (the change, then status updates after it).
+      const known = state.drift.some(
+        d =>
+          d.role === event.role &&
+          d.kind === event.kind &&
+          d.name === event.name &&
+          d.what === what,
+      );
+      if (known) return;
       state.drift.push({
         role: event.role,
         kind: event.kind,
@@ -401,6 +410,7 @@ export async function resourceWorkflow(
         by,
         observedAt: event.observedAt,
       });
+    };
     if (event.type === 'DELETED') {
       report('deleted');
     } else if (changedByOutsider(event)) {
