@@ -166,7 +166,14 @@ describe('a worker killed mid-flight', () => {
   ): Promise<ResourceStatus> {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const status = await handle.query(statusQuery);
+      // A query a restarting worker never answers is asked again (queries are best effort);
+      // the workflow's own progress is what this test checks.
+      const status = await handle.query(statusQuery).catch(error => {
+        if (/no worker answered the query/.test(String(error?.cause?.message)))
+          return undefined;
+        throw error;
+      });
+      if (!status) continue;
       const good = (status.lastGoodSpec as any)?.parameters?.size;
       if (status.phase === 'Ready' && good === size) return status;
       if (status.phase === 'Failed' || Date.now() > deadline)
