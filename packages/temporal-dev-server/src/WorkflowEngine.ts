@@ -224,7 +224,7 @@ export class WorkflowEngine implements RunControl {
     next?: Execution,
   ) {
     const closing = this.executions.close(e, status, event);
-    this.deadlines.disarmAll(`${e.runId}/`);
+    this.deadlines.disarmAll(e.runId);
     e.activities = {};
     e.timers = {};
     e.sticky = undefined;

@@ -265,7 +265,8 @@ export class WorkflowExecutions {
     execution.historyLength = execution.history.length;
     Object.defineProperty(execution, 'history', {
       get: () => deserialize(frozen),
-      enumerable: true,
+      // Not copied by spreads: only those who ask for the history pay for reading it back.
+      enumerable: false,
       configurable: true,
     });
   }

@@ -136,6 +136,16 @@ export function parseCommandLine(argv: string[]): CliOptions {
   return parseArgs(argv);
 }
 
+/** SIGINT and SIGTERM stop the server (its waiting polls answer, its database closes), then exit. */
+function stopOnSignals(server: { stop(): Promise<void> }) {
+  const stop = async () => {
+    await server.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
 export async function runCli(argv: string[]): Promise<void> {
   const started = Date.now();
   const options = parseCommandLine(argv);
@@ -154,12 +164,7 @@ export async function runCli(argv: string[]): Promise<void> {
         : 'state in memory'
     })\n`,
   );
-  const stop = async () => {
-    await server.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  stopOnSignals(server);
 }
 
 /** `temporal-test-server PORT [...]`: the time-skipping test server's command line. */
@@ -177,10 +182,5 @@ export async function runTestServerCli(argv: string[]): Promise<void> {
   process.stdout.write(
     `temporal-test-server ready at ${server.address} (time skipping)\n`,
   );
-  const stop = async () => {
-    await server.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  stopOnSignals(server);
 }

@@ -129,12 +129,14 @@ export class SqliteStore {
     );
     this.db.transaction(() => {
       for (const run of runs) {
-        const { history, ...state } = run;
-        putRun.run(run.runId, serialize({ ...state, history: [] }));
+        putRun.run(run.runId, serialize({ ...run, history: [] }));
         const from = this.written.get(run.runId) ?? 0;
-        for (const event of history.slice(from))
-          putEvent.run(run.runId, event.eventId, serialize(event));
-        this.written.set(run.runId, history.length);
+        // A closed run's history is read back only if it has events not written yet.
+        const length = run.historyLength ?? run.history.length;
+        if (length > from)
+          for (const event of run.history.slice(from))
+            putEvent.run(run.runId, event.eventId, serialize(event));
+        this.written.set(run.runId, length);
       }
     })();
   }

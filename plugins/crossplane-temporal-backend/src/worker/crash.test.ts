@@ -3,7 +3,7 @@
  * and updating, and a new worker finishes every workflow, with exactly one claim per request and
  * no orphaned composed resources.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,10 @@ import {
   startTestCluster,
   type TestCluster,
 } from '../__testUtils__/testCluster';
+import {
+  spawnWorkerProcess,
+  stopWorkerProcess,
+} from '../__testUtils__/spawnWorkerProcess';
 import { resourceWorkflowId } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
   provisionSignal,
@@ -58,31 +62,8 @@ describe('a worker killed mid-flight', () => {
   let configFile: string;
   let worker: ChildProcess | undefined;
 
-  const startWorker = () =>
-    new Promise<ChildProcess>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '-r',
-          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-          require.resolve('../__testUtils__/workerProcess'),
-          configFile,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      child.stdout!.on('data', chunk => {
-        if (String(chunk).includes('worker ready')) resolve(child);
-      });
-      child.on('exit', code =>
-        reject(new Error(`worker exited with ${code} before it was ready`)),
-      );
-    });
-
-  const kill = async (child: ChildProcess) => {
-    const exited = new Promise(resolve => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  };
+  const startWorker = () => spawnWorkerProcess(configFile);
+  const kill = (child: ChildProcess) => stopWorkerProcess(child, 'SIGKILL');
 
   /** Admin reads of the simulated cluster. */
   const list = async (path: string) => {

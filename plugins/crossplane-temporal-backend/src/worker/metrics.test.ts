@@ -2,7 +2,7 @@
  * The worker exposes the Temporal SDK's Prometheus metrics on the configured address
  * (crossplaneTemporal.temporal.metrics.prometheusBindAddress).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,10 @@ import {
   startTestCluster,
   type TestCluster,
 } from '../__testUtils__/testCluster';
+import {
+  spawnWorkerProcess,
+  stopWorkerProcess,
+} from '../__testUtils__/spawnWorkerProcess';
 import {
   deprovisionUpdate,
   provisionSignal,
@@ -72,31 +76,12 @@ describe('worker metrics', () => {
         },
       }),
     );
-    worker = await new Promise<ChildProcess>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '-r',
-          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-          require.resolve('../__testUtils__/workerProcess'),
-          configFile,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      child.stdout!.on('data', chunk => {
-        if (String(chunk).includes('worker ready')) resolve(child);
-      });
-      child.on('exit', code => reject(new Error(`worker exited with ${code}`)));
-    });
+    worker = await spawnWorkerProcess(configFile);
     connection = await Connection.connect({ address: temporal.address });
   });
 
   afterAll(async () => {
-    if (worker) {
-      const exited = new Promise(resolve => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    if (worker) await stopWorkerProcess(worker, 'SIGTERM');
     await connection?.close();
     await temporal?.stop();
     await cluster?.stop();
