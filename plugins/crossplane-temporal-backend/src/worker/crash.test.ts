@@ -154,7 +154,13 @@ describe('a worker killed mid-flight', () => {
           return undefined;
         throw error;
       });
-      if (!status) continue;
+      if (!status) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `${handle.workflowId}: its status query is never answered`,
+          );
+        continue;
+      }
       const good = (status.lastGoodSpec as any)?.parameters?.size;
       if (status.phase === 'Ready' && good === size) return status;
       if (status.phase === 'Failed' || Date.now() > deadline)
