@@ -27,10 +27,23 @@ export interface Config {
       worker?: {
         /** Run a worker inside the backend. Default: true. Turn off when packages/worker runs the workers. */
         enabled?: boolean;
+        /**
+         * Run the cluster watchers (informers that turn Crossplane's reports into signals) in this
+         * worker. Default: true. Turn off on extra replicas to spare the API servers their watches;
+         * at least one worker should keep them, or workflows only notice changes by their
+         * periodic reads.
+         */
+        watchers?: boolean;
         /** Use a pre-built workflow bundle (from `yarn workspace @crossplane-temporal/worker bundle`) instead of bundling at start. */
         workflowBundlePath?: string;
         maxConcurrentActivityTaskExecutions?: number;
         maxConcurrentWorkflowTaskExecutions?: number;
+        /**
+         * How many workflows the worker keeps in memory between their tasks. Resource workflows
+         * live as long as their resources, so this bounds the worker's memory; a workflow that is
+         * not cached is replayed from its history when it next has work.
+         */
+        maxCachedWorkflows?: number;
       };
       metrics?: {
         /** Where the Temporal SDK serves its Prometheus metrics, e.g. `0.0.0.0:9464`. Off when absent. */

@@ -10,6 +10,7 @@ export { KubeSimAdminClient } from './admin/KubeSimAdminClient';
 export type { ObjectSelector } from './admin/KubeSimAdminClient';
 export type { AuditRecord } from './api/audit';
 export type { FaultSettings } from './api/faults';
+export type { KubeObject, StoredEvent } from './store/types';
 export type {
   ProviderSettings,
   FailureRule,

@@ -19,7 +19,7 @@ import { CrossplaneSimulation } from './crossplane/CrossplaneSimulation';
 import { createLogger, type LogLevel } from './logger';
 import { ObjectStore } from './store/ObjectStore';
 import { CRD_TYPE, ResourceRegistry } from './store/ResourceRegistry';
-import type { KubeObject } from './store/types';
+import type { KubeObject, StoredEvent } from './store/types';
 
 export interface KubeSimOptions {
   /** 0 (default) picks a free port. */
@@ -48,6 +48,12 @@ export interface KubeSim {
   /** The bearer token of an identity in the users file. */
   tokenFor(user: string): string;
   admin: KubeSimAdminClient;
+  /**
+   * Calls the listener, in process, right after every stored change (API writes and the
+   * simulated controllers' alike), until the returned function is called. For benchmarks that
+   * time what happens after the simulator changed something.
+   */
+  onChange(listener: (event: StoredEvent) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -250,6 +256,7 @@ export async function startKubeSim(
     kubeconfigFor: user => kubeconfig(url, user, tokenFor(user)),
     tokenFor,
     admin: new KubeSimAdminClient(url),
+    onChange: listener => store.onAnyChange(listener),
     async stop() {
       crossplane.stop();
       faults.dropWatches();

@@ -1138,6 +1138,9 @@ export class WorkflowEngine implements RunControl {
       }),
       workflowExecution: { workflowId: e.workflowId, runId: e.runId },
       workflowType: { name: e.workflowType },
+      // Where the last completed workflow task started: the worker replays the history up to
+      // there before it answers (without it, Core answers from wherever its replay stopped).
+      previousStartedEventId: e.previousStartedEventId,
       history: { events: e.history },
       query: query.request,
       workflowExecutionTaskQueue: normalQueue(e),

@@ -295,3 +295,24 @@ export async function tagging(tier: string, sizeGb: number): Promise<string> {
   upsertMemo({ requestedBy: 'tagging-test' });
   return tier;
 }
+
+// ---- Queries of workflows the worker no longer caches ------------------------------------------
+
+export const stepsQuery = defineQuery<string[]>('steps');
+export const note = defineSignal<[string]>('note');
+
+/** Runs `count` activities one after another, then waits for `finish`; `steps` tells how far. */
+export async function stepping(count: number): Promise<string[]> {
+  const steps: string[] = [];
+  let finished = false;
+  setHandler(stepsQuery, () => steps);
+  setHandler(note, text => {
+    steps.push(text);
+  });
+  setHandler(finish, () => {
+    finished = true;
+  });
+  for (let i = 0; i < count; i++) steps.push(await greet(`step ${i}`));
+  await condition(() => finished);
+  return steps;
+}

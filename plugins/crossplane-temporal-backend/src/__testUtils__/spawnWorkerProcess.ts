@@ -4,7 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export function spawnWorkerProcess(configFile: string): Promise<ChildProcess> {
+export function spawnWorkerProcess(
+  configFile: string,
+  options: { nodeOptions?: string } = {},
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -14,7 +17,12 @@ export function spawnWorkerProcess(configFile: string): Promise<ChildProcess> {
         require.resolve('./workerProcess'),
         configFile,
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: options.nodeOptions
+          ? { ...process.env, NODE_OPTIONS: options.nodeOptions }
+          : process.env,
+      },
     );
     child.stdout!.on('data', chunk => {
       if (String(chunk).includes('worker ready')) resolve(child);

@@ -1,6 +1,7 @@
 /*
  * Watchers against the cluster simulator: changes to a managed claim, its composite and its
- * managed resources all reach the claim's workflow, also after the watch streams dropped.
+ * managed resources all reach the claim's workflow, also after the watch streams dropped;
+ * changes no workflow acts on are not sent.
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
@@ -161,5 +162,33 @@ describe('resource watchers', () => {
         e.lastSpecManager === 'kubectl-edit',
     );
     expect(changed.generation).toBeGreaterThan(1);
+  });
+
+  it('does not signal a change the workflows do not act on', async () => {
+    const selector = {
+      apiVersion: 'database.example.org/v1alpha1',
+      kind: 'PostgreSQLInstance',
+      namespace: 'team-alpha',
+      name: 'orders-db',
+    };
+    // A label: no new generation, no condition changes.
+    const labelled = (await sim.admin.driftPatch(selector, {
+      metadata: { labels: { 'cost-centre': 'cc-42' } },
+    })) as { metadata: { resourceVersion: string } };
+    // Then a spec change, which is delivered; the label change before it was not.
+    await sim.admin.driftPatch(
+      selector,
+      { spec: { parameters: { size: 'medium' } } },
+      'kubectl-scale',
+    );
+    await delivered(
+      (id, e) => id === 'wf-orders' && e.lastSpecManager === 'kubectl-scale',
+    );
+    expect(
+      events.filter(
+        ({ event }) =>
+          event.resourceVersion === labelled.metadata.resourceVersion,
+      ),
+    ).toEqual([]);
   });
 });

@@ -58,6 +58,20 @@ export function lastSpecManager(object: KubeObject): string | undefined {
   return newest?.manager;
 }
 
+/**
+ * What a workflow acts on in an object: its spec's generation, deletion, conditions and who last
+ * changed its spec. A change to anything else (status details, resource references, labels)
+ * is not worth a signal, and workflow tasks are what a busy worker runs short of.
+ */
+function significant(object: KubeObject): string {
+  return JSON.stringify([
+    object.metadata.generation,
+    object.metadata.deletionTimestamp,
+    conditionsOf(object).map(({ lastTransitionTime: _, ...c }) => c),
+    lastSpecManager(object),
+  ]);
+}
+
 async function discoverKinds(client: ClusterClient): Promise<Kinds> {
   const kinds: Kinds = { resources: [], composites: [], managed: [] };
   for (const apiVersion of [
@@ -236,8 +250,14 @@ class ClusterWatcher {
 
   private observe(
     role: ObservedObjectEvent['role'],
-    { type, object }: InformerEvent,
+    { type, object, previous }: InformerEvent,
   ): void {
+    if (
+      type === 'MODIFIED' &&
+      previous &&
+      significant(previous) === significant(object)
+    )
+      return;
     const workflowId = this.ownerOf(role, object);
     if (!workflowId) return;
     const event: ObservedObjectEvent = {

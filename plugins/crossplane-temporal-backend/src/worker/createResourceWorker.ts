@@ -52,6 +52,7 @@ export async function createResourceWorker(
       settings.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions:
       settings.worker.maxConcurrentWorkflowTaskExecutions,
+    maxCachedWorkflows: settings.worker.maxCachedWorkflows,
     // Leave running activities time to finish and report before the process exits.
     shutdownGraceTime: '10 seconds',
     ...options.workerOptions,

@@ -10,12 +10,13 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import { createResourceActivities } from '../activities/createResourceActivities';
 import { createClusterClients } from '../cluster';
+import type { ClusterClients } from '../cluster/types';
 import { createResourceWatchers } from '../watchers';
 import { observedSignal } from '../workflows/definitions';
 import { connectWorker, createResourceWorker } from './createResourceWorker';
 import { installTemporalRuntime } from './runtime';
 import { createTemporalClient } from './temporalClient';
-import { readTemporalSettings } from './temporalConfig';
+import { readTemporalSettings, type TemporalSettings } from './temporalConfig';
 
 export interface RunningResourceWorker {
   /** Stops the watchers, then the worker, letting running activities finish. */
@@ -48,8 +49,43 @@ export async function startResourceWorker(options: {
     activities,
     workerOptions: options.workerOptions,
   });
-  const client = await createTemporalClient(settings);
+  const watchers = settings.worker.watchers
+    ? await signallingWatchers(settings, clusters, logger)
+    : undefined;
 
+  const running = worker.run().catch(error => {
+    logger.error('the Temporal worker stopped with an error', {
+      error: String(error),
+    });
+  });
+  await watchers?.start();
+  logger.info('resource worker started', {
+    address: settings.address,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    clusters: clusters.names().join(','),
+    watchers: settings.worker.watchers,
+  });
+
+  return {
+    async stop() {
+      await watchers?.stop();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await clusters.close();
+      logger.info('resource worker stopped');
+    },
+  };
+}
+
+/** Watchers whose news reaches the owning workflows as signals, through a client of their own. */
+async function signallingWatchers(
+  settings: TemporalSettings,
+  clusters: ClusterClients,
+  logger: LoggerService,
+) {
+  const client = await createTemporalClient(settings);
   const watchers = createResourceWatchers({
     clusters,
     logger,
@@ -65,29 +101,11 @@ export async function startResourceWorker(options: {
       }
     },
   });
-
-  const running = worker.run().catch(error => {
-    logger.error('the Temporal worker stopped with an error', {
-      error: String(error),
-    });
-  });
-  await watchers.start();
-  logger.info('resource worker started', {
-    address: settings.address,
-    namespace: settings.namespace,
-    taskQueue: settings.taskQueue,
-    clusters: clusters.names().join(','),
-  });
-
   return {
+    start: () => watchers.start(),
     async stop() {
       await watchers.stop();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
       await client.connection.close();
-      await connection.close();
-      await clusters.close();
-      logger.info('resource worker stopped');
     },
   };
 }

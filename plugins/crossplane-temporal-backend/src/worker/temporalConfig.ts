@@ -17,9 +17,12 @@ export interface TemporalSettings {
   apiKey?: string;
   worker: {
     enabled: boolean;
+    /** Whether this worker runs the cluster watchers (see config.d.ts). */
+    watchers: boolean;
     workflowBundlePath?: string;
     maxConcurrentActivityTaskExecutions?: number;
     maxConcurrentWorkflowTaskExecutions?: number;
+    maxCachedWorkflows?: number;
   };
   prometheusBindAddress?: string;
 }
@@ -75,6 +78,7 @@ export function readTemporalSettings(config: Config): TemporalSettings {
     apiKey: temporal?.getOptionalString('apiKey'),
     worker: {
       enabled: temporal?.getOptionalBoolean('worker.enabled') ?? true,
+      watchers: temporal?.getOptionalBoolean('worker.watchers') ?? true,
       workflowBundlePath: temporal?.getOptionalString(
         'worker.workflowBundlePath',
       ),
@@ -83,6 +87,9 @@ export function readTemporalSettings(config: Config): TemporalSettings {
       ),
       maxConcurrentWorkflowTaskExecutions: temporal?.getOptionalNumber(
         'worker.maxConcurrentWorkflowTaskExecutions',
+      ),
+      maxCachedWorkflows: temporal?.getOptionalNumber(
+        'worker.maxCachedWorkflows',
       ),
     },
     prometheusBindAddress: temporal?.getOptionalString(
