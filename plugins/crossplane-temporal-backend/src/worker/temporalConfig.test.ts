@@ -1,0 +1,48 @@
+/*
+ * Reading `crossplaneTemporal.temporal` from app-config: defaults, worker settings, and a clear
+ * error for half-configured mTLS.
+ */
+import { ConfigReader } from '@backstage/config';
+import { readTemporalSettings } from './temporalConfig';
+
+describe('readTemporalSettings', () => {
+  it('defaults to a local Temporal and a worker that runs the watchers', () => {
+    const settings = readTemporalSettings(new ConfigReader({}));
+    expect(settings).toMatchObject({
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'crossplane-temporal',
+      worker: { enabled: true, watchers: true },
+    });
+    expect(settings.worker.maxCachedWorkflows).toBeUndefined();
+  });
+
+  it('reads the worker settings that bound its watches and memory', () => {
+    const settings = readTemporalSettings(
+      new ConfigReader({
+        crossplaneTemporal: {
+          temporal: {
+            worker: { watchers: false, maxCachedWorkflows: 250 },
+          },
+        },
+      }),
+    );
+    expect(settings.worker).toMatchObject({
+      enabled: true,
+      watchers: false,
+      maxCachedWorkflows: 250,
+    });
+  });
+
+  it('refuses a client certificate without its key, saying what to set', () => {
+    expect(() =>
+      readTemporalSettings(
+        new ConfigReader({
+          crossplaneTemporal: {
+            temporal: { tls: { certFile: '/etc/temporal/client.pem' } },
+          },
+        }),
+      ),
+    ).toThrow(/certFile and keyFile go together/);
+  });
+});
