@@ -14,8 +14,6 @@ import type {
 export type InformerEvent = {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
-  /** What the cache held before a MODIFIED event. */
-  previous?: KubeObject;
 };
 
 const keyOf = (o: KubeObject) =>
@@ -78,7 +76,7 @@ export class Informer {
       else if (
         previous.metadata.resourceVersion !== item.metadata.resourceVersion
       )
-        this.emit({ type: 'MODIFIED', object: item, previous });
+        this.emit({ type: 'MODIFIED', object: item });
     }
     for (const [key, object] of this.cache) {
       if (!seen.has(key)) {
@@ -101,10 +99,9 @@ export class Informer {
       apiVersion: this.query.apiVersion,
       kind: this.query.kind,
     };
-    const previous = this.cache.get(keyOf(object));
     if (event.type === 'DELETED') this.cache.delete(keyOf(object));
     else this.cache.set(keyOf(object), object);
-    this.emit({ type: event.type, object, previous });
+    this.emit({ type: event.type, object });
     return undefined;
   }
 

@@ -122,6 +122,8 @@ async function discoverKinds(client: ClusterClient): Promise<Kinds> {
 /** The informers and ownership lookups of one cluster. */
 class ClusterWatcher {
   private readonly informers = new Map<string, Informer>();
+  /** What was last sent about each object (by role and uid), to skip changes that add nothing. */
+  private readonly lastSent = new Map<string, string>();
   private readonly resourceInformers: Informer[] = [];
   private readonly compositeInformers = new Map<string, Informer>();
   private timer?: NodeJS.Timeout;
@@ -250,16 +252,17 @@ class ClusterWatcher {
 
   private observe(
     role: ObservedObjectEvent['role'],
-    { type, object, previous }: InformerEvent,
+    { type, object }: InformerEvent,
   ): void {
-    if (
-      type === 'MODIFIED' &&
-      previous &&
-      significant(previous) === significant(object)
-    )
-      return;
     const workflowId = this.ownerOf(role, object);
     if (!workflowId) return;
+    // Compared with what was last sent, not with the previous version: an event can go unsent
+    // because its owner was not in the caches yet, and the next one must then still go.
+    const key = `${role}|${object.metadata.uid}`;
+    const now = significant(object);
+    if (type === 'DELETED') this.lastSent.delete(key);
+    else if (type === 'MODIFIED' && this.lastSent.get(key) === now) return;
+    else this.lastSent.set(key, now);
     const event: ObservedObjectEvent = {
       role,
       type,
