@@ -455,4 +455,105 @@ describe('kube-sim', () => {
     controller?.abort();
     expect(seen.type).toBe('ADDED');
   });
+
+  it('deletes a collection by label selector, and only what matches', async () => {
+    const admin = clientsFor(sim, 'kube-admin');
+    for (const [name, app] of [
+      ['cleanup-1', 'old'],
+      ['cleanup-2', 'old'],
+      ['keeper', 'new'],
+    ])
+      await admin.core.createNamespacedConfigMap({
+        namespace: 'team-alpha',
+        body: { metadata: { name, labels: { app } } },
+      });
+    await admin.core.deleteCollectionNamespacedConfigMap({
+      namespace: 'team-alpha',
+      labelSelector: 'app=old',
+    });
+    const left = await admin.core.listNamespacedConfigMap({
+      namespace: 'team-alpha',
+      labelSelector: 'app',
+    });
+    expect(left.items.map(c => c.metadata!.name)).toEqual(['keeper']);
+    // deletecollection is a verb of its own: a team that may delete one config map may not
+    // necessarily delete them all, and the refusal names it.
+    const body = await expectStatus(
+      clientsFor(sim, 'bob').core.deleteCollectionNamespacedConfigMap({
+        namespace: 'team-alpha',
+      }),
+      403,
+    );
+    expect(body.message).toContain(
+      'User "bob" cannot deletecollection resource "configmaps" in API group "" in the namespace "team-alpha"',
+    );
+  });
+
+  it('answers access reviews from RBAC, for the caller and for others', async () => {
+    const attributes = (namespace: string) => ({
+      namespace,
+      verb: 'create',
+      group: 'database.example.org',
+      resource: 'postgresqlinstances',
+    });
+    const alice = clientsFor(sim, 'alice').kc.makeApiClient(
+      k8s.AuthorizationV1Api,
+    );
+    const own = await alice.createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: attributes('team-alpha') } },
+    });
+    expect(own.status?.allowed).toBe(true);
+    const other = await alice.createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: attributes('team-beta') } },
+    });
+    expect(other.status?.allowed).toBe(false);
+
+    const admin = clientsFor(sim, 'kube-admin').kc.makeApiClient(
+      k8s.AuthorizationV1Api,
+    );
+    const forBob = await admin.createSubjectAccessReview({
+      body: {
+        spec: {
+          user: 'bob',
+          groups: ['team-beta'],
+          resourceAttributes: attributes('team-beta'),
+        },
+      },
+    });
+    expect(forBob.status?.allowed).toBe(true);
+    // Asking about others is itself a permission.
+    await expectStatus(
+      alice.createSubjectAccessReview({
+        body: {
+          spec: { user: 'bob', resourceAttributes: attributes('team-beta') },
+        },
+      }),
+      403,
+    );
+    // A review must say what it asks about.
+    const invalid = await expectStatus(
+      alice.createSelfSubjectAccessReview({ body: { spec: {} } }),
+      422,
+    );
+    expect(invalid.message).toContain(
+      'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
+  });
+});
+
+describe('kube-sim over HTTPS', () => {
+  it('is reached by client-node through the CA in its kubeconfig, without skipping verification', async () => {
+    const sim = await startKubeSim({ https: true, fixtures: false });
+    try {
+      const { kc, core } = clientsFor(sim, 'kube-admin');
+      expect(kc.getCurrentCluster()).toMatchObject({
+        server: sim.url,
+        skipTLSVerify: false,
+      });
+      const namespaces = await core.listNamespace();
+      expect(namespaces.kind).toBe('NamespaceList');
+    } finally {
+      await sim.stop();
+    }
+  });
 });

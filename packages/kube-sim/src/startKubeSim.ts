@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { createAdminHandler } from './admin/adminRoutes';
 import { KubeSimAdminClient } from './admin/KubeSimAdminClient';
 import { AuditLog } from './api/audit';
 import { FaultInjector } from './api/faults';
+import { generateServingCertificate } from './api/tls';
 import { createApiHandler } from './api/KubeApiServer';
 import { TokenAuthenticator } from './auth/identities';
 import { RbacAuthorizer } from './auth/rbac';
@@ -37,11 +39,18 @@ export interface KubeSimOptions {
   providerDelayMs?: number;
   /** Enforce RBAC (default true). */
   rbac?: boolean;
+  /**
+   * Serve HTTPS with a certificate generated at start, trusted by the kubeconfigs it writes
+   * (kubectl sends bearer tokens only over TLS). Default: plain HTTP.
+   */
+  https?: boolean;
   logLevel?: LogLevel;
 }
 
 export interface KubeSim {
   url: string;
+  /** With `https`: the serving certificate (PEM), which clients trust as their CA. */
+  caCertificate?: string;
   kubeconfigPath: string;
   /** A kubeconfig (YAML) for one of the identities in the users file, by user name. */
   kubeconfigFor(user: string): string;
@@ -86,18 +95,26 @@ function loadManifests(dir: string): KubeObject[] {
   return objects.sort((a, b) => rank(a) - rank(b));
 }
 
-function kubeconfig(url: string, user: string, token: string): string {
+function kubeconfig(
+  url: string,
+  user: string,
+  token: string,
+  caCertificate?: string,
+): string {
   return YAML.stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    // client-node refuses plain HTTP unless TLS verification is off; there is no TLS to verify.
     clusters: [
       {
         name: 'kube-sim',
-        cluster: {
-          server: url,
-          'insecure-skip-tls-verify': url.startsWith('http:'),
-        },
+        // client-node refuses plain HTTP unless TLS verification is off; there is no TLS to verify.
+        cluster: caCertificate
+          ? {
+              server: url,
+              'certificate-authority-data':
+                Buffer.from(caCertificate).toString('base64'),
+            }
+          : { server: url, 'insecure-skip-tls-verify': true },
       },
     ],
     users: [{ name: user, user: { token } }],
@@ -188,26 +205,29 @@ export async function startKubeSim(
       crossplane,
     }),
   });
-  const server = http.createServer((req, res) => {
+  const host = options.host ?? '127.0.0.1';
+  const serving = options.https ? generateServingCertificate(host) : undefined;
+  const onRequest: http.RequestListener = (req, res) => {
     apiHandler(req, res).catch(error => {
       log('error', 'unhandled request error', { error: String(error) });
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  const server = serving
+    ? https.createServer({ cert: serving.cert, key: serving.key }, onRequest)
+    : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
-      resolve(),
-    );
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+  const url = `${serving ? 'https' : 'http'}://${host}:${address.port}`;
 
   // Fixtures go through the same admission as API writes, as the cluster administrator.
   if (fixtures && !(options.stateFile && fs.existsSync(options.stateFile))) {
-    const admin = new KubeSimAdminClient(url);
+    const admin = new KubeSimAdminClient(url, serving?.cert);
     for (const object of loadManifests(fixtures))
       await admin.applyManifest(object);
   }
@@ -240,7 +260,12 @@ export async function startKubeSim(
   fs.mkdirSync(path.dirname(kubeconfigPath), { recursive: true });
   fs.writeFileSync(
     kubeconfigPath,
-    kubeconfig(url, 'kube-admin', authenticator.tokenFor('kube-admin') ?? ''),
+    kubeconfig(
+      url,
+      'kube-admin',
+      authenticator.tokenFor('kube-admin') ?? '',
+      serving?.cert,
+    ),
   );
   log('info', 'kube-sim ready', { url, kubeconfig: kubeconfigPath });
 
@@ -252,10 +277,11 @@ export async function startKubeSim(
 
   return {
     url,
+    caCertificate: serving?.cert,
     kubeconfigPath,
-    kubeconfigFor: user => kubeconfig(url, user, tokenFor(user)),
+    kubeconfigFor: user => kubeconfig(url, user, tokenFor(user), serving?.cert),
     tokenFor,
-    admin: new KubeSimAdminClient(url),
+    admin: new KubeSimAdminClient(url, serving?.cert),
     onChange: listener => store.onAnyChange(listener),
     async stop() {
       crossplane.stop();

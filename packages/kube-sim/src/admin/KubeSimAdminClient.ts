@@ -1,6 +1,8 @@
 /*
  * A typed client for the simulator's admin endpoint; also works for a simulator started by the CLI.
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { AuditRecord } from '../api/audit';
 import type { FaultSettings } from '../api/faults';
 import type { ProviderSettings } from '../crossplane/SimulatedProvider';
@@ -13,25 +15,52 @@ export interface ObjectSelector {
 }
 
 export class KubeSimAdminClient {
-  constructor(private readonly url: string) {}
+  /**
+   * @param url - the simulator's URL
+   * @param caCertificate - for a simulator serving HTTPS: its certificate (PEM), to trust
+   */
+  constructor(
+    private readonly url: string,
+    private readonly caCertificate?: string,
+  ) {}
 
-  private async call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<T> {
-    const res = await fetch(`${this.url}/admin${path}`, {
-      method,
-      headers:
-        body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (!res.ok)
-      throw new Error(
-        `kube-sim admin ${method} ${path}: ${json.message ?? res.status}`,
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const target = new URL(`${this.url}/admin${path}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const send = target.protocol === 'https:' ? https.request : http.request;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(
+        target,
+        {
+          method,
+          ca: this.caCertificate,
+          headers: payload ? { 'Content-Type': 'application/json' } : {},
+        },
+        res => {
+          const chunks: Buffer[] = [];
+          res.on('data', chunk => chunks.push(chunk));
+          res.on('end', () => {
+            try {
+              const json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              if ((res.statusCode ?? 500) >= 400)
+                reject(
+                  new Error(
+                    `kube-sim admin ${method} ${path}: ${
+                      json.message ?? res.statusCode
+                    }`,
+                  ),
+                );
+              else resolve(json as T);
+            } catch (error) {
+              reject(error);
+            }
+          });
+          res.on('error', reject);
+        },
       );
-    return json as T;
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 
   /** Creates or replaces an object as the cluster administrator, bypassing RBAC. */

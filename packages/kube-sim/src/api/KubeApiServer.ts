@@ -18,6 +18,7 @@ import {
 import type { KubeObject, ResourceType } from '../store/types';
 import type { AuditLog } from './audit';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
+import { reviewAccess } from './accessReviews';
 import { StatusError } from './status';
 import type { FaultInjector } from './faults';
 
@@ -169,7 +170,16 @@ export function createApiHandler(ctx: ApiContext) {
         singularName: t.singular,
         namespaced: t.namespaced,
         kind: t.kind,
-        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+        verbs: t.verbs ?? [
+          'create',
+          'delete',
+          'deletecollection',
+          'get',
+          'list',
+          'patch',
+          'update',
+          'watch',
+        ],
         shortNames: t.shortNames,
         categories: t.categories,
       };
@@ -534,6 +544,23 @@ export function createApiHandler(ctx: ApiContext) {
     identity: Identity,
   ): Promise<number> {
     const method = req.method ?? 'GET';
+    if (route.type.group === 'authorization.k8s.io') {
+      if (method !== 'POST' || route.name)
+        throw StatusError.methodNotAllowed(method, url.pathname);
+      if (route.type.kind === 'SubjectAccessReview')
+        authorize(identity, 'create', route);
+      send(
+        res,
+        201,
+        reviewAccess(
+          route.type.kind as 'SelfSubjectAccessReview' | 'SubjectAccessReview',
+          parseJson(await readBody(req)),
+          identity,
+          ctx.rbac,
+        ),
+      );
+      return 201;
+    }
     const dryRun = url.searchParams.getAll('dryRun').includes('All');
     const manager =
       url.searchParams.get('fieldManager') ??
@@ -559,6 +586,17 @@ export function createApiHandler(ctx: ApiContext) {
     }
     const verb = VERB_BY_METHOD[method];
     if (!verb) throw StatusError.methodNotAllowed(method, url.pathname);
+    if (verb === 'delete' && !route.name && !route.subresource) {
+      authorize(identity, 'deletecollection', route);
+      // Every object the selectors match, each deleted as a DELETE of it would (finalizers
+      // first); the answer lists them as they were when the deletion started.
+      const matched = list(route, url);
+      if (!dryRun)
+        for (const item of matched.items)
+          store.delete(route.type, item.metadata.namespace, item.metadata.name);
+      send(res, 200, matched);
+      return 200;
+    }
     if (verb !== 'create' && !route.name)
       throw StatusError.methodNotAllowed(method, url.pathname);
     authorize(identity, verb, route);
@@ -724,6 +762,18 @@ export function createApiHandler(ctx: ApiContext) {
         : undefined;
       await ctx.faults.beforeRequest(req);
 
+      // kubectl validates manifests against the OpenAPI schema; an empty protobuf answer tells it
+      // there is none to check against (the simulator validates CRs itself, on write).
+      if (url.pathname === '/openapi/v2') {
+        res.writeHead(200, {
+          'Content-Type':
+            'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+          'Content-Length': 0,
+        });
+        res.end();
+        record.code = 200;
+        return;
+      }
       if (segments[0] !== 'api' && segments[0] !== 'apis') {
         throw new StatusError(
           404,
@@ -769,6 +819,7 @@ export function createApiHandler(ctx: ApiContext) {
 
 /** The Kubernetes verb of a request, as RBAC and audit name it. */
 function verbOf(method: string, route: { name?: string }, url: URL): string {
+  if (method === 'DELETE' && !route.name) return 'deletecollection';
   if (method !== 'GET') return VERB_BY_METHOD[method] ?? method.toLowerCase();
   if (route.name) return 'get';
   return ['1', 'true'].includes(url.searchParams.get('watch') ?? '')

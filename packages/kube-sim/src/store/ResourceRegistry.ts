@@ -56,6 +56,23 @@ export const BUILT_IN_TYPES: ResourceType[] = [
     'clusterrolebindings',
     false,
   ),
+  // Access reviews are asked, not stored: create only, answered from RBAC.
+  builtIn(
+    'authorization.k8s.io',
+    'v1',
+    'SelfSubjectAccessReview',
+    'selfsubjectaccessreviews',
+    false,
+    { verbs: ['create'] },
+  ),
+  builtIn(
+    'authorization.k8s.io',
+    'v1',
+    'SubjectAccessReview',
+    'subjectaccessreviews',
+    false,
+    { verbs: ['create'] },
+  ),
   builtIn(
     'apiextensions.k8s.io',
     'v1',

@@ -51,6 +51,8 @@ export interface ResourceType {
   hasStatus: boolean;
   categories?: string[];
   shortNames?: string[];
+  /** What discovery says the type supports. Default: every verb of a stored type. */
+  verbs?: string[];
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
