@@ -11,6 +11,7 @@ import {
   assertPortFree,
   spawnGroup,
   stopGroups,
+  waitForFile,
   waitForHttp,
   waitForTcp,
 } from './lib/processes.mjs';
@@ -60,11 +61,12 @@ async function main() {
   const started = Date.now();
   for (const service of services) {
     log(`starting ${service.name}`);
+    const startedAt = Date.now();
     const child = spawnGroup(service.name, service.command, service.args, {
       cwd: repoRoot,
       env: { ...process.env, ...service.env },
     });
-    const entry = { service, child, alive: true };
+    const entry = { service, child, startedAt, alive: true };
     running.push(entry);
     child.exited.then(({ code, signal, error }) => {
       entry.alive = false;
@@ -88,9 +90,14 @@ function ready(entry) {
     timeoutMs: entry.service.readyTimeoutMs,
     isAlive: () => entry.alive,
   };
-  entry.ready ??= entry.service.readyTcp
-    ? waitForTcp(entry.service.readyTcp, options)
-    : waitForHttp(entry.service.readyUrl, options);
+  const { readyTcp, readyFile, readyUrl } = entry.service;
+  if (readyTcp) entry.ready ??= waitForTcp(readyTcp, options);
+  else if (readyFile)
+    entry.ready ??= waitForFile(readyFile, {
+      ...options,
+      since: entry.startedAt,
+    });
+  else entry.ready ??= waitForHttp(readyUrl, options);
   return entry.ready;
 }
 

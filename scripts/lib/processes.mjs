@@ -3,6 +3,7 @@
  * started (backstage-cli, for instance, runs the backend in a grandchild process).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
 
@@ -90,6 +91,29 @@ export async function waitForHttp(url, { timeoutMs, isAlive = () => true }) {
       );
     }
     await new Promise(resolve => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Polls until `file` has been written since `since` (ms since the epoch): for services that write
+ * a file once everything they set up at start is in place.
+ */
+export async function waitForFile(
+  file,
+  { timeoutMs, since, isAlive = () => true },
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const written = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+    // File times can be a little behind the clock that took `since`.
+    if (written !== undefined && written >= since - 1_000) return;
+    if (!isAlive())
+      throw new Error(`the process writing ${file} exited before it was ready`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${file} was not written within ${Math.round(timeoutMs / 1000)} s`,
+      );
+    await new Promise(resolve => setTimeout(resolve, 200));
   }
 }
 

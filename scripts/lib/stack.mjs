@@ -23,6 +23,8 @@ export function stackServices() {
         'packages/kube-sim/bin/kube-sim',
         '--port',
         '6443',
+        // kubectl sends tokens only over TLS; the kubeconfigs carry the generated CA.
+        '--https',
         '--kubeconfig-out',
         path.join(localDir, 'kube-sim', 'kubeconfig'),
         '--state-file',
@@ -35,11 +37,12 @@ export function stackServices() {
           'backstage.kubeconfig',
         )}`,
       ],
-      readyUrl: 'http://127.0.0.1:6443/version',
+      // Written once the fixtures are in place (and the server answers).
+      readyFile: path.join(localDir, 'kube-sim', 'backstage.kubeconfig'),
       readyTimeoutMs: 30_000,
       // The backend reads the cluster as soon as it starts.
       readyBeforeNext: true,
-      describe: `Cluster (kube-sim) http://127.0.0.1:6443  KUBECONFIG=${path.relative(
+      describe: `Cluster (kube-sim) https://127.0.0.1:6443  KUBECONFIG=${path.relative(
         process.cwd(),
         path.join(localDir, 'kube-sim', 'kubeconfig'),
       )}`,
