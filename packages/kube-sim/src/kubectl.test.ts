@@ -214,4 +214,116 @@ describe('kubectl against kube-sim', () => {
     expect(impersonating.code).toBe(1);
     expect(impersonating.stderr).toMatch(/cannot impersonate/);
   });
+
+  /** `bin/kube-sim drift ...`, pointed at this simulator by the administrator's kubeconfig. */
+  const drift = (args: string[]) =>
+    new Promise<KubectlResult>(resolve => {
+      execFile(
+        process.execPath,
+        [
+          require.resolve('@crossplane-temporal/kube-sim/bin/kube-sim'),
+          'drift',
+          ...args,
+          '--kubeconfig',
+          path.join(dir, 'kube-admin'),
+        ],
+        (error, stdout, stderr) =>
+          resolve({
+            code: typeof error?.code === 'number' ? error.code : 0,
+            stdout,
+            stderr,
+          }),
+      );
+    });
+
+  it('changes and deletes objects as an outside actor from the command line', async () => {
+    await kubectl('alice', ['apply', '-f', '-'], claim('drifting-db'));
+    await kubectl('alice', [
+      'wait',
+      '--for=condition=Ready',
+      'postgresqlinstance/drifting-db',
+      '-n',
+      'team-alpha',
+      '--timeout=30s',
+    ]);
+
+    const patched = await drift([
+      'patch',
+      'database.example.org/v1alpha1',
+      'PostgreSQLInstance',
+      'drifting-db',
+      '-n',
+      'team-alpha',
+      '--patch',
+      '{"spec":{"parameters":{"size":"large"}}}',
+      '--manager',
+      'console-user',
+    ]);
+    expect(patched.stderr).toBe('');
+    expect(patched.stdout).toContain(
+      'patched PostgreSQLInstance team-alpha/drifting-db',
+    );
+    const object = YAML.parse(
+      (
+        await kubectl('alice', [
+          'get',
+          'postgresqlinstance',
+          'drifting-db',
+          '-n',
+          'team-alpha',
+          '-o',
+          'yaml',
+          '--show-managed-fields',
+        ])
+      ).stdout,
+    );
+    expect(object.spec.parameters.size).toBe('large');
+    expect(object.metadata.managedFields.map((m: any) => m.manager)).toContain(
+      'console-user',
+    );
+
+    // A managed resource deleted behind Crossplane's back.
+    const managed = JSON.parse(
+      (
+        await kubectl('kube-admin', [
+          'get',
+          'databaseinstances.sim.crossplane.io',
+          '-l',
+          `crossplane.io/claim-name=drifting-db`,
+          '-o',
+          'json',
+        ])
+      ).stdout,
+    ).items[0];
+    const deleted = await drift([
+      'delete',
+      'sim.crossplane.io/v1alpha1',
+      'DatabaseInstance',
+      managed.metadata.name,
+    ]);
+    expect(deleted.code).toBe(0);
+    const { records } = await sim.admin.audit({ name: managed.metadata.name });
+    expect(records).toEqual([]); // not an API request: as if done elsewhere
+    const after = await kubectl('kube-admin', [
+      'get',
+      'databaseinstances.sim.crossplane.io',
+      managed.metadata.name,
+      '-o',
+      'json',
+    ]);
+    // Either gone, or already re-created by the simulated composite controller: not the same object.
+    const uidAfter =
+      after.code === 0 ? JSON.parse(after.stdout).metadata.uid : undefined;
+    expect(uidAfter).not.toBe(managed.metadata.uid);
+    expect(after.code === 0 || after.stderr.includes('not found')).toBe(true);
+  });
+
+  it('explains what the drift command needs when it is given too little', async () => {
+    const result = await drift(['delete', 'sim.crossplane.io/v1alpha1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'kube-sim: drift delete needs APIVERSION KIND NAME',
+    );
+    expect(result.stderr).toContain('usage: kube-sim drift delete');
+  });
 });
