@@ -539,6 +539,153 @@ describe('kube-sim', () => {
       'exactly one of nonResourceAttributes or resourceAttributes must be specified',
     );
   });
+
+  describe('owner-reference garbage collection', () => {
+    const admin = () => clientsFor(sim, 'kube-admin');
+    const namespace = 'team-beta';
+
+    /** A config map owning a secret (and, optionally, the secret holding on with a finalizer). */
+    async function ownerAndDependent(name: string, finalizers?: string[]) {
+      const { core } = admin();
+      const owner = await core.createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name: `${name}-owner` } },
+      });
+      const dependent = await core.createNamespacedSecret({
+        namespace,
+        body: {
+          metadata: {
+            name: `${name}-dependent`,
+            finalizers,
+            ownerReferences: [
+              {
+                apiVersion: 'v1',
+                kind: 'ConfigMap',
+                name: owner.metadata!.name!,
+                uid: owner.metadata!.uid!,
+                blockOwnerDeletion: true,
+              },
+            ],
+          },
+        },
+      });
+      return { owner, dependent };
+    }
+
+    /** The store's current revision (one counter for all objects, as etcd's). */
+    const revision = async () =>
+      (await admin().core.listNamespacedConfigMap({ namespace })).metadata!
+        .resourceVersion!;
+
+    /** Resolves once `name` at `path` was deleted after `since`. */
+    const deletedSince = (path: string, name: string, since: string) =>
+      waitFor(
+        admin().kc,
+        path,
+        (type, o) => type === 'DELETED' && o.metadata.name === name,
+        30_000,
+        since,
+      );
+
+    it('deletes dependents once their owner is gone (background)', async () => {
+      const { core } = admin();
+      await ownerAndDependent('background');
+      const since = await revision();
+      await core.deleteNamespacedConfigMap({
+        namespace,
+        name: 'background-owner',
+      });
+      const deleted = await deletedSince(
+        `/api/v1/namespaces/${namespace}/secrets`,
+        'background-dependent',
+        since,
+      );
+      expect(deleted.metadata.ownerReferences[0].name).toBe('background-owner');
+      const body = await expectStatus(
+        core.readNamespacedSecret({ namespace, name: 'background-dependent' }),
+        404,
+      );
+      expect(body.reason).toBe('NotFound');
+    });
+
+    it('keeps a foreground-deleted owner until its dependents are gone', async () => {
+      const { core } = admin();
+      await ownerAndDependent('foreground', ['example.com/hold']);
+      await core.deleteNamespacedConfigMap({
+        namespace,
+        name: 'foreground-owner',
+        body: { propagationPolicy: 'Foreground' },
+      });
+      // The dependent is being deleted, held by its own finalizer; the owner waits for it.
+      const dependent = await waitFor(
+        admin().kc,
+        `/api/v1/namespaces/${namespace}/secrets`,
+        (_type, o) =>
+          o.metadata.name === 'foreground-dependent' &&
+          Boolean(o.metadata.deletionTimestamp),
+      );
+      const owner = await core.readNamespacedConfigMap({
+        namespace,
+        name: 'foreground-owner',
+      });
+      expect(owner.metadata?.deletionTimestamp).toBeDefined();
+      expect(owner.metadata?.finalizers).toContain('foregroundDeletion');
+
+      const since = await revision();
+      await core.replaceNamespacedSecret({
+        namespace,
+        name: 'foreground-dependent',
+        body: {
+          ...dependent,
+          metadata: { ...dependent.metadata, finalizers: [] },
+        },
+      });
+      await deletedSince(
+        `/api/v1/namespaces/${namespace}/configmaps`,
+        'foreground-owner',
+        since,
+      );
+    });
+
+    it('leaves orphans without the reference to their deleted owner', async () => {
+      const { core } = admin();
+      await ownerAndDependent('orphan');
+      await core.deleteNamespacedConfigMap({
+        namespace,
+        name: 'orphan-owner',
+        propagationPolicy: 'Orphan',
+      });
+      const orphan = await core.readNamespacedSecret({
+        namespace,
+        name: 'orphan-dependent',
+      });
+      expect(orphan.metadata?.ownerReferences ?? []).toEqual([]);
+      await expectStatus(
+        core.readNamespacedConfigMap({ namespace, name: 'orphan-owner' }),
+        404,
+      );
+    });
+
+    it('refuses an unknown propagation policy and deletes nothing', async () => {
+      const { core } = admin();
+      await ownerAndDependent('unknown-policy');
+      const body = await expectStatus(
+        core.deleteNamespacedConfigMap({
+          namespace,
+          name: 'unknown-policy-owner',
+          propagationPolicy: 'Sometimes',
+        }),
+        422,
+      );
+      expect(body.message).toContain(
+        'propagationPolicy: Unsupported value: "Sometimes"',
+      );
+      await core.readNamespacedConfigMap({
+        namespace,
+        name: 'unknown-policy-owner',
+      });
+    });
+  });
 });
 
 describe('kube-sim over HTTPS', () => {

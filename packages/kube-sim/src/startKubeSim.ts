@@ -17,6 +17,7 @@ import { generateServingCertificate } from './api/tls';
 import { createApiHandler } from './api/KubeApiServer';
 import { TokenAuthenticator } from './auth/identities';
 import { RbacAuthorizer } from './auth/rbac';
+import { GarbageCollector } from './controllers/GarbageCollector';
 import { CrossplaneSimulation } from './crossplane/CrossplaneSimulation';
 import { createLogger, type LogLevel } from './logger';
 import { ObjectStore } from './store/ObjectStore';
@@ -188,9 +189,11 @@ export async function startKubeSim(
     providerDelayMs: options.providerDelayMs ?? 500,
   });
 
+  const garbageCollector = new GarbageCollector({ store, registry, log });
   const apiHandler = createApiHandler({
     store,
     registry,
+    garbageCollector,
     authenticator,
     rbac,
     audit,
@@ -232,6 +235,7 @@ export async function startKubeSim(
       await admin.applyManifest(object);
   }
   crossplane.start();
+  garbageCollector.start();
 
   let persistTimer: NodeJS.Timeout | undefined;
   const persist = () => {
@@ -285,6 +289,7 @@ export async function startKubeSim(
     onChange: listener => store.onAnyChange(listener),
     async stop() {
       crossplane.stop();
+      garbageCollector.stop();
       faults.dropWatches();
       unsubscribe();
       if (persistTimer) clearTimeout(persistTimer);

@@ -15,12 +15,16 @@ export function clientsFor(sim: KubeSim, user: string) {
   };
 }
 
-/** Resolves with the first object the watch reports that satisfies `predicate`. */
+/**
+ * Resolves with the first object the watch reports that satisfies `predicate`; from
+ * `resourceVersion` when given, so that nothing after it can be missed.
+ */
 export function waitFor(
   kc: k8s.KubeConfig,
   path: string,
   predicate: (type: string, object: any) => boolean,
   timeoutMs = 30_000,
+  resourceVersion?: string,
 ): Promise<any> {
   return new Promise((resolve, reject) => {
     let request: AbortController | undefined;
@@ -35,7 +39,7 @@ export function waitFor(
     new k8s.Watch(kc)
       .watch(
         path,
-        {},
+        resourceVersion ? { resourceVersion } : {},
         (type, object) => {
           if (predicate(type, object)) {
             clearTimeout(timer);

@@ -21,6 +21,10 @@ import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { reviewAccess } from './accessReviews';
 import { StatusError } from './status';
 import type { FaultInjector } from './faults';
+import {
+  FOREGROUND_FINALIZER,
+  type GarbageCollector,
+} from '../controllers/GarbageCollector';
 
 export interface ApiContext {
   store: ObjectStore;
@@ -30,6 +34,8 @@ export interface ApiContext {
   audit: AuditLog;
   faults: FaultInjector;
   log: (level: string, msg: string, fields?: Record<string, unknown>) => void;
+  /** Finds an owner's dependents, to orphan them. */
+  garbageCollector: GarbageCollector;
   /** Called after the API changed an object, for the simulated controllers. */
   onAdminRoute?: (
     req: http.IncomingMessage,
@@ -615,7 +621,24 @@ export function createApiHandler(ctx: ApiContext) {
     const current = store.get(route.type, route.namespace, route.name!);
     if (verb === 'delete') {
       if (!current) throw StatusError.notFound(route.type, route.name!);
-      if (!dryRun) store.delete(route.type, route.namespace, route.name!);
+      const policy = propagationPolicy(url, body);
+      if (!dryRun) {
+        if (policy === 'Orphan') orphanDependents(current);
+        if (
+          policy === 'Foreground' &&
+          !current.metadata.deletionTimestamp &&
+          !current.metadata.finalizers?.includes(FOREGROUND_FINALIZER)
+        ) {
+          // The garbage collector drops it once the dependents are gone.
+          const marked = structuredClone(current);
+          marked.metadata.finalizers = [
+            ...(marked.metadata.finalizers ?? []),
+            FOREGROUND_FINALIZER,
+          ];
+          store.update(route.type, marked);
+        }
+        store.delete(route.type, route.namespace, route.name!);
+      }
       send(
         res,
         200,
@@ -668,6 +691,17 @@ export function createApiHandler(ctx: ApiContext) {
     const code = current ? 200 : 201;
     send(res, code, patched);
     return code;
+  }
+
+  /** Dependents keep existing without the reference to an owner deleted with `Orphan`. */
+  function orphanDependents(owner: KubeObject) {
+    const uid = owner.metadata.uid!;
+    for (const { type, object } of ctx.garbageCollector.dependentsOf(uid)) {
+      const updated = structuredClone(object);
+      updated.metadata.ownerReferences =
+        updated.metadata.ownerReferences!.filter(r => r.uid !== uid);
+      store.update(type, updated);
+    }
   }
 
   function describeRoute(
@@ -815,6 +849,25 @@ export function createApiHandler(ctx: ApiContext) {
       if (segments[0] !== 'admin') ctx.audit.record(record);
     }
   };
+}
+
+const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/** A DELETE's propagation policy, from the query or a DeleteOptions body (Background if neither). */
+function propagationPolicy(url: URL, body: string): string {
+  const options = body.trim() ? parseJson(body) : {};
+  const policy =
+    url.searchParams.get('propagationPolicy') ??
+    options?.propagationPolicy ??
+    'Background';
+  if (!PROPAGATION_POLICIES.includes(policy))
+    throw StatusError.invalid('DeleteOptions', '', [
+      {
+        field: 'propagationPolicy',
+        message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      },
+    ]);
+  return policy;
 }
 
 /** The Kubernetes verb of a request, as RBAC and audit name it. */
