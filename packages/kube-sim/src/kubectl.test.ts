@@ -134,6 +134,29 @@ describe('kubectl against kube-sim', () => {
       stdout: expect.stringContaining('condition met'),
     });
 
+    // Table output with the printer columns Crossplane gives claims.
+    const table = await kubectl('alice', [
+      'get',
+      'postgresqlinstances',
+      '-n',
+      'team-alpha',
+    ]);
+    const [header, ...rows] = table.stdout.trim().split('\n');
+    expect(header.split(/\s+/)).toEqual([
+      'NAME',
+      'SYNCED',
+      'READY',
+      'CONNECTION-SECRET',
+      'AGE',
+    ]);
+    expect(rows.map(r => r.split(/\s+/))).toContainEqual([
+      'kubectl-db',
+      'True',
+      'True',
+      'kubectl-db-conn',
+      expect.stringMatching(/^\d+s$/),
+    ]);
+
     const deleted = await kubectl('alice', [
       'delete',
       'postgresqlinstance',

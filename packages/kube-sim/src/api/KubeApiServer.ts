@@ -20,6 +20,7 @@ import type { AuditLog } from './audit';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { reviewAccess } from './accessReviews';
 import { StatusError } from './status';
+import { toTable, wantsTable } from './table';
 import type { FaultInjector } from './faults';
 import {
   FOREGROUND_FINALIZER,
@@ -581,13 +582,26 @@ export function createApiHandler(ctx: ApiContext) {
           watch(route, url, req, res);
           return 200;
         }
-        send(res, 200, list(route, url));
+        const listed = list(route, url);
+        send(
+          res,
+          200,
+          wantsTable(req.headers.accept)
+            ? toTable(route.type, listed.items, listed.metadata.resourceVersion)
+            : listed,
+        );
         return 200;
       }
       authorize(identity, 'get', route);
       const object = store.get(route.type, route.namespace, route.name);
       if (!object) throw StatusError.notFound(route.type, route.name);
-      send(res, 200, object);
+      send(
+        res,
+        200,
+        wantsTable(req.headers.accept)
+          ? toTable(route.type, [object], store.resourceVersion)
+          : object,
+      );
       return 200;
     }
     const verb = VERB_BY_METHOD[method];

@@ -3,7 +3,7 @@
  * composite resource's, and for v1 XRDs with claimNames, the claim's, with the fields Crossplane
  * adds to every composite and claim.
  */
-import type { KubeObject } from '../store/types';
+import type { KubeObject, PrinterColumn } from '../store/types';
 
 const preserve = {
   type: 'object',
@@ -49,6 +49,7 @@ function crd(
   scope: 'Cluster' | 'Namespaced',
   versions: Array<{ name: string; schema: unknown }>,
   extra: { categories?: string[]; shortNames?: string[] } = {},
+  printerColumns?: PrinterColumn[],
 ): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -70,6 +71,7 @@ function crd(
         storage: i === 0,
         subresources: { status: {} },
         schema: { openAPIV3Schema: v.schema },
+        ...(printerColumns ? { additionalPrinterColumns: printerColumns } : {}),
       })),
     },
   } as KubeObject;
@@ -126,7 +128,18 @@ function withStatus(schema: any, fields: Record<string, unknown>): any {
   return copy;
 }
 
-/** The CRDs Crossplane generates from an XRD. */
+const condition = (type: string): PrinterColumn => ({
+  name: type.toUpperCase(),
+  type: 'string',
+  jsonPath: `.status.conditions[?(@.type=='${type}')].status`,
+});
+const AGE: PrinterColumn = {
+  name: 'AGE',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+};
+
+/** The CRDs Crossplane generates from an XRD, with the columns Crossplane gives them. */
 export function generatedCrds(xrd: KubeObject): KubeObject[] {
   const spec = xrd.spec as any;
   const v2 = xrd.apiVersion.endsWith('/v2');
@@ -173,6 +186,18 @@ export function generatedCrds(xrd: KubeObject): KubeObject[] {
         schema: withStatus(v.schema?.openAPIV3Schema, compositeFields),
       })),
       { categories },
+      [
+        condition('Synced'),
+        condition('Ready'),
+        {
+          name: 'COMPOSITION',
+          type: 'string',
+          jsonPath: v2
+            ? '.spec.crossplane.compositionRef.name'
+            : '.spec.compositionRef.name',
+        },
+        AGE,
+      ],
     ),
   ];
   if (!v2 && spec.claimNames) {
@@ -200,6 +225,16 @@ export function generatedCrds(xrd: KubeObject): KubeObject[] {
           schema: withStatus(v.schema?.openAPIV3Schema, claimFields),
         })),
         { categories: ['claim'] },
+        [
+          condition('Synced'),
+          condition('Ready'),
+          {
+            name: 'CONNECTION-SECRET',
+            type: 'string',
+            jsonPath: '.spec.writeConnectionSecretToRef.name',
+          },
+          AGE,
+        ],
       ),
     );
   }

@@ -175,6 +175,7 @@ export class ResourceRegistry {
           hasStatus: Boolean(version.subresources?.status),
           categories: spec.names.categories,
           shortNames: spec.names.shortNames,
+          printerColumns: version.additionalPrinterColumns,
         },
         version.schema?.openAPIV3Schema,
       );

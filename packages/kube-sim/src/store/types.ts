@@ -53,6 +53,17 @@ export interface ResourceType {
   shortNames?: string[];
   /** What discovery says the type supports. Default: every verb of a stored type. */
   verbs?: string[];
+  /** A CRD version's additionalPrinterColumns, for Table output. */
+  printerColumns?: PrinterColumn[];
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
