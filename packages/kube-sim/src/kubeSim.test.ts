@@ -402,6 +402,37 @@ describe('kube-sim', () => {
       expect(synced.message).toMatch(
         /^DatabaseInstance doomed-[b-z2-9]{5}-[0-9a-f]{5}: /,
       );
+      // As events, the way kubectl describe shows them: the claim's binding, and the managed
+      // resource's refusal (cluster-scoped objects' events go to the default namespace).
+      const admin = clientsFor(sim, 'kube-admin');
+      const claimEvents = await admin.core.listNamespacedEvent({
+        namespace: 'team-alpha',
+        fieldSelector: 'involvedObject.name=doomed',
+      });
+      expect(claimEvents.items).toContainEqual(
+        expect.objectContaining({
+          type: 'Normal',
+          reason: 'BindCompositeResource',
+          message: `Successfully bound composite resource ${composite.metadata.name}`,
+        }),
+      );
+      const managedName = synced.message.split(':')[0].split(' ')[1];
+      const managedEvents = await admin.core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: `involvedObject.name=${managedName}`,
+      });
+      expect(managedEvents.items).toEqual([
+        expect.objectContaining({
+          type: 'Warning',
+          reason: 'CannotCreateExternalResource',
+          message: 'quota exceeded for instance class db.t3.small',
+          involvedObject: expect.objectContaining({
+            kind: 'DatabaseInstance',
+            name: managedName,
+          }),
+          count: 1,
+        }),
+      ]);
     } finally {
       await sim.admin.configureProvider({ failures: [] });
     }

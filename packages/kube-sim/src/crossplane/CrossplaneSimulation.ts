@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { recordUpdate } from '../apply/managedFields';
+import { EventRecorder } from '../controllers/EventRecorder';
 import type { Log } from '../logger';
 import type { ObjectStore } from '../store/ObjectStore';
 import {
@@ -40,6 +41,7 @@ interface Definition {
 export class CrossplaneSimulation {
   readonly provider: SimulatedProvider;
   private readonly queue = new Map<string, () => void>();
+  private readonly events: EventRecorder;
   private scheduled = false;
   private unsubscribe = () => {};
   private readonly definitions = new Map<string, Definition>();
@@ -52,6 +54,7 @@ export class CrossplaneSimulation {
       providerDelayMs: number;
     },
   ) {
+    this.events = new EventRecorder(deps.store, 'crossplane');
     this.provider = new SimulatedProvider(
       deps.store,
       deps.log,
@@ -258,6 +261,13 @@ export class CrossplaneSimulation {
       ...new Set([...(next.metadata.finalizers ?? []), CLAIM_FINALIZER]),
     ];
     const name = compositeName ?? `${claim.metadata.name}-${randomSuffix()}`;
+    if (!compositeName)
+      this.events.record(
+        claim,
+        'Normal',
+        'BindCompositeResource',
+        `Successfully bound composite resource ${name}`,
+      );
     next.spec.resourceRef = {
       apiVersion: claim.apiVersion,
       kind: definition.compositeKind,

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { recordUpdate } from '../apply/managedFields';
 import type { Log } from '../logger';
+import { EventRecorder } from '../controllers/EventRecorder';
 import type { ObjectStore } from '../store/ObjectStore';
 import { SECRET_TYPE } from '../store/ResourceRegistry';
 import type { KubeObject, ResourceType } from '../store/types';
@@ -40,12 +41,15 @@ export class SimulatedProvider {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<string>();
 
+  private readonly events: EventRecorder;
+
   constructor(
     private readonly store: ObjectStore,
     private readonly log: Log,
     delayMs: number,
   ) {
     this.delayMs = delayMs;
+    this.events = new EventRecorder(store, 'managed/provider-sim');
   }
 
   configure(settings: ProviderSettings): void {
@@ -135,7 +139,18 @@ export class SimulatedProvider {
     }
     next.status ??= {};
     const failure = this.failureFor(current);
+    const synced = (current.status as any)?.conditions?.find(
+      (c: any) => c.type === 'Synced',
+    );
     if (failure) {
+      // Once per failure, as the managed reconciler's rate-limited retries would show it.
+      if (synced?.status !== 'False' || synced.message !== failure.message)
+        this.events.record(
+          current,
+          'Warning',
+          'CannotCreateExternalResource',
+          failure.message,
+        );
       setCondition(next, {
         type: 'Synced',
         status: 'False',
@@ -168,6 +183,16 @@ export class SimulatedProvider {
         state: 'available',
         endpoint: `${name}.sim.example.org`,
       };
+      const ready = (current.status as any)?.conditions?.find(
+        (c: any) => c.type === 'Ready',
+      );
+      if (ready?.status !== 'True')
+        this.events.record(
+          current,
+          'Normal',
+          'CreatedExternalResource',
+          'Successfully requested creation of external resource',
+        );
       setCondition(next, {
         type: 'Synced',
         status: 'True',
