@@ -202,6 +202,99 @@ describe('kube-sim', () => {
     });
   });
 
+  it("honours a composition's readiness checks: a resource checked with None does not hold Ready back", async () => {
+    await sim.admin.applyManifest({
+      apiVersion: 'apiextensions.crossplane.io/v1',
+      kind: 'Composition',
+      metadata: { name: 'queues-with-dlq.sim.messaging.example.org' },
+      spec: {
+        compositeTypeRef: {
+          apiVersion: 'messaging.example.org/v1alpha1',
+          kind: 'Queue',
+        },
+        mode: 'Pipeline',
+        pipeline: [
+          {
+            step: 'patch-and-transform',
+            functionRef: { name: 'function-patch-and-transform' },
+            input: {
+              apiVersion: 'pt.fn.crossplane.io/v1beta1',
+              kind: 'Resources',
+              resources: [
+                {
+                  name: 'queue',
+                  base: {
+                    apiVersion: 'sim.m.crossplane.io/v1alpha1',
+                    kind: 'QueueInstance',
+                    spec: { forProvider: { region: 'eu-west-1' } },
+                  },
+                  readinessChecks: [
+                    {
+                      type: 'MatchString',
+                      fieldPath: 'status.atProvider.state',
+                      matchString: 'available',
+                    },
+                  ],
+                },
+                {
+                  name: 'dead-letters',
+                  base: {
+                    apiVersion: 'sim.m.crossplane.io/v1alpha1',
+                    kind: 'QueueInstance',
+                    spec: { forProvider: { region: 'mars-north-1' } },
+                  },
+                  readinessChecks: [{ type: 'None' }],
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    await sim.admin.configureProvider({
+      failures: [
+        {
+          kind: 'QueueInstance',
+          specPattern: 'mars-north-1',
+          message: 'region mars-north-1 is not available',
+        },
+      ],
+    });
+    try {
+      const bob = clientsFor(sim, 'bob');
+      await apply(bob.objects, {
+        apiVersion: 'messaging.example.org/v1alpha1',
+        kind: 'Queue',
+        metadata: { name: 'with-dlq', namespace: 'team-beta' },
+        spec: {
+          crossplane: {
+            compositionRef: {
+              name: 'queues-with-dlq.sim.messaging.example.org',
+            },
+          },
+        },
+      });
+      const queue = await waitFor(
+        bob.kc,
+        '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues',
+        (_type, object) =>
+          object.metadata.name === 'with-dlq' && isReady(object),
+      );
+      // Ready although the dead-letter queue is refused, which Synced still reports.
+      expect(queue.spec.crossplane.resourceRefs).toHaveLength(2);
+      expect(
+        queue.status.conditions.find((c: any) => c.type === 'Synced'),
+      ).toMatchObject({
+        status: 'False',
+        message: expect.stringContaining(
+          'region mars-north-1 is not available',
+        ),
+      });
+    } finally {
+      await sim.admin.configureProvider({ failures: [] });
+    }
+  });
+
   it("keeps tenants apart: a team cannot write in another team's namespace", async () => {
     const body = await expectStatus(
       apply(clientsFor(sim, 'alice').objects, claim('sneaky', 'team-beta')),

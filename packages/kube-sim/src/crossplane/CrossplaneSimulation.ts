@@ -18,9 +18,11 @@ import {
 import type { KubeObject, ResourceType } from '../store/types';
 import { conditionOf, setCondition } from './conditions';
 import {
+  composedReady,
   patchFromComposite,
   patchToComposite,
   type Patch,
+  type ReadinessCheck,
 } from './patchAndTransform';
 import { MANAGED_FINALIZER, SimulatedProvider } from './SimulatedProvider';
 import { crossplaneCrds, generatedCrds } from './xrdCrds';
@@ -593,13 +595,17 @@ export class CrossplaneSimulation {
       });
       if (current) {
         patchToComposite(current, next, template.patches as Patch[]);
-        const mrReady = conditionOf(current, 'Ready');
         const mrSynced = conditionOf(current, 'Synced');
         if (mrSynced?.status === 'False')
           failure ??= `${current.kind} ${name}: ${
             mrSynced.message ?? mrSynced.reason
           }`;
-        if (mrReady?.status !== 'True')
+        if (
+          !composedReady(
+            current,
+            template.readinessChecks as ReadinessCheck[] | undefined,
+          )
+        )
           unready.push(`${template.name} (${base.kind} ${name})`);
         const secretRef = (current.spec as any)?.writeConnectionSecretToRef;
         const secret =

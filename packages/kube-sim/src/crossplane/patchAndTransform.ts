@@ -175,3 +175,59 @@ export function patchToComposite(
     );
   }
 }
+
+/** function-patch-and-transform's readiness checks of a composed resource. */
+export interface ReadinessCheck {
+  type:
+    | 'MatchCondition'
+    | 'MatchString'
+    | 'MatchInteger'
+    | 'MatchTrue'
+    | 'MatchFalse'
+    | 'NonEmpty'
+    | 'None';
+  fieldPath?: string;
+  matchString?: string;
+  matchInteger?: number;
+  matchCondition?: { type: string; status: string };
+}
+
+const READY_CONDITION: ReadinessCheck = {
+  type: 'MatchCondition',
+  matchCondition: { type: 'Ready', status: 'True' },
+};
+
+/** Whether an observed composed resource passes all its checks (by default: Ready=True). */
+export function composedReady(
+  observed: unknown,
+  checks: ReadinessCheck[] | undefined,
+): boolean {
+  return (checks?.length ? checks : [READY_CONDITION]).every(check => {
+    const value = check.fieldPath
+      ? readFieldPath(observed, check.fieldPath)
+      : undefined;
+    switch (check.type) {
+      case 'None':
+        return true;
+      case 'NonEmpty':
+        return value !== undefined && value !== null && value !== '';
+      case 'MatchString':
+        return value === check.matchString;
+      case 'MatchInteger':
+        return Number(value) === check.matchInteger;
+      case 'MatchTrue':
+        return value === true;
+      case 'MatchFalse':
+        return value === false;
+      case 'MatchCondition': {
+        const wanted = check.matchCondition ?? READY_CONDITION.matchCondition!;
+        const conditions = readFieldPath(observed, 'status.conditions');
+        return (Array.isArray(conditions) ? conditions : []).some(
+          (c: any) => c.type === wanted.type && c.status === wanted.status,
+        );
+      }
+      default:
+        return false;
+    }
+  });
+}
