@@ -14,4 +14,5 @@ export type { KubeObject, StoredEvent } from './store/types';
 export type {
   ProviderSettings,
   FailureRule,
+  ExternalResource,
 } from './crossplane/SimulatedProvider';

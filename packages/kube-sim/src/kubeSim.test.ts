@@ -295,6 +295,94 @@ describe('kube-sim', () => {
     }
   });
 
+  it('leaves the external resource of a managed resource with deletionPolicy Orphan', async () => {
+    await sim.admin.applyManifest({
+      apiVersion: 'apiextensions.crossplane.io/v1',
+      kind: 'Composition',
+      metadata: { name: 'keep-the-data.sim.database.example.org' },
+      spec: {
+        compositeTypeRef: {
+          apiVersion: 'database.example.org/v1alpha1',
+          kind: 'XPostgreSQLInstance',
+        },
+        mode: 'Pipeline',
+        pipeline: [
+          {
+            step: 'patch-and-transform',
+            functionRef: { name: 'function-patch-and-transform' },
+            input: {
+              apiVersion: 'pt.fn.crossplane.io/v1beta1',
+              kind: 'Resources',
+              resources: [
+                {
+                  name: 'network',
+                  base: {
+                    apiVersion: 'sim.crossplane.io/v1alpha1',
+                    kind: 'Network',
+                    spec: { forProvider: { cidrBlock: '10.1.0.0/24' } },
+                  },
+                },
+                {
+                  name: 'instance',
+                  base: {
+                    apiVersion: 'sim.crossplane.io/v1alpha1',
+                    kind: 'DatabaseInstance',
+                    spec: {
+                      forProvider: { engine: 'postgres' },
+                      deletionPolicy: 'Orphan',
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    const alice = clientsFor(sim, 'alice');
+    const kept = {
+      ...claim('kept-db', 'team-alpha'),
+      spec: {
+        ...claim('kept-db', 'team-alpha').spec,
+        compositionRef: { name: 'keep-the-data.sim.database.example.org' },
+      },
+    };
+    await apply(alice.objects, kept);
+    const ready = await waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (_type, object) => object.metadata.name === 'kept-db' && isReady(object),
+    );
+    const composite: any = await clientsFor(sim, 'pat').objects.read({
+      apiVersion: 'database.example.org/v1alpha1',
+      kind: 'XPostgreSQLInstance',
+      metadata: { name: ready.spec.resourceRef.name },
+    } as any);
+    const byKind = Object.fromEntries(
+      composite.spec.resourceRefs.map((r: any) => [r.kind, r.name]),
+    );
+    const cloud = async () =>
+      (await sim.admin.externalResources())
+        .filter(r => Object.values(byKind).includes(r.managedResource))
+        .map(r => r.kind)
+        .sort();
+    expect(await cloud()).toEqual(['DatabaseInstance', 'Network']);
+
+    // Watched from the Ready version on, so that the deletion cannot be missed.
+    const since = ready.metadata.resourceVersion;
+    await alice.objects.delete(kept as any);
+    await waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (type, object) =>
+        type === 'DELETED' && object.metadata.name === 'kept-db',
+      30_000,
+      since,
+    );
+    // Both managed resources are gone; the database they managed is still in the cloud.
+    expect(await cloud()).toEqual(['DatabaseInstance']);
+  });
+
   it("keeps tenants apart: a team cannot write in another team's namespace", async () => {
     const body = await expectStatus(
       apply(clientsFor(sim, 'alice').objects, claim('sneaky', 'team-beta')),

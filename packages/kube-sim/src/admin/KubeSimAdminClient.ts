@@ -5,7 +5,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AuditRecord } from '../api/audit';
 import type { FaultSettings } from '../api/faults';
-import type { ProviderSettings } from '../crossplane/SimulatedProvider';
+import type {
+  ExternalResource,
+  ProviderSettings,
+} from '../crossplane/SimulatedProvider';
 
 export interface ObjectSelector {
   apiVersion: string;
@@ -128,5 +131,14 @@ export class KubeSimAdminClient {
 
   configureProvider(settings: ProviderSettings): Promise<ProviderSettings> {
     return this.call('PUT', '/provider', settings);
+  }
+
+  /** What the simulated provider created and has not deleted (orphans included). */
+  async externalResources(): Promise<ExternalResource[]> {
+    const { items } = await this.call<{ items: ExternalResource[] }>(
+      'GET',
+      '/cloud',
+    );
+    return items;
   }
 }

@@ -150,6 +150,8 @@ export function createAdminHandler(deps: AdminDependencies) {
             "drift action must be 'delete' or 'patch'",
           );
         }
+      } else if (route === 'GET /admin/cloud') {
+        reply(res, 200, { items: crossplane.provider.externalResources() });
       } else if (route === 'PUT /admin/provider') {
         crossplane.provider.configure(await readJson(req));
         reply(res, 200, crossplane.provider.settings());

@@ -30,6 +30,16 @@ export interface FailureRule {
   message: string;
 }
 
+/** Something the simulated provider created in the pretend cloud. */
+export interface ExternalResource {
+  id: string;
+  kind: string;
+  /** The managed resource that created it. */
+  managedResource: string;
+  namespace?: string;
+  createdAt: string;
+}
+
 export interface ProviderSettings {
   delayMs?: number;
   failures?: FailureRule[];
@@ -42,6 +52,8 @@ export class SimulatedProvider {
   private readonly pending = new Set<string>();
 
   private readonly events: EventRecorder;
+  /** The pretend cloud: what the provider created, by external ID (in memory only). */
+  private readonly cloud = new Map<string, ExternalResource>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -55,6 +67,11 @@ export class SimulatedProvider {
   configure(settings: ProviderSettings): void {
     if (settings.delayMs !== undefined) this.delayMs = settings.delayMs;
     if (settings.failures !== undefined) this.failures = settings.failures;
+  }
+
+  /** What exists in the pretend cloud, including what orphaned managed resources left behind. */
+  externalResources(): ExternalResource[] {
+    return [...this.cloud.values()];
   }
 
   settings(): ProviderSettings {
@@ -120,6 +137,10 @@ export class SimulatedProvider {
     const generation = current.metadata.generation;
 
     if (current.metadata.deletionTimestamp) {
+      const id = (current.status as any)?.atProvider?.id;
+      // deletionPolicy Orphan: the managed resource goes, what it manages stays.
+      if (id && (current.spec as any)?.deletionPolicy !== 'Orphan')
+        this.cloud.delete(id);
       this.deleteConnectionSecret(current);
       next.metadata.finalizers = (next.metadata.finalizers ?? []).filter(
         (f: string) => f !== MANAGED_FINALIZER,
@@ -183,6 +204,15 @@ export class SimulatedProvider {
         state: 'available',
         endpoint: `${name}.sim.example.org`,
       };
+      const id = next.status.atProvider.id;
+      if (!this.cloud.has(id))
+        this.cloud.set(id, {
+          id,
+          kind: current.kind,
+          managedResource: name,
+          ...(namespace ? { namespace } : {}),
+          createdAt: new Date().toISOString(),
+        });
       const ready = (current.status as any)?.conditions?.find(
         (c: any) => c.type === 'Ready',
       );
