@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startKubeSim, type KubeSimOptions } from './startKubeSim';
 
 const USAGE = `usage: kube-sim [--port 6443] [--host 127.0.0.1] [--https] [--kubeconfig-out FILE] [--kubeconfig-for USER=FILE] [--fixtures DIR | --no-fixtures]
-                [--state-file FILE] [--users FILE] [--provider-delay MS] [--no-rbac] [--log-level debug|info|warn|error]`;
+                [--state-file FILE] [--users FILE] [--provider-delay MS] [--watch-cache-size N] [--no-rbac] [--log-level debug|info|warn|error]`;
 
 export function parseArgs(
   argv: string[],
@@ -51,6 +51,9 @@ export function parseArgs(
         break;
       case '--provider-delay':
         options.providerDelayMs = number(i++, flag);
+        break;
+      case '--watch-cache-size':
+        options.watchCacheSize = number(i++, flag);
         break;
       case '--https':
         options.https = true;

@@ -41,6 +41,11 @@ export interface KubeSimOptions {
   /** Enforce RBAC (default true). */
   rbac?: boolean;
   /**
+   * Events kept per resource type for watches to resume from (default 2,000); a watch from an
+   * older resourceVersion gets `410 Gone`. Small values make expiry easy to reach in tests.
+   */
+  watchCacheSize?: number;
+  /**
    * Serve HTTPS with a certificate generated at start, trusted by the kubeconfigs it writes
    * (kubectl sends bearer tokens only over TLS). Default: plain HTTP.
    */
@@ -138,7 +143,7 @@ export async function startKubeSim(
       ? path.join(fixtures, 'users.yaml')
       : path.join(DEFAULT_FIXTURES, 'users.yaml'));
 
-  const store = new ObjectStore();
+  const store = new ObjectStore(options.watchCacheSize);
   const registry = new ResourceRegistry();
   const authenticator = TokenAuthenticator.fromFile(usersFile);
   const audit = new AuditLog();

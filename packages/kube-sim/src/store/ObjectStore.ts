@@ -12,7 +12,8 @@ import type {
   WatchEventType,
 } from './types';
 
-const EVENT_WINDOW = 2_000;
+/** Events kept per resource type for watches to resume from (the API server's watch cache). */
+export const DEFAULT_WATCH_CACHE_SIZE = 2_000;
 
 export type WatchListener = (event: StoredEvent) => void;
 
@@ -30,6 +31,12 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 export class ObjectStore {
   private revision = 0;
+
+  /** @param watchCacheSize - events kept per type; a watch from before them gets 410 Gone */
+  constructor(
+    private readonly watchCacheSize: number = DEFAULT_WATCH_CACHE_SIZE,
+  ) {}
+
   private readonly buckets = new Map<string, TypeBucket>();
   private readonly changeListeners = new Set<WatchListener>();
 
@@ -183,7 +190,7 @@ export class ObjectStore {
     if (
       oldest !== undefined &&
       sinceResourceVersion < oldest - 1 &&
-      bucket.events.length >= EVENT_WINDOW
+      bucket.events.length >= this.watchCacheSize
     ) {
       throw StatusError.gone(sinceResourceVersion, oldest);
     }
@@ -252,8 +259,8 @@ export class ObjectStore {
 
   private emit(bucket: TypeBucket, event: StoredEvent): void {
     bucket.events.push(event);
-    if (bucket.events.length > EVENT_WINDOW)
-      bucket.events.splice(0, bucket.events.length - EVENT_WINDOW);
+    if (bucket.events.length > this.watchCacheSize)
+      bucket.events.splice(0, bucket.events.length - this.watchCacheSize);
     for (const { namespace, listener } of bucket.listeners) {
       if (inNamespace(event.object, namespace)) listener(clone(event));
     }
