@@ -519,13 +519,44 @@ describe('kube-sim', () => {
       (_type, object) =>
         object.metadata.name === 'short-lived' && isReady(object),
     );
+    // Watched from the Ready version on, so that nothing after it can be missed.
+    const since = ready.metadata.resourceVersion;
+    const claims =
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances';
+    const deleting = (object: any) =>
+      (object.status?.conditions ?? []).some(
+        (c: any) =>
+          c.type === 'Ready' && c.status === 'False' && c.reason === 'Deleting',
+      );
+    const claimDeleting = waitFor(
+      alice.kc,
+      claims,
+      (_type, object) =>
+        object.metadata.name === 'short-lived' && deleting(object),
+      30_000,
+      since,
+    );
+    const compositeDeleting = waitFor(
+      clientsFor(sim, 'pat').kc,
+      '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
+      (_type, object) =>
+        object.metadata.name === ready.spec.resourceRef.name &&
+        deleting(object),
+      30_000,
+      since,
+    );
     const gone = waitFor(
       alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      claims,
       (type, object) =>
         type === 'DELETED' && object.metadata.name === 'short-lived',
+      30_000,
+      since,
     );
     await alice.objects.delete(claim('short-lived', 'team-alpha') as any);
+    // While it goes, the claim and its composite say so, as Crossplane's do.
+    expect((await claimDeleting).metadata.deletionTimestamp).toBeDefined();
+    expect((await compositeDeleting).metadata.deletionTimestamp).toBeDefined();
     await gone;
     const admin = clientsFor(sim, 'kube-admin');
     await expectStatus(

@@ -247,6 +247,7 @@ export class CrossplaneSimulation {
       if (composite) {
         if (!composite.metadata.deletionTimestamp)
           store.delete(compositeType, undefined, composite.metadata.name);
+        this.markDeleting(type, claim);
         return; // the composite's deletion wakes us again
       }
       this.deleteClaimSecret(claim);
@@ -403,6 +404,19 @@ export class CrossplaneSimulation {
 
   // ---- composites (v1 cluster-scoped, v2 namespaced) -----------------------------------------
 
+  /** Ready=False, reason Deleting, while what the object composes or binds is still going away. */
+  private markDeleting(type: ResourceType, object: KubeObject): void {
+    if (conditionOf(object, 'Ready')?.reason === 'Deleting') return;
+    const next: any = structuredClone(object);
+    setCondition(next, {
+      type: 'Ready',
+      status: 'False',
+      reason: 'Deleting',
+      observedGeneration: object.metadata.generation,
+    });
+    this.deps.store.update(type, recordUpdate(object, next, COMPOSITE_MANAGER));
+  }
+
   private compositionFor(composite: KubeObject): KubeObject | undefined {
     const compositionType = this.deps.registry.byKind(
       'apiextensions.crossplane.io/v1',
@@ -456,7 +470,10 @@ export class CrossplaneSimulation {
         if (!mr.metadata.deletionTimestamp)
           store.delete(mrType!, namespace, ref.name);
       }
-      if (remaining > 0) return;
+      if (remaining > 0) {
+        this.markDeleting(type, composite);
+        return;
+      }
       const secretRef = spec.writeConnectionSecretToRef;
       if (
         secretRef?.name &&
