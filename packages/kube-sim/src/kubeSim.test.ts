@@ -371,11 +371,12 @@ describe('kube-sim', () => {
     // Watched from the Ready version on, so that the deletion cannot be missed.
     const since = ready.metadata.resourceVersion;
     await alice.objects.delete(kept as any);
+    // The composite goes once its managed resources are gone.
     await waitFor(
-      alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      clientsFor(sim, 'pat').kc,
+      '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
       (type, object) =>
-        type === 'DELETED' && object.metadata.name === 'kept-db',
+        type === 'DELETED' && object.metadata.name === composite.metadata.name,
       30_000,
       since,
     );
@@ -510,9 +511,51 @@ describe('kube-sim', () => {
     expect(forced.metadata.generation).toBeGreaterThan(1);
   });
 
-  it('deletes a claim after its composite and managed resources are gone', async () => {
+  it('deletes a claim in the background by default: the claim goes first, its composite after it', async () => {
     const alice = clientsFor(sim, 'alice');
-    await apply(alice.objects, claim('short-lived', 'team-alpha'));
+    await apply(alice.objects, claim('background-db', 'team-alpha'));
+    const ready = await waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (_type, object) =>
+        object.metadata.name === 'background-db' && isReady(object),
+    );
+    const since = ready.metadata.resourceVersion;
+    const claimGone = waitFor(
+      alice.kc,
+      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      (type, object) =>
+        type === 'DELETED' && object.metadata.name === 'background-db',
+      30_000,
+      since,
+    );
+    const compositeGone = waitFor(
+      clientsFor(sim, 'pat').kc,
+      '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
+      (type, object) =>
+        type === 'DELETED' &&
+        object.metadata.name === ready.spec.resourceRef.name,
+      30_000,
+      since,
+    );
+    await alice.objects.delete(claim('background-db', 'team-alpha') as any);
+    const [claimDeleted, compositeDeleted] = await Promise.all([
+      claimGone,
+      compositeGone,
+    ]);
+    // One resourceVersion counter for all objects: the order in which they went.
+    expect(Number(claimDeleted.metadata.resourceVersion)).toBeLessThan(
+      Number(compositeDeleted.metadata.resourceVersion),
+    );
+  });
+
+  it('deletes a claim in the foreground after its composite and managed resources are gone', async () => {
+    const alice = clientsFor(sim, 'alice');
+    const shortLived = claim('short-lived', 'team-alpha');
+    await apply(alice.objects, {
+      ...shortLived,
+      spec: { ...shortLived.spec, compositeDeletePolicy: 'Foreground' },
+    });
     const ready = await waitFor(
       alice.kc,
       '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
@@ -553,7 +596,7 @@ describe('kube-sim', () => {
       30_000,
       since,
     );
-    await alice.objects.delete(claim('short-lived', 'team-alpha') as any);
+    await alice.objects.delete(shortLived as any);
     // While it goes, the claim and its composite say so, as Crossplane's do.
     expect((await claimDeleting).metadata.deletionTimestamp).toBeDefined();
     expect((await compositeDeleting).metadata.deletionTimestamp).toBeDefined();

@@ -244,11 +244,16 @@ export class CrossplaneSimulation {
       : undefined;
 
     if (claim.metadata.deletionTimestamp) {
+      // compositeDeletePolicy: Background (Crossplane's default) lets the claim go at once and
+      // the composite after it; Foreground keeps the claim until the composite is gone.
+      const foreground = spec.compositeDeletePolicy === 'Foreground';
       if (composite) {
         if (!composite.metadata.deletionTimestamp)
           store.delete(compositeType, undefined, composite.metadata.name);
-        this.markDeleting(type, claim);
-        return; // the composite's deletion wakes us again
+        if (foreground) {
+          this.markDeleting(type, claim);
+          return; // the composite's deletion wakes us again
+        }
       }
       this.deleteClaimSecret(claim);
       const done = structuredClone(claim);

@@ -208,6 +208,10 @@ export function generatedCrds(xrd: KubeObject): KubeObject[] {
       },
       compositionSelector: selector,
       resourceRef: ref,
+      compositeDeletePolicy: {
+        type: 'string',
+        enum: ['Background', 'Foreground'],
+      },
       writeConnectionSecretToRef: {
         type: 'object',
         required: ['name'],
