@@ -116,6 +116,13 @@ describe('kube-sim', () => {
       kind: 'XPostgreSQLInstance',
       name: expect.stringMatching(/^orders-db-[b-z2-9]{5}$/),
     });
+    // Conditions speak for the generation Crossplane saw (the claim's spec.resourceRef was its
+    // own write, so the claim is past generation 1).
+    for (const condition of ready.status.conditions)
+      expect(condition.observedGeneration).toBe(ready.metadata.generation);
+    expect(ready.metadata.finalizers).toEqual([
+      'finalizer.apiextensions.crossplane.io',
+    ]);
 
     const admin = clientsFor(sim, 'kube-admin');
     const composite: any = await admin.objects.read({
@@ -174,7 +181,7 @@ describe('kube-sim', () => {
     ]);
   });
 
-  it('provisions a v2 namespaced composite with namespaced managed resources', async () => {
+  it('provisions a v2 namespaced composite with namespaced managed resources, and deletes them in order', async () => {
     const bob = clientsFor(sim, 'bob');
     await apply(bob.objects, {
       apiVersion: 'messaging.example.org/v1alpha1',
@@ -182,15 +189,41 @@ describe('kube-sim', () => {
       metadata: { name: 'invoices', namespace: 'team-beta' },
       spec: { parameters: { fifo: true } },
     });
+    const queues =
+      '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues';
     const ready = await waitFor(
       bob.kc,
-      '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues',
+      queues,
       (_type, object) => object.metadata.name === 'invoices' && isReady(object),
     );
+    expect(ready.status.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'Synced',
+          status: 'True',
+          reason: 'ReconcileSuccess',
+          observedGeneration: ready.metadata.generation,
+        }),
+        expect.objectContaining({
+          type: 'Ready',
+          status: 'True',
+          reason: 'Available',
+          observedGeneration: ready.metadata.generation,
+        }),
+      ]),
+    );
+    // v2: no claim; Crossplane's machinery lives under spec.crossplane.
+    expect(ready.spec.crossplane.compositionRef).toEqual({
+      name: 'queues.sim.messaging.example.org',
+    });
+    expect(ready.metadata.finalizers).toEqual([
+      'composite.apiextensions.crossplane.io',
+    ]);
     const [ref] = ready.spec.crossplane.resourceRefs;
     expect(ref).toMatchObject({
       kind: 'QueueInstance',
       namespace: 'team-beta',
+      name: expect.stringMatching(/^invoices-[0-9a-f]{5}$/),
     });
     const mr: any = await clientsFor(sim, 'kube-admin').objects.read({
       ...ref,
@@ -200,6 +233,56 @@ describe('kube-sim', () => {
       fifo: true,
       retentionHours: 96,
     });
+    expect(mr.metadata.labels['crossplane.io/composite']).toBe('invoices');
+    expect(mr.metadata.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'Queue',
+        name: 'invoices',
+        uid: ready.metadata.uid,
+        controller: true,
+      }),
+    ]);
+    expect(mr.metadata.finalizers).toEqual([
+      'finalizer.managedresource.crossplane.io',
+    ]);
+    // The managed resource's connection secret, named by the composition's CombineFromComposite.
+    const secret = await bob.core.readNamespacedSecret({
+      namespace: 'team-beta',
+      name: 'invoices-queue',
+    });
+    expect(Object.keys(secret.data ?? {}).sort()).toEqual([
+      'endpoint',
+      'password',
+      'username',
+    ]);
+
+    // Deletion: the managed resource goes first, then the composite.
+    const since = ready.metadata.resourceVersion;
+    // Teams do not read managed resources; the administrator watches them.
+    const mrGone = waitFor(
+      clientsFor(sim, 'kube-admin').kc,
+      '/apis/sim.m.crossplane.io/v1alpha1/namespaces/team-beta/queueinstances',
+      (type, object) => type === 'DELETED' && object.metadata.name === ref.name,
+      30_000,
+      since,
+    );
+    const queueGone = waitFor(
+      bob.kc,
+      queues,
+      (type, object) =>
+        type === 'DELETED' && object.metadata.name === 'invoices',
+      30_000,
+      since,
+    );
+    await bob.objects.delete({
+      apiVersion: 'messaging.example.org/v1alpha1',
+      kind: 'Queue',
+      metadata: { name: 'invoices', namespace: 'team-beta' },
+    } as any);
+    const [mrDeleted, queueDeleted] = await Promise.all([mrGone, queueGone]);
+    expect(Number(mrDeleted.metadata.resourceVersion)).toBeLessThan(
+      Number(queueDeleted.metadata.resourceVersion),
+    );
   });
 
   it("honours a composition's readiness checks: a resource checked with None does not hold Ready back", async () => {
