@@ -3,6 +3,7 @@
  * relies on, tenancy through RBAC and impersonation, and Crossplane's claim lifecycle.
  */
 import * as k8s from '@kubernetes/client-node';
+import type { FailureRule } from './crossplane/SimulatedProvider';
 import { startKubeSim, type KubeSim } from './startKubeSim';
 import { clientsFor, isReady, waitFor } from './__testUtils__/clients';
 
@@ -52,6 +53,16 @@ describe('kube-sim', () => {
   afterAll(async () => {
     await sim?.stop();
   });
+
+  /** Runs `fn` while the simulated provider refuses what `rule` matches. */
+  async function whileRefusing(rule: FailureRule, fn: () => Promise<void>) {
+    await sim.admin.configureProvider({ failures: [rule] });
+    try {
+      await fn();
+    } finally {
+      await sim.admin.configureProvider({ failures: [] });
+    }
+  }
 
   it('serves discovery for built-in kinds and the kinds generated from XRDs', async () => {
     const { kc } = clientsFor(sim, 'kube-admin');
@@ -334,48 +345,44 @@ describe('kube-sim', () => {
         ],
       },
     });
-    await sim.admin.configureProvider({
-      failures: [
-        {
-          kind: 'QueueInstance',
-          specPattern: 'mars-north-1',
-          message: 'region mars-north-1 is not available',
-        },
-      ],
-    });
-    try {
-      const bob = clientsFor(sim, 'bob');
-      await apply(bob.objects, {
-        apiVersion: 'messaging.example.org/v1alpha1',
-        kind: 'Queue',
-        metadata: { name: 'with-dlq', namespace: 'team-beta' },
-        spec: {
-          crossplane: {
-            compositionRef: {
-              name: 'queues-with-dlq.sim.messaging.example.org',
+    await whileRefusing(
+      {
+        kind: 'QueueInstance',
+        specPattern: 'mars-north-1',
+        message: 'region mars-north-1 is not available',
+      },
+      async () => {
+        const bob = clientsFor(sim, 'bob');
+        await apply(bob.objects, {
+          apiVersion: 'messaging.example.org/v1alpha1',
+          kind: 'Queue',
+          metadata: { name: 'with-dlq', namespace: 'team-beta' },
+          spec: {
+            crossplane: {
+              compositionRef: {
+                name: 'queues-with-dlq.sim.messaging.example.org',
+              },
             },
           },
-        },
-      });
-      const queue = await waitFor(
-        bob.kc,
-        '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues',
-        (_type, object) =>
-          object.metadata.name === 'with-dlq' && isReady(object),
-      );
-      // Ready although the dead-letter queue is refused, which Synced still reports.
-      expect(queue.spec.crossplane.resourceRefs).toHaveLength(2);
-      expect(
-        queue.status.conditions.find((c: any) => c.type === 'Synced'),
-      ).toMatchObject({
-        status: 'False',
-        message: expect.stringContaining(
-          'region mars-north-1 is not available',
-        ),
-      });
-    } finally {
-      await sim.admin.configureProvider({ failures: [] });
-    }
+        });
+        const queue = await waitFor(
+          bob.kc,
+          '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues',
+          (_type, object) =>
+            object.metadata.name === 'with-dlq' && isReady(object),
+        );
+        // Ready although the dead-letter queue is refused, which Synced still reports.
+        expect(queue.spec.crossplane.resourceRefs).toHaveLength(2);
+        expect(
+          queue.status.conditions.find((c: any) => c.type === 'Synced'),
+        ).toMatchObject({
+          status: 'False',
+          message: expect.stringContaining(
+            'region mars-north-1 is not available',
+          ),
+        });
+      },
+    );
   });
 
   it('leaves the external resource of a managed resource with deletionPolicy Orphan', async () => {
@@ -706,74 +713,70 @@ describe('kube-sim', () => {
   });
 
   it('reports a managed resource the provider refuses, with its message', async () => {
-    await sim.admin.configureProvider({
-      failures: [
-        {
-          kind: 'DatabaseInstance',
-          namePattern: '^doomed-',
-          message: 'quota exceeded for instance class db.t3.small',
-        },
-      ],
-    });
-    try {
-      const alice = clientsFor(sim, 'alice');
-      await apply(alice.objects, claim('doomed', 'team-alpha'));
-      // Composites are cluster-scoped: the platform team reads them.
-      const composite = await waitFor(
-        clientsFor(sim, 'pat').kc,
-        '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
-        (_type, object) =>
-          object.spec.claimRef?.name === 'doomed' &&
-          (object.status?.conditions ?? []).some(
-            (c: any) => c.type === 'Synced' && c.status === 'False',
+    await whileRefusing(
+      {
+        kind: 'DatabaseInstance',
+        namePattern: '^doomed-',
+        message: 'quota exceeded for instance class db.t3.small',
+      },
+      async () => {
+        const alice = clientsFor(sim, 'alice');
+        await apply(alice.objects, claim('doomed', 'team-alpha'));
+        // Composites are cluster-scoped: the platform team reads them.
+        const composite = await waitFor(
+          clientsFor(sim, 'pat').kc,
+          '/apis/database.example.org/v1alpha1/xpostgresqlinstances',
+          (_type, object) =>
+            object.spec.claimRef?.name === 'doomed' &&
+            (object.status?.conditions ?? []).some(
+              (c: any) => c.type === 'Synced' && c.status === 'False',
+            ),
+        );
+        const synced = composite.status.conditions.find(
+          (c: any) => c.type === 'Synced',
+        );
+        expect(synced).toMatchObject({
+          reason: 'ReconcileError',
+          message: expect.stringContaining(
+            'quota exceeded for instance class db.t3.small',
           ),
-      );
-      const synced = composite.status.conditions.find(
-        (c: any) => c.type === 'Synced',
-      );
-      expect(synced).toMatchObject({
-        reason: 'ReconcileError',
-        message: expect.stringContaining(
-          'quota exceeded for instance class db.t3.small',
-        ),
-      });
-      expect(synced.message).toMatch(
-        /^DatabaseInstance doomed-[b-z2-9]{5}-[0-9a-f]{5}: /,
-      );
-      // As events, the way kubectl describe shows them: the claim's binding, and the managed
-      // resource's refusal (cluster-scoped objects' events go to the default namespace).
-      const admin = clientsFor(sim, 'kube-admin');
-      const claimEvents = await admin.core.listNamespacedEvent({
-        namespace: 'team-alpha',
-        fieldSelector: 'involvedObject.name=doomed',
-      });
-      expect(claimEvents.items).toContainEqual(
-        expect.objectContaining({
-          type: 'Normal',
-          reason: 'BindCompositeResource',
-          message: `Successfully bound composite resource ${composite.metadata.name}`,
-        }),
-      );
-      const managedName = synced.message.split(':')[0].split(' ')[1];
-      const managedEvents = await admin.core.listNamespacedEvent({
-        namespace: 'default',
-        fieldSelector: `involvedObject.name=${managedName}`,
-      });
-      expect(managedEvents.items).toEqual([
-        expect.objectContaining({
-          type: 'Warning',
-          reason: 'CannotCreateExternalResource',
-          message: 'quota exceeded for instance class db.t3.small',
-          involvedObject: expect.objectContaining({
-            kind: 'DatabaseInstance',
-            name: managedName,
+        });
+        expect(synced.message).toMatch(
+          /^DatabaseInstance doomed-[b-z2-9]{5}-[0-9a-f]{5}: /,
+        );
+        // As events, the way kubectl describe shows them: the claim's binding, and the managed
+        // resource's refusal (cluster-scoped objects' events go to the default namespace).
+        const admin = clientsFor(sim, 'kube-admin');
+        const claimEvents = await admin.core.listNamespacedEvent({
+          namespace: 'team-alpha',
+          fieldSelector: 'involvedObject.name=doomed',
+        });
+        expect(claimEvents.items).toContainEqual(
+          expect.objectContaining({
+            type: 'Normal',
+            reason: 'BindCompositeResource',
+            message: `Successfully bound composite resource ${composite.metadata.name}`,
           }),
-          count: 1,
-        }),
-      ]);
-    } finally {
-      await sim.admin.configureProvider({ failures: [] });
-    }
+        );
+        const managedName = synced.message.split(':')[0].split(' ')[1];
+        const managedEvents = await admin.core.listNamespacedEvent({
+          namespace: 'default',
+          fieldSelector: `involvedObject.name=${managedName}`,
+        });
+        expect(managedEvents.items).toEqual([
+          expect.objectContaining({
+            type: 'Warning',
+            reason: 'CannotCreateExternalResource',
+            message: 'quota exceeded for instance class db.t3.small',
+            involvedObject: expect.objectContaining({
+              kind: 'DatabaseInstance',
+              name: managedName,
+            }),
+            count: 1,
+          }),
+        ]);
+      },
+    );
   });
 
   it('starts a watch on an empty collection at once and delivers what comes next', async () => {
