@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startKubeSim, type KubeSim } from './startKubeSim';
-import { clientsFor, isReady, waitFor } from './__testUtils__/clients';
+import { clientsFor, isReady, readyAt, waitFor } from './__testUtils__/clients';
 
 jest.setTimeout(60_000);
 
@@ -39,11 +39,7 @@ const apply = (api: k8s.KubernetesObjectApi, object: any) =>
 async function provisioned(sim: KubeSim, name: string) {
   const alice = clientsFor(sim, 'alice');
   await apply(alice.objects, claim(name));
-  return waitFor(
-    alice.kc,
-    CLAIMS,
-    (_type, o) => o.metadata.name === name && isReady(o),
-  );
+  return readyAt(alice.kc, CLAIMS, name);
 }
 
 describe('crossplane.io/paused', () => {

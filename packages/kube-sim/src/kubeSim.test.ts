@@ -5,7 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { FailureRule } from './crossplane/SimulatedProvider';
 import { startKubeSim, type KubeSim } from './startKubeSim';
-import { clientsFor, isReady, waitFor } from './__testUtils__/clients';
+import { clientsFor, readyAt, waitFor } from './__testUtils__/clients';
 
 const claim = (
   name: string,
@@ -42,6 +42,9 @@ async function expectStatus(
 }
 
 jest.setTimeout(60_000);
+
+const ALPHA_CLAIMS =
+  '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances';
 
 describe('kube-sim', () => {
   let sim: KubeSim;
@@ -103,12 +106,7 @@ describe('kube-sim', () => {
       },
     });
 
-    const ready = await waitFor(
-      alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
-      (_type, object) =>
-        object.metadata.name === 'orders-db' && isReady(object),
-    );
+    const ready = await readyAt(alice.kc, ALPHA_CLAIMS, 'orders-db');
     expect(ready.status.conditions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -202,11 +200,7 @@ describe('kube-sim', () => {
     });
     const queues =
       '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues';
-    const ready = await waitFor(
-      bob.kc,
-      queues,
-      (_type, object) => object.metadata.name === 'invoices' && isReady(object),
-    );
+    const ready = await readyAt(bob.kc, queues, 'invoices');
     expect(ready.status.conditions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -365,11 +359,10 @@ describe('kube-sim', () => {
             },
           },
         });
-        const queue = await waitFor(
+        const queue = await readyAt(
           bob.kc,
           '/apis/messaging.example.org/v1alpha1/namespaces/team-beta/queues',
-          (_type, object) =>
-            object.metadata.name === 'with-dlq' && isReady(object),
+          'with-dlq',
         );
         // Ready although the dead-letter queue is refused, which Synced still reports.
         expect(queue.spec.crossplane.resourceRefs).toHaveLength(2);
@@ -438,11 +431,7 @@ describe('kube-sim', () => {
       },
     };
     await apply(alice.objects, kept);
-    const ready = await waitFor(
-      alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
-      (_type, object) => object.metadata.name === 'kept-db' && isReady(object),
-    );
+    const ready = await readyAt(alice.kc, ALPHA_CLAIMS, 'kept-db');
     const composite: any = await clientsFor(sim, 'pat').objects.read({
       apiVersion: 'database.example.org/v1alpha1',
       kind: 'XPostgreSQLInstance',
@@ -604,16 +593,11 @@ describe('kube-sim', () => {
   it('deletes a claim in the background by default: the claim goes first, its composite after it', async () => {
     const alice = clientsFor(sim, 'alice');
     await apply(alice.objects, claim('background-db', 'team-alpha'));
-    const ready = await waitFor(
-      alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
-      (_type, object) =>
-        object.metadata.name === 'background-db' && isReady(object),
-    );
+    const ready = await readyAt(alice.kc, ALPHA_CLAIMS, 'background-db');
     const since = ready.metadata.resourceVersion;
     const claimGone = waitFor(
       alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
+      ALPHA_CLAIMS,
       (type, object) =>
         type === 'DELETED' && object.metadata.name === 'background-db',
       30_000,
@@ -646,16 +630,9 @@ describe('kube-sim', () => {
       ...shortLived,
       spec: { ...shortLived.spec, compositeDeletePolicy: 'Foreground' },
     });
-    const ready = await waitFor(
-      alice.kc,
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances',
-      (_type, object) =>
-        object.metadata.name === 'short-lived' && isReady(object),
-    );
+    const ready = await readyAt(alice.kc, ALPHA_CLAIMS, 'short-lived');
     // Watched from the Ready version on, so that nothing after it can be missed.
     const since = ready.metadata.resourceVersion;
-    const claims =
-      '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances';
     const deleting = (object: any) =>
       (object.status?.conditions ?? []).some(
         (c: any) =>
@@ -663,7 +640,7 @@ describe('kube-sim', () => {
       );
     const claimDeleting = waitFor(
       alice.kc,
-      claims,
+      ALPHA_CLAIMS,
       (_type, object) =>
         object.metadata.name === 'short-lived' && deleting(object),
       30_000,
@@ -680,7 +657,7 @@ describe('kube-sim', () => {
     );
     const gone = waitFor(
       alice.kc,
-      claims,
+      ALPHA_CLAIMS,
       (type, object) =>
         type === 'DELETED' && object.metadata.name === 'short-lived',
       30_000,

@@ -27,19 +27,20 @@ const { createServer } = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Client, Connection } = require('@temporalio/client');
-const { bundleWorkflowCode, DefaultLogger } = require('@temporalio/worker');
 const {
   resourceWorkflowId,
 } = require('@crossplane-temporal/plugin-crossplane-temporal-common');
+const {
+  refFor,
+  startProvision,
+} = require('../src/__testUtils__/resourceWorkflowHarness');
 const { startTestCluster } = require('../src/__testUtils__/testCluster');
 const {
   spawnWorkerProcess,
   stopWorkerProcess,
+  writeWorkflowBundle,
 } = require('../src/__testUtils__/spawnWorkerProcess');
-const {
-  provisionSignal,
-  statusQuery,
-} = require('../src/workflows/definitions');
+const { statusQuery } = require('../src/workflows/definitions');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -177,20 +178,6 @@ async function pool(items, limit, fn) {
   return results;
 }
 
-const refFor = name => ({
-  cluster: 'local',
-  apiVersion: 'database.example.org/v1alpha1',
-  kind: CLAIM_KIND,
-  namespace: NAMESPACE,
-  name,
-});
-
-const requester = {
-  userEntityRef: 'user:default/alice',
-  ownershipEntityRefs: ['user:default/alice', 'group:default/team-alpha'],
-  kubernetes: { user: 'alice', groups: ['team-alpha'] },
-};
-
 /**
  * Starts one provisioning workflow per name, as the backend does (signal-with-start): all at
  * once, or `perSecond` a second.
@@ -203,26 +190,12 @@ function provisionAll(client, taskQueue, names, workflowOptions, perSecond) {
         const at = started + (i * 1000) / perSecond;
         await new Promise(resolve => setTimeout(resolve, at - Date.now()));
       }
-      const ref = refFor(name);
-      return client.workflow.signalWithStart('resourceWorkflow', {
-        workflowId: resourceWorkflowId(ref),
+      return startProvision(client, {
         taskQueue,
-        args: [{ ref, options: workflowOptions }],
-        signal: provisionSignal,
-        signalArgs: [
-          {
-            requestId: `bench-${name}-${i}`,
-            requestedBy: requester,
-            ref,
-            spec: {
-              parameters: { size: 'small' },
-              writeConnectionSecretToRef: { name: `${name}-conn` },
-            },
-            owner: 'group:default/team-alpha',
-            component: 'component:default/checkout-service',
-            policy: { drift: 'repair', readyTimeoutSeconds: 600 },
-          },
-        ],
+        ref: refFor(name),
+        requestId: `bench-${name}`,
+        policy: { readyTimeoutSeconds: 600 },
+        workflowOptions,
       });
     }),
   );
@@ -264,10 +237,8 @@ async function runPhase({
   options,
   perSecond,
 }) {
-  const configFile = path.join(stack.dir, `${label}.json`);
-  fs.writeFileSync(
-    configFile,
-    JSON.stringify({
+  const worker = await spawnWorkerProcess(
+    {
       crossplaneTemporal: {
         temporal: {
           address: stack.address,
@@ -281,11 +252,9 @@ async function runPhase({
         },
         clusters: [stack.cluster.clusterConfig],
       },
-    }),
+    },
+    { nodeOptions: process.env.BENCH_WORKER_NODE_OPTIONS },
   );
-  const worker = await spawnWorkerProcess(configFile, {
-    nodeOptions: process.env.BENCH_WORKER_NODE_OPTIONS,
-  });
   progress(`${label}: worker ${worker.pid} ready; starting ${names.length}`);
   try {
     const processes = {
@@ -377,15 +346,12 @@ async function main() {
     address: `127.0.0.1:${port}`,
     temporalPid: temporal.pid,
   };
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    // The SDK's reusable V8 context can share modules between workflows instead of loading
-    // them once per workflow (an experiment: see the README).
-    preloadModules: PRELOAD_MODULES,
-    logger: new DefaultLogger('WARN'),
-  });
-  stack.workflowBundlePath = path.join(stack.dir, 'workflow-bundle.js');
-  fs.writeFileSync(stack.workflowBundlePath, code);
+  // The SDK's reusable V8 context can share modules between workflows instead of loading them
+  // once per workflow (an experiment: see the README).
+  stack.workflowBundlePath = await writeWorkflowBundle(
+    path.join(stack.dir, 'workflow-bundle.js'),
+    { preloadModules: PRELOAD_MODULES },
+  );
   const connection = await Connection.connect({ address: stack.address });
   const client = new Client({ connection });
   try {

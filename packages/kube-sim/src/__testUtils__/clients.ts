@@ -67,3 +67,11 @@ export const isReady = (object: any) =>
       c.status === 'True' &&
       c.observedGeneration === object.metadata.generation,
   );
+
+/** Resolves with the object named `name` at `path` once it reports Ready. */
+export const readyAt = (kc: k8s.KubeConfig, path: string, name: string) =>
+  waitFor(
+    kc,
+    path,
+    (_type, object) => object.metadata.name === name && isReady(object),
+  );

@@ -16,6 +16,12 @@ interface Dependent {
   object: KubeObject;
 }
 
+/** An object gone, or one deleted in the foreground that waits for its dependents. */
+const isDeletion = ({ type, object }: StoredEvent) =>
+  type === 'DELETED' ||
+  (Boolean(object.metadata.deletionTimestamp) &&
+    Boolean(object.metadata.finalizers?.includes(FOREGROUND_FINALIZER)));
+
 export class GarbageCollector {
   private unsubscribe = () => {};
 
@@ -28,10 +34,11 @@ export class GarbageCollector {
   ) {}
 
   start(): void {
-    // After the write that caused it, not inside it: the store calls listeners synchronously.
-    this.unsubscribe = this.deps.store.onAnyChange(event =>
-      setImmediate(() => this.handle(event)),
-    );
+    // Only deletions concern it; it acts after the write that caused them, not inside it (the
+    // store calls listeners synchronously).
+    this.unsubscribe = this.deps.store.onAnyChange(event => {
+      if (isDeletion(event)) setImmediate(() => this.handle(event));
+    });
   }
 
   stop(): void {
@@ -51,18 +58,13 @@ export class GarbageCollector {
   private handle({ type, object }: StoredEvent): void {
     const uid = object.metadata.uid;
     if (!uid) return;
+    for (const dependent of this.dependentsOf(uid))
+      this.collect(dependent, uid);
     if (type === 'DELETED') {
-      for (const dependent of this.dependentsOf(uid))
-        this.collect(dependent, uid);
       // A dependent is gone: an owner waiting in the foreground may now go too.
       for (const ref of object.metadata.ownerReferences ?? [])
         this.finishForeground(ref.uid);
-    } else if (
-      object.metadata.deletionTimestamp &&
-      object.metadata.finalizers?.includes(FOREGROUND_FINALIZER)
-    ) {
-      for (const dependent of this.dependentsOf(uid))
-        this.collect(dependent, uid);
+    } else {
       this.finishForeground(uid);
     }
   }

@@ -20,6 +20,7 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,68 @@ export const specFor = (
   writeConnectionSecretToRef: { name: `${ref.name}-conn` },
 });
 
+/** A provision request as the backend sends it, for alice of team-alpha. */
+export const provisionRequest = (
+  ref: ResourceRef,
+  o: {
+    requestId: string;
+    policy?: Partial<ResourcePolicy>;
+    parameters?: Record<string, string>;
+  },
+): ProvisionRequest => ({
+  requestId: o.requestId,
+  requestedBy: alice,
+  ref,
+  spec: specFor(ref, o.parameters),
+  owner: 'group:default/team-alpha',
+  component: 'component:default/checkout-service',
+  policy: { ...DEFAULT_POLICY, ...o.policy },
+});
+
+/** Starts (or signals) a resource's workflow with a provision request, as the backend does. */
+export function startProvision(
+  client: Client,
+  o: {
+    taskQueue: string;
+    ref: ResourceRef;
+    requestId: string;
+    policy?: Partial<ResourcePolicy>;
+    parameters?: Record<string, string>;
+    workflowOptions?: ResourceWorkflowOptions;
+    workflowTaskTimeout?: Duration;
+  },
+): Promise<WorkflowHandle> {
+  return client.workflow.signalWithStart('resourceWorkflow', {
+    workflowId: resourceWorkflowId(o.ref),
+    taskQueue: o.taskQueue,
+    args: [{ ref: o.ref, options: o.workflowOptions }],
+    workflowTaskTimeout: o.workflowTaskTimeout,
+    signal: provisionSignal,
+    signalArgs: [provisionRequest(o.ref, o)],
+  });
+}
+
+/** The workflow's status once `done` holds (queries are how it is seen to change). */
+export async function statusWhen(
+  handle: WorkflowHandle,
+  done: (s: ResourceStatus) => boolean,
+  timeoutMs = 60_000,
+): Promise<ResourceStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (done(status)) return status;
+    if (Date.now() > deadline)
+      throw new Error(
+        `still ${status.phase}: ${JSON.stringify({
+          steps: status.steps.slice(-3),
+          conditions: status.conditions,
+        })}`,
+      );
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
 /** Starts the cluster, the dev server and a worker for a test file; stops them after it. */
 export function useResourceWorkflows(
   options: { providerDelayMs?: number; taskQueue?: string } = {},
@@ -145,24 +208,15 @@ export function useResourceWorkflows(
     await harness.cluster?.stop();
   });
 
-  harness.provision = (ref, o = {}) => {
-    const request: ProvisionRequest = {
-      requestId: o.requestId ?? nextRequestId(),
-      requestedBy: alice,
-      ref,
-      spec: specFor(ref, o.parameters),
-      owner: 'group:default/team-alpha',
-      component: 'component:default/checkout-service',
-      policy: { ...DEFAULT_POLICY, ...o.policy },
-    };
-    return harness.client.workflow.signalWithStart('resourceWorkflow', {
-      workflowId: resourceWorkflowId(ref),
+  harness.provision = (ref, o = {}) =>
+    startProvision(harness.client, {
       taskQueue,
-      args: [{ ref, options: o.workflowOptions }],
-      signal: provisionSignal,
-      signalArgs: [request],
+      ref,
+      requestId: o.requestId ?? nextRequestId(),
+      policy: o.policy,
+      parameters: o.parameters,
+      workflowOptions: o.workflowOptions,
     });
-  };
 
   harness.updateSpec = (handle, ref, parameters, requestId = nextRequestId()) =>
     handle.executeUpdate(updateSpecUpdate, {
@@ -187,21 +241,7 @@ export function useResourceWorkflows(
       ],
     });
 
-  harness.statusWhen = async (handle, done, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const status = await handle.query(statusQuery);
-      if (done(status)) return status;
-      if (Date.now() > deadline)
-        throw new Error(
-          `still ${status.phase}: ${JSON.stringify({
-            steps: status.steps.slice(-3),
-            conditions: status.conditions,
-          })}`,
-        );
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
-  };
+  harness.statusWhen = statusWhen;
 
   return harness;
 }

@@ -1,13 +1,25 @@
 /*
- * Starts workerProcess.ts as a process of its own (for tests that kill or scrape it) and
- * resolves once it printed that it is ready.
+ * Starts workerProcess.ts as a process of its own (for tests and benchmarks that kill, scrape or
+ * measure it) and resolves once it printed that it is ready.
  */
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
+/**
+ * @param appConfig - the worker's app-config (what `crossplaneTemporal` it reads); written to a
+ *   temporary file that goes away once the worker has read it
+ */
 export function spawnWorkerProcess(
-  configFile: string,
+  appConfig: object,
   options: { nodeOptions?: string } = {},
 ): Promise<ChildProcess> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-config-'));
+  const configFile = path.join(dir, 'app-config.json');
+  fs.writeFileSync(configFile, JSON.stringify(appConfig));
+  const removeConfig = () => fs.rmSync(dir, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -25,11 +37,15 @@ export function spawnWorkerProcess(
       },
     );
     child.stdout!.on('data', chunk => {
-      if (String(chunk).includes('worker ready')) resolve(child);
+      if (String(chunk).includes('worker ready')) {
+        removeConfig();
+        resolve(child);
+      }
     });
-    child.on('exit', code =>
-      reject(new Error(`worker exited with ${code} before it was ready`)),
-    );
+    child.on('exit', code => {
+      removeConfig();
+      reject(new Error(`worker exited with ${code} before it was ready`));
+    });
   });
 }
 
@@ -42,4 +58,18 @@ export async function stopWorkerProcess(
   const exited = new Promise(resolve => child.once('exit', resolve));
   child.kill(signal);
   await exited;
+}
+
+/** Bundles the workflows into `file`, as production workers load them (`workflowBundlePath`). */
+export async function writeWorkflowBundle(
+  file: string,
+  options: { preloadModules?: string[] } = {},
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    preloadModules: options.preloadModules,
+    logger: new DefaultLogger('WARN'),
+  });
+  fs.writeFileSync(file, code);
+  return file;
 }

@@ -4,7 +4,7 @@
  * no orphaned composed resources.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,12 +13,11 @@ import {
 } from '@crossplane-temporal/temporal-dev-server';
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import {
   alice,
-  DEFAULT_POLICY,
   refFor,
   specFor,
+  startProvision,
 } from '../__testUtils__/resourceWorkflowHarness';
 import {
   startTestCluster,
@@ -27,13 +26,9 @@ import {
 import {
   spawnWorkerProcess,
   stopWorkerProcess,
+  writeWorkflowBundle,
 } from '../__testUtils__/spawnWorkerProcess';
-import { resourceWorkflowId } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import {
-  provisionSignal,
-  statusQuery,
-  updateSpecUpdate,
-} from '../workflows/definitions';
+import { statusQuery, updateSpecUpdate } from '../workflows/definitions';
 
 jest.setTimeout(600_000);
 
@@ -59,10 +54,10 @@ describe('a worker killed mid-flight', () => {
   let connection: Connection;
   let client: Client;
   let dir: string;
-  let configFile: string;
+  let appConfig: object;
   let worker: ChildProcess | undefined;
 
-  const startWorker = () => spawnWorkerProcess(configFile);
+  const startWorker = () => spawnWorkerProcess(appConfig);
   const kill = (child: ChildProcess) => stopWorkerProcess(child, 'SIGKILL');
 
   /** Admin reads of the simulated cluster. */
@@ -81,26 +76,17 @@ describe('a worker killed mid-flight', () => {
       startTemporalDevServer({ logLevel: 'error' }),
     ]);
     dir = mkdtempSync(join(tmpdir(), 'crash-test-'));
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      logger: new DefaultLogger('ERROR'),
-    });
-    const bundle = join(dir, 'workflow-bundle.js');
-    writeFileSync(bundle, code);
-    configFile = join(dir, 'app-config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        crossplaneTemporal: {
-          temporal: {
-            address: temporal.address,
-            taskQueue: TASK_QUEUE,
-            worker: { workflowBundlePath: bundle },
-          },
-          clusters: [cluster.clusterConfig],
+    const bundle = await writeWorkflowBundle(join(dir, 'workflow-bundle.js'));
+    appConfig = {
+      crossplaneTemporal: {
+        temporal: {
+          address: temporal.address,
+          taskQueue: TASK_QUEUE,
+          worker: { workflowBundlePath: bundle },
         },
-      }),
-    );
+        clusters: [cluster.clusterConfig],
+      },
+    };
     connection = await Connection.connect({ address: temporal.address });
     client = new Client({ connection });
   });
@@ -113,33 +99,16 @@ describe('a worker killed mid-flight', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const provision = (name: string) => {
-    const ref = refFor(name, NAMESPACE);
-    return client.workflow.signalWithStart('resourceWorkflow', {
-      workflowId: resourceWorkflowId(ref),
+  const provision = (name: string) =>
+    startProvision(client, {
       taskQueue: TASK_QUEUE,
-      // A killed worker's activity attempt is retried after 3 s, not the default 30.
-      args: [
-        {
-          ref,
-          options: { fallbackPollSeconds: 5, clusterCallTimeoutSeconds: 3 },
-        },
-      ],
-      // And its workflow task after 2 s, not 10.
+      ref: refFor(name, NAMESPACE),
+      requestId: `provision-${name}`,
+      // A killed worker's activity attempt is retried after 3 s, not the default 30,
+      workflowOptions: { fallbackPollSeconds: 5, clusterCallTimeoutSeconds: 3 },
+      // and its workflow task after 2 s, not 10.
       workflowTaskTimeout: '2 seconds',
-      signal: provisionSignal,
-      signalArgs: [
-        {
-          requestId: `provision-${name}`,
-          requestedBy: alice,
-          ref,
-          spec: specFor(ref),
-          owner: 'group:default/team-alpha',
-          policy: DEFAULT_POLICY,
-        },
-      ],
     });
-  };
 
   async function readyWith(
     handle: WorkflowHandle,

@@ -4,23 +4,17 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   startTemporalDevServer,
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
-import {
-  resourceWorkflowId,
-  type ResourceStatus,
-} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { Client, Connection } from '@temporalio/client';
 import {
   alice,
-  DEFAULT_POLICY,
   refFor,
-  specFor,
+  startProvision,
+  statusWhen,
 } from '../__testUtils__/resourceWorkflowHarness';
 import {
   startTestCluster,
@@ -30,11 +24,7 @@ import {
   spawnWorkerProcess,
   stopWorkerProcess,
 } from '../__testUtils__/spawnWorkerProcess';
-import {
-  deprovisionUpdate,
-  provisionSignal,
-  statusQuery,
-} from '../workflows/definitions';
+import { deprovisionUpdate } from '../workflows/definitions';
 
 jest.setTimeout(120_000);
 
@@ -51,7 +41,6 @@ describe('worker metrics', () => {
   let temporal: TemporalDevServer;
   let worker: ChildProcess;
   let connection: Connection;
-  let dir: string;
   let metricsUrl: string;
 
   beforeAll(async () => {
@@ -61,22 +50,16 @@ describe('worker metrics', () => {
     ]);
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    dir = mkdtempSync(join(tmpdir(), 'metrics-test-'));
-    const configFile = join(dir, 'app-config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        crossplaneTemporal: {
-          temporal: {
-            address: temporal.address,
-            taskQueue: 'metrics-test',
-            metrics: { prometheusBindAddress: `127.0.0.1:${port}` },
-          },
-          clusters: [cluster.clusterConfig],
+    worker = await spawnWorkerProcess({
+      crossplaneTemporal: {
+        temporal: {
+          address: temporal.address,
+          taskQueue: 'metrics-test',
+          metrics: { prometheusBindAddress: `127.0.0.1:${port}` },
         },
-      }),
-    );
-    worker = await spawnWorkerProcess(configFile);
+        clusters: [cluster.clusterConfig],
+      },
+    });
     connection = await Connection.connect({ address: temporal.address });
   });
 
@@ -85,33 +68,16 @@ describe('worker metrics', () => {
     await connection?.close();
     await temporal?.stop();
     await cluster?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves the SDK metrics for the workflows and activities it ran', async () => {
     const client = new Client({ connection });
-    const ref = refFor('metered-db');
-    const handle = await client.workflow.signalWithStart('resourceWorkflow', {
-      workflowId: resourceWorkflowId(ref),
+    const handle = await startProvision(client, {
       taskQueue: 'metrics-test',
-      args: [{ ref }],
-      signal: provisionSignal,
-      signalArgs: [
-        {
-          requestId: 'metered',
-          requestedBy: alice,
-          ref,
-          spec: specFor(ref),
-          owner: 'group:default/team-alpha',
-          policy: DEFAULT_POLICY,
-        },
-      ],
+      ref: refFor('metered-db'),
+      requestId: 'metered',
     });
-    const deadline = Date.now() + 60_000;
-    while ((await handle.query(statusQuery)).phase !== 'Ready') {
-      if (Date.now() > deadline) throw new Error('never Ready');
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
+    await statusWhen(handle, s => s.phase === 'Ready');
     await handle.executeUpdate(deprovisionUpdate, {
       args: [{ requestId: 'unmetered', requestedBy: alice }],
     });

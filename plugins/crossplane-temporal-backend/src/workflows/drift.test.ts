@@ -32,14 +32,16 @@ describe('drift', () => {
   const instanceOf = (status: ResourceStatus) =>
     status.outputs!.composed.find(c => c.kind === 'DatabaseInstance')!;
 
+  /** Deletes the resource's database instance behind Crossplane's back. */
+  const deleteInstanceOf = (status: ResourceStatus) => {
+    const { apiVersion, kind, name } = instanceOf(status);
+    return h.sim.admin.driftDelete({ apiVersion, kind, name });
+  };
+
   it('repairs a deleted managed resource: detected, re-created, Ready again', async () => {
     const [handle, ready] = await readyWith(refFor('repaired-db'), 'repair');
     const instance = instanceOf(ready);
-    await h.sim.admin.driftDelete({
-      apiVersion: instance.apiVersion,
-      kind: instance.kind,
-      name: instance.name,
-    });
+    await deleteInstanceOf(ready);
     const status = await h.statusWhen(handle, s =>
       stepsOf(s).includes('drift-repaired:succeeded'),
     );
@@ -98,13 +100,8 @@ describe('drift', () => {
 
   it('notifies the owner and changes nothing when the policy says notify', async () => {
     const [handle, ready] = await readyWith(refFor('watched-db'), 'notify');
-    const instance = instanceOf(ready);
     const { lastSeq } = await h.sim.admin.audit();
-    await h.sim.admin.driftDelete({
-      apiVersion: instance.apiVersion,
-      kind: instance.kind,
-      name: instance.name,
-    });
+    await deleteInstanceOf(ready);
     const status = await h.statusWhen(handle, s =>
       stepsOf(s).includes('drift:info'),
     );
@@ -124,12 +121,7 @@ describe('drift', () => {
 
   it('records the drift and does nothing else when the policy says ignore', async () => {
     const [handle, ready] = await readyWith(refFor('ignored-db'), 'ignore');
-    const instance = instanceOf(ready);
-    await h.sim.admin.driftDelete({
-      apiVersion: instance.apiVersion,
-      kind: instance.kind,
-      name: instance.name,
-    });
+    await deleteInstanceOf(ready);
     const status = await h.statusWhen(handle, s =>
       stepsOf(s).includes('drift:skipped'),
     );
