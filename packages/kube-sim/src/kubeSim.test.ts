@@ -43,6 +43,32 @@ async function expectStatus(
 
 jest.setTimeout(60_000);
 
+/** A pipeline-mode Composition with function-patch-and-transform's resources. */
+const composition = (
+  name: string,
+  compositeTypeRef: { apiVersion: string; kind: string },
+  resources: unknown[],
+) => ({
+  apiVersion: 'apiextensions.crossplane.io/v1',
+  kind: 'Composition',
+  metadata: { name },
+  spec: {
+    compositeTypeRef,
+    mode: 'Pipeline',
+    pipeline: [
+      {
+        step: 'patch-and-transform',
+        functionRef: { name: 'function-patch-and-transform' },
+        input: {
+          apiVersion: 'pt.fn.crossplane.io/v1beta1',
+          kind: 'Resources',
+          resources,
+        },
+      },
+    ],
+  },
+});
+
 const ALPHA_CLAIMS =
   '/apis/database.example.org/v1alpha1/namespaces/team-alpha/postgresqlinstances';
 
@@ -291,54 +317,38 @@ describe('kube-sim', () => {
   });
 
   it("honours a composition's readiness checks: a resource checked with None does not hold Ready back", async () => {
-    await sim.admin.applyManifest({
-      apiVersion: 'apiextensions.crossplane.io/v1',
-      kind: 'Composition',
-      metadata: { name: 'queues-with-dlq.sim.messaging.example.org' },
-      spec: {
-        compositeTypeRef: {
-          apiVersion: 'messaging.example.org/v1alpha1',
-          kind: 'Queue',
-        },
-        mode: 'Pipeline',
-        pipeline: [
+    await sim.admin.applyManifest(
+      composition(
+        'queues-with-dlq.sim.messaging.example.org',
+        { apiVersion: 'messaging.example.org/v1alpha1', kind: 'Queue' },
+        [
           {
-            step: 'patch-and-transform',
-            functionRef: { name: 'function-patch-and-transform' },
-            input: {
-              apiVersion: 'pt.fn.crossplane.io/v1beta1',
-              kind: 'Resources',
-              resources: [
-                {
-                  name: 'queue',
-                  base: {
-                    apiVersion: 'sim.m.crossplane.io/v1alpha1',
-                    kind: 'QueueInstance',
-                    spec: { forProvider: { region: 'eu-west-1' } },
-                  },
-                  readinessChecks: [
-                    {
-                      type: 'MatchString',
-                      fieldPath: 'status.atProvider.state',
-                      matchString: 'available',
-                    },
-                  ],
-                },
-                {
-                  name: 'dead-letters',
-                  base: {
-                    apiVersion: 'sim.m.crossplane.io/v1alpha1',
-                    kind: 'QueueInstance',
-                    spec: { forProvider: { region: 'mars-north-1' } },
-                  },
-                  readinessChecks: [{ type: 'None' }],
-                },
-              ],
+            name: 'queue',
+            base: {
+              apiVersion: 'sim.m.crossplane.io/v1alpha1',
+              kind: 'QueueInstance',
+              spec: { forProvider: { region: 'eu-west-1' } },
             },
+            readinessChecks: [
+              {
+                type: 'MatchString',
+                fieldPath: 'status.atProvider.state',
+                matchString: 'available',
+              },
+            ],
+          },
+          {
+            name: 'dead-letters',
+            base: {
+              apiVersion: 'sim.m.crossplane.io/v1alpha1',
+              kind: 'QueueInstance',
+              spec: { forProvider: { region: 'mars-north-1' } },
+            },
+            readinessChecks: [{ type: 'None' }],
           },
         ],
-      },
-    });
+      ),
+    );
     await whileRefusing(
       {
         kind: 'QueueInstance',
@@ -379,49 +389,36 @@ describe('kube-sim', () => {
   });
 
   it('leaves the external resource of a managed resource with deletionPolicy Orphan', async () => {
-    await sim.admin.applyManifest({
-      apiVersion: 'apiextensions.crossplane.io/v1',
-      kind: 'Composition',
-      metadata: { name: 'keep-the-data.sim.database.example.org' },
-      spec: {
-        compositeTypeRef: {
+    await sim.admin.applyManifest(
+      composition(
+        'keep-the-data.sim.database.example.org',
+        {
           apiVersion: 'database.example.org/v1alpha1',
           kind: 'XPostgreSQLInstance',
         },
-        mode: 'Pipeline',
-        pipeline: [
+        [
           {
-            step: 'patch-and-transform',
-            functionRef: { name: 'function-patch-and-transform' },
-            input: {
-              apiVersion: 'pt.fn.crossplane.io/v1beta1',
-              kind: 'Resources',
-              resources: [
-                {
-                  name: 'network',
-                  base: {
-                    apiVersion: 'sim.crossplane.io/v1alpha1',
-                    kind: 'Network',
-                    spec: { forProvider: { cidrBlock: '10.1.0.0/24' } },
-                  },
-                },
-                {
-                  name: 'instance',
-                  base: {
-                    apiVersion: 'sim.crossplane.io/v1alpha1',
-                    kind: 'DatabaseInstance',
-                    spec: {
-                      forProvider: { engine: 'postgres' },
-                      deletionPolicy: 'Orphan',
-                    },
-                  },
-                },
-              ],
+            name: 'network',
+            base: {
+              apiVersion: 'sim.crossplane.io/v1alpha1',
+              kind: 'Network',
+              spec: { forProvider: { cidrBlock: '10.1.0.0/24' } },
+            },
+          },
+          {
+            name: 'instance',
+            base: {
+              apiVersion: 'sim.crossplane.io/v1alpha1',
+              kind: 'DatabaseInstance',
+              spec: {
+                forProvider: { engine: 'postgres' },
+                deletionPolicy: 'Orphan',
+              },
             },
           },
         ],
-      },
-    });
+      ),
+    );
     const alice = clientsFor(sim, 'alice');
     const kept = {
       ...claim('kept-db', 'team-alpha'),
