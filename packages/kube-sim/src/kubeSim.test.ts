@@ -686,6 +686,26 @@ describe('kube-sim', () => {
     ).not.toContain(ready.spec.resourceRef.name);
   });
 
+  it('applies a failure rule only as often as its probability says', async () => {
+    // Probability 0: the rule matches the name but never fires; the claim becomes Ready.
+    await whileRefusing(
+      {
+        kind: 'DatabaseInstance',
+        namePattern: '^lucky-',
+        probability: 0,
+        message: 'never reported',
+      },
+      async () => {
+        const alice = clientsFor(sim, 'alice');
+        await apply(alice.objects, claim('lucky', 'team-alpha'));
+        const ready = await readyAt(alice.kc, ALPHA_CLAIMS, 'lucky');
+        expect(
+          ready.status.conditions.find((c: any) => c.type === 'Synced'),
+        ).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
+      },
+    );
+  });
+
   it('reports a managed resource the provider refuses, with its message', async () => {
     await whileRefusing(
       {
