@@ -243,6 +243,14 @@ async function runPhase({
         temporal: {
           address: stack.address,
           taskQueue: stack.taskQueue,
+          // BENCH_WORKER_METRICS=host:port: the worker's SDK metrics, to watch a run as it goes.
+          ...(process.env.BENCH_WORKER_METRICS
+            ? {
+                metrics: {
+                  prometheusBindAddress: process.env.BENCH_WORKER_METRICS,
+                },
+              }
+            : {}),
           // Production workers load a pre-built bundle rather than bundle at start.
           worker: {
             watchers,

@@ -12,7 +12,7 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,11 +52,15 @@ describe('worker plugin', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs the resource workflows from a pre-built bundle for as long as the backend runs', async () => {
-    const taskQueue = 'plugin-test';
-    const backend = await startTestBackend({
+  /** A backend with the worker plugin on `taskQueue`, reading the pre-built bundle. */
+  const startBackend = (
+    taskQueue: string,
+    logger = mockServices.logger.mock(),
+  ) =>
+    startTestBackend({
       features: [
         crossplaneTemporalWorkerPlugin,
+        logger.factory,
         mockServices.rootConfig.factory({
           data: {
             crossplaneTemporal: {
@@ -71,6 +75,12 @@ describe('worker plugin', () => {
         }),
       ],
     });
+
+  /** Provisions a v2 namespaced composite through the worker on `taskQueue`; its final status. */
+  async function provisionQueue(
+    taskQueue: string,
+    name: string,
+  ): Promise<ResourceStatus> {
     const connection = await Connection.connect({ address: temporal.address });
     try {
       const client = new Client({ connection });
@@ -79,7 +89,7 @@ describe('worker plugin', () => {
         apiVersion: 'messaging.example.org/v1alpha1',
         kind: 'Queue',
         namespace: 'team-beta',
-        name: 'invoices',
+        name,
       };
       const handle = await client.workflow.signalWithStart('resourceWorkflow', {
         workflowId: resourceWorkflowId(ref),
@@ -88,7 +98,7 @@ describe('worker plugin', () => {
         signal: provisionSignal,
         signalArgs: [
           {
-            requestId: 'plugin-test-1',
+            requestId: `plugin-test-${name}`,
             requestedBy: {
               userEntityRef: 'user:default/bob',
               ownershipEntityRefs: ['group:default/team-beta'],
@@ -101,19 +111,70 @@ describe('worker plugin', () => {
           },
         ],
       });
-      // A v2 namespaced composite, provisioned by the worker the backend started.
       let status: ResourceStatus = await handle.query(statusQuery);
       const deadline = Date.now() + 60_000;
       while (status.phase !== 'Ready' && Date.now() < deadline) {
         await new Promise(resolve => setTimeout(resolve, 100));
         status = await handle.query(statusQuery);
       }
+      return status;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('runs the resource workflows from a pre-built bundle for as long as the backend runs', async () => {
+    const backend = await startBackend('plugin-test');
+    try {
+      // A v2 namespaced composite, provisioned by the worker the backend started.
+      const status = await provisionQueue('plugin-test', 'invoices');
       expect(status.phase).toBe('Ready');
       expect(status.outputs?.composed.map(c => c.kind)).toEqual([
         'QueueInstance',
       ]);
     } finally {
-      await connection.close();
+      await backend.stop();
+    }
+  });
+
+  it('leaves process signals to the backend: one the SDK would stop its workers on changes nothing', async () => {
+    const logger = mockServices.logger.mock();
+    const backend = await startBackend('plugin-signals', logger);
+    try {
+      // Heap-snapshot and profiling tools send SIGUSR2; the backend's lifecycle owns SIGTERM.
+      process.emit('SIGUSR2' as any);
+      const status = await provisionQueue('plugin-signals', 'receipts');
+      expect(status.phase).toBe('Ready');
+      expect(logger.error).not.toHaveBeenCalled();
+      expect(logger.warn).not.toHaveBeenCalledWith(
+        'the resource worker stopped; restarting it',
+        expect.anything(),
+      );
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('starts the worker again when it stops without the backend stopping', async () => {
+    const logger = mockServices.logger.mock();
+    const backend = await startBackend('plugin-restart', logger);
+    try {
+      await expect(provisionQueue('plugin-restart', 'orders')).resolves.toEqual(
+        expect.objectContaining({ phase: 'Ready' }),
+      );
+      // The SDK's own way of stopping every worker of the process (what its signal handler ran).
+      (Runtime.instance() as any).startShutdownSequence();
+      const status = await provisionQueue('plugin-restart', 'refunds');
+      expect(status.phase).toBe('Ready');
+      expect(logger.error).toHaveBeenCalledWith(
+        'the Temporal worker stopped without being asked to; its workflows wait until a worker polls again',
+        { taskQueue: 'plugin-restart' },
+      );
+      expect(logger.warn).toHaveBeenCalledWith(
+        'the resource worker stopped; restarting it',
+        { failures: 1 },
+      );
+    } finally {
       await backend.stop();
     }
   });
@@ -137,7 +198,7 @@ describe('worker plugin', () => {
     await backend.stop();
     expect(logger.warn).toHaveBeenCalledWith(
       'could not start the resource worker; retrying',
-      expect.objectContaining({ attempt: 1 }),
+      expect.objectContaining({ failures: 1 }),
     );
   });
 });

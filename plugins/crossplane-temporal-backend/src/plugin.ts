@@ -22,7 +22,8 @@ import {
 
 /**
  * Starts the worker in the background, retrying with backoff while Temporal cannot be reached,
- * so that the rest of the backend serves requests meanwhile.
+ * so that the rest of the backend serves requests meanwhile, and starts it again if it stops
+ * without the backend stopping.
  */
 function startInBackground(options: {
   config: Config;
@@ -41,21 +42,31 @@ function startInBackground(options: {
     });
 
   const loop = (async () => {
-    for (let attempt = 1; !stopped; attempt++) {
+    // Failures in a row (to start, or to keep running for a minute) set the backoff.
+    let failures = 0;
+    while (!stopped) {
       try {
-        const started = await startResourceWorker(options);
-        if (stopped) await started.stop();
-        else running = started;
-        return;
+        running = await startResourceWorker(options);
+        if (stopped) break;
+        const startedAt = Date.now();
+        await running.stopped;
+        if (stopped) break;
+        // It stopped on its own (its log says why): let go of the rest and start it again.
+        await running.stop();
+        running = undefined;
+        failures = Date.now() - startedAt > 60_000 ? 1 : failures + 1;
+        options.logger.warn('the resource worker stopped; restarting it', {
+          failures,
+        });
       } catch (error) {
-        const delayMs = Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5));
+        failures += 1;
         options.logger.warn('could not start the resource worker; retrying', {
-          attempt,
-          retryInSeconds: delayMs / 1000,
+          failures,
           error: String(error),
         });
-        if (!stopped) await pause(delayMs);
       }
+      if (!stopped)
+        await pause(Math.min(30_000, 1_000 * 2 ** Math.min(failures, 5)));
     }
   })();
 
@@ -63,6 +74,7 @@ function startInBackground(options: {
     async stop() {
       stopped = true;
       wake?.();
+      await running?.stop();
       await loop;
       await running?.stop();
     },

@@ -7,22 +7,32 @@ import { ConfigReader } from '@backstage/config';
 import { readFileSync } from 'node:fs';
 import { startResourceWorker } from '../worker/startResourceWorker';
 
-/** Errors only, as JSON lines on stderr: enough to see why a worker died. */
+const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+/** How much the worker says; errors only unless WORKER_LOG_LEVEL asks for more (debugging). */
+const logLevel = Math.max(
+  0,
+  LEVELS.indexOf(process.env.WORKER_LOG_LEVEL as (typeof LEVELS)[number]),
+);
+
+/** JSON lines on stderr: by default enough to see why a worker died. */
 function stderrLogger(fields: Record<string, unknown> = {}): LoggerService {
-  const quiet = () => {};
-  return {
-    error: (message, meta) =>
+  const at =
+    (level: (typeof LEVELS)[number]) => (message: string, meta?: unknown) => {
+      if (LEVELS.indexOf(level) > logLevel) return;
       process.stderr.write(
         `${JSON.stringify({
-          level: 'error',
+          level,
           message,
           ...fields,
           ...(meta as object),
         })}\n`,
-      ),
-    warn: quiet,
-    info: quiet,
-    debug: quiet,
+      );
+    };
+  return {
+    error: at('error'),
+    warn: at('warn'),
+    info: at('info'),
+    debug: at('debug'),
     child: meta => stderrLogger({ ...fields, ...meta }),
   };
 }

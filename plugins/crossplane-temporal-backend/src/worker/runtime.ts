@@ -32,6 +32,10 @@ export function installTemporalRuntime(options: {
     else logger.debug(message, fields);
   };
   Runtime.install({
+    // The host owns process signals: Backstage's lifecycle (or the standalone worker's) stops the
+    // watchers and then the worker in order. The SDK's default would also shut the worker down on
+    // SIGUSR2, which heap-snapshot and profiling tools send, and leave the process running idle.
+    shutdownSignals: [],
     logger: {
       log: forward,
       trace: (m, meta) => forward('TRACE', m, meta),

@@ -21,6 +21,8 @@ import { readTemporalSettings, type TemporalSettings } from './temporalConfig';
 export interface RunningResourceWorker {
   /** Stops the watchers, then the worker, letting running activities finish. */
   stop(): Promise<void>;
+  /** Settles once the Temporal worker has stopped, asked to or not (then its host restarts it). */
+  readonly stopped: Promise<void>;
 }
 
 export async function startResourceWorker(options: {
@@ -53,11 +55,22 @@ export async function startResourceWorker(options: {
     ? await signallingWatchers(settings, clusters, logger)
     : undefined;
 
-  const running = worker.run().catch(error => {
-    logger.error('the Temporal worker stopped with an error', {
-      error: String(error),
-    });
-  });
+  let stopping: Promise<void> | undefined;
+  const running = worker.run().then(
+    () => {
+      if (!stopping)
+        logger.error(
+          'the Temporal worker stopped without being asked to; its workflows wait until a worker polls again',
+          { taskQueue: settings.taskQueue },
+        );
+    },
+    error => {
+      logger.error('the Temporal worker stopped with an error', {
+        taskQueue: settings.taskQueue,
+        error: String(error),
+      });
+    },
+  );
   await watchers?.start();
   logger.info('resource worker started', {
     address: settings.address,
@@ -68,13 +81,17 @@ export async function startResourceWorker(options: {
   });
 
   return {
-    async stop() {
-      await watchers?.stop();
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
-      await clusters.close();
-      logger.info('resource worker stopped');
+    stopped: running,
+    stop() {
+      stopping ??= (async () => {
+        await watchers?.stop();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+        await clusters.close();
+        logger.info('resource worker stopped');
+      })();
+      return stopping;
     },
   };
 }
