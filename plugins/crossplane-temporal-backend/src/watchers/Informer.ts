@@ -5,7 +5,7 @@
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
-  ClusterClient,
+  ClusterWatching,
   KubeObject,
   ListQuery,
   WatchEvent,
@@ -28,7 +28,7 @@ export class Informer {
   private wake?: () => void;
 
   constructor(
-    private readonly client: ClusterClient,
+    private readonly client: ClusterWatching,
     private readonly query: ListQuery,
     private readonly onEvent: (event: InformerEvent) => void,
     private readonly logger: LoggerService,
