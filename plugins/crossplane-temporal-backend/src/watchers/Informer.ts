@@ -14,6 +14,8 @@ import type {
 export type InformerEvent = {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
+  /** Found by a list (the first, or one after the watch's version expired), not by the watch. */
+  fromList: boolean;
 };
 
 const keyOf = (o: KubeObject) =>
@@ -72,16 +74,16 @@ export class Informer {
       seen.add(key);
       const previous = this.cache.get(key);
       this.cache.set(key, item);
-      if (!previous) this.emit({ type: 'ADDED', object: item });
+      if (!previous) this.emit({ type: 'ADDED', object: item, fromList: true });
       else if (
         previous.metadata.resourceVersion !== item.metadata.resourceVersion
       )
-        this.emit({ type: 'MODIFIED', object: item });
+        this.emit({ type: 'MODIFIED', object: item, fromList: true });
     }
     for (const [key, object] of this.cache) {
       if (!seen.has(key)) {
         this.cache.delete(key);
-        this.emit({ type: 'DELETED', object });
+        this.emit({ type: 'DELETED', object, fromList: true });
       }
     }
     this.resourceVersion = resourceVersion;
@@ -101,7 +103,7 @@ export class Informer {
     };
     if (event.type === 'DELETED') this.cache.delete(keyOf(object));
     else this.cache.set(keyOf(object), object);
-    this.emit({ type: event.type, object });
+    this.emit({ type: event.type, object, fromList: false });
     return undefined;
   }
 

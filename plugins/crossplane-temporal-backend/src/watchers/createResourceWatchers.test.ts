@@ -191,4 +191,42 @@ describe('resource watchers', () => {
       ),
     ).toEqual([]);
   });
+
+  it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `existing-${i}`);
+    await Promise.all(
+      names.map(name =>
+        sim.admin.applyManifest(claim(name, `wf-${name}`)),
+      ),
+    );
+    // A worker starting now finds them all in its first lists.
+    const reached = new Set<string>();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let allReached = () => {};
+    const everyOne = new Promise<void>(resolve => {
+      allReached = resolve;
+    });
+    const starting = createResourceWatchers({
+      clusters: clients,
+      logger: mockServices.logger.mock(),
+      deliveryConcurrency: 3,
+      async onEvent(workflowId) {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        // A signal takes a round trip: stay in flight across a turn of the event loop.
+        await new Promise(resolve => setImmediate(resolve));
+        inFlight -= 1;
+        reached.add(workflowId);
+        if (names.every(name => reached.has(`wf-${name}`))) allReached();
+      },
+    });
+    await starting.start();
+    try {
+      await everyOne;
+      expect(mostInFlight).toBe(3);
+    } finally {
+      await starting.stop();
+    }
+  });
 });

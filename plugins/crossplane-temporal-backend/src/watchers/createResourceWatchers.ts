@@ -18,6 +18,7 @@ import type {
   ClusterClients,
   KubeObject,
 } from '../cluster/types';
+import { DeliveryQueue } from './DeliveryQueue';
 import { Informer, type InformerEvent } from './Informer';
 
 export interface ResourceWatchersOptions {
@@ -26,6 +27,8 @@ export interface ResourceWatchersOptions {
   onEvent(workflowId: string, event: ObservedObjectEvent): Promise<void>;
   /** How often to look for new XRDs and managed resource kinds. Default 30 s. */
   rediscoverMs?: number;
+  /** Signals in flight at once, over all clusters. Default 16. */
+  deliveryConcurrency?: number;
 }
 
 interface Kinds {
@@ -132,6 +135,7 @@ class ClusterWatcher {
   constructor(
     private readonly client: ClusterClient,
     private readonly options: ResourceWatchersOptions,
+    private readonly deliveries: DeliveryQueue,
     private readonly logger: LoggerService,
   ) {}
 
@@ -252,7 +256,7 @@ class ClusterWatcher {
 
   private observe(
     role: ObservedObjectEvent['role'],
-    { type, object }: InformerEvent,
+    { type, object, fromList }: InformerEvent,
   ): void {
     const workflowId = this.ownerOf(role, object);
     if (!workflowId) return;
@@ -277,18 +281,16 @@ class ClusterWatcher {
       lastSpecManager: lastSpecManager(object),
       observedAt: new Date().toISOString(),
     };
-    this.options.onEvent(workflowId, event).catch(error => {
-      this.logger.warn('could not deliver a watch event to its workflow', {
-        workflowId,
-        kind: object.kind,
-        name: object.metadata.name,
-        error: String(error),
-      });
-    });
+    this.deliveries.push({ key, workflowId, event, fromList });
   }
 }
 
 export function createResourceWatchers(options: ResourceWatchersOptions) {
+  const deliveries = new DeliveryQueue({
+    deliver: options.onEvent,
+    logger: options.logger,
+    concurrency: options.deliveryConcurrency,
+  });
   const watchers = options.clusters
     .names()
     .map(
@@ -296,6 +298,7 @@ export function createResourceWatchers(options: ResourceWatchersOptions) {
         new ClusterWatcher(
           options.clusters.get(name),
           options,
+          deliveries,
           options.logger.child({ cluster: name }),
         ),
     );
@@ -305,6 +308,7 @@ export function createResourceWatchers(options: ResourceWatchersOptions) {
     },
     async stop() {
       await Promise.all(watchers.map(w => w.stop()));
+      await deliveries.stop();
     },
   };
 }
