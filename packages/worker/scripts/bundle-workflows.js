@@ -2,22 +2,21 @@
 /*
  * Builds the pre-built workflow bundle production workers load
  * (crossplaneTemporal.temporal.worker.workflowBundlePath), so they do not bundle at start.
+ * The plugin says how its workflows are bundled; this only writes the result.
  */
 'use strict';
 
-const { bundleWorkflowCode } = require('@temporalio/worker');
+// The plugin is TypeScript source inside the monorepo.
+require('@backstage/cli/config/nodeTransform.cjs');
 const fs = require('node:fs');
 const path = require('node:path');
+const {
+  bundleResourceWorkflows,
+} = require('@crossplane-temporal/plugin-crossplane-temporal-backend');
 
 async function main() {
-  const plugin = path.dirname(
-    require.resolve(
-      '@crossplane-temporal/plugin-crossplane-temporal-backend/package.json',
-    ),
-  );
-  const workflowsPath = path.join(plugin, 'src', 'workflows', 'index.ts');
   const out = path.resolve(__dirname, '../dist/workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const code = await bundleResourceWorkflows();
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, code);
   process.stdout.write(

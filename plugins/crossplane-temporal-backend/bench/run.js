@@ -10,7 +10,7 @@
  *
  *   yarn workspace @crossplane-temporal/plugin-crossplane-temporal-backend bench \
  *     [--workflows 1000] [--paced-workflows 100] [--paced-rate 5] [--provider-delay-ms 500]
- *     [--max-cached-workflows N] [--preload-modules @temporalio/workflow]
+ *     [--max-cached-workflows N]
  *
  * The paced phases run first, on an empty cluster: a worker that starts watching finds every
  * existing resource and tells its workflow, which would disturb them.
@@ -52,9 +52,6 @@ const PACED_N = option('paced-workflows', 100);
 const PACED_RATE = option('paced-rate', 5);
 const PROVIDER_DELAY_MS = option('provider-delay-ms', 500);
 const CACHED = option('max-cached-workflows', 0);
-const preloadAt = args.indexOf('--preload-modules');
-const PRELOAD_MODULES =
-  preloadAt === -1 ? [] : args[preloadAt + 1].split(',').filter(Boolean);
 const POLL_SECONDS = 10;
 const NAMESPACE = 'team-alpha';
 const CLAIM_KIND = 'PostgreSQLInstance';
@@ -354,11 +351,8 @@ async function main() {
     address: `127.0.0.1:${port}`,
     temporalPid: temporal.pid,
   };
-  // The SDK's reusable V8 context can share modules between workflows instead of loading them
-  // once per workflow (an experiment: see the README).
   stack.workflowBundlePath = await writeWorkflowBundle(
     path.join(stack.dir, 'workflow-bundle.js'),
-    { preloadModules: PRELOAD_MODULES },
   );
   const connection = await Connection.connect({ address: stack.address });
   const client = new Client({ connection });

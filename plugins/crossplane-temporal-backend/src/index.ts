@@ -14,4 +14,5 @@ export { createClusterClients } from './cluster';
 export { createResourceWatchers } from './watchers';
 export { startResourceWorker } from './worker/startResourceWorker';
 export { readTemporalSettings } from './worker/temporalConfig';
+export { bundleResourceWorkflows } from './worker/workflowBundle';
 export * from './workflows/definitions';

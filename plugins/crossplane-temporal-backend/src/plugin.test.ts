@@ -12,7 +12,7 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import {
 } from './__testUtils__/testCluster';
 import { provisionSignal, statusQuery } from './workflows/definitions';
 import { crossplaneTemporalWorkerPlugin } from './plugin';
+import { bundleResourceWorkflows } from './worker/workflowBundle';
 
 jest.setTimeout(120_000);
 
@@ -35,11 +36,7 @@ describe('worker plugin', () => {
     // Production workers load a pre-built workflow bundle; build one as packages/worker does.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
     workflowBundlePath = path.join(dir, 'workflow-bundle.js');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./workflows'),
-      logger: new DefaultLogger('WARN'),
-    });
-    fs.writeFileSync(workflowBundlePath, code);
+    fs.writeFileSync(workflowBundlePath, await bundleResourceWorkflows());
     [cluster, temporal] = await Promise.all([
       startTestCluster(),
       startTemporalDevServer({ logLevel: 'error' }),

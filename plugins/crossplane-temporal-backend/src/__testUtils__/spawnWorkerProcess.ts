@@ -2,11 +2,11 @@
  * Starts workerProcess.ts as a process of its own (for tests and benchmarks that kill, scrape or
  * measure it) and resolves once it printed that it is ready.
  */
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bundleResourceWorkflows } from '../worker/workflowBundle';
 
 /**
  * @param appConfig - the worker's app-config (what `crossplaneTemporal` it reads); written to a
@@ -61,15 +61,7 @@ export async function stopWorkerProcess(
 }
 
 /** Bundles the workflows into `file`, as production workers load them (`workflowBundlePath`). */
-export async function writeWorkflowBundle(
-  file: string,
-  options: { preloadModules?: string[] } = {},
-): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    preloadModules: options.preloadModules,
-    logger: new DefaultLogger('WARN'),
-  });
-  fs.writeFileSync(file, code);
+export async function writeWorkflowBundle(file: string): Promise<string> {
+  fs.writeFileSync(file, await bundleResourceWorkflows());
   return file;
 }

@@ -14,7 +14,10 @@ interface Call {
   fail(error: Error): void;
 }
 
-const eventAt = (name: string, resourceVersion: string): ObservedObjectEvent => ({
+const eventAt = (
+  name: string,
+  resourceVersion: string,
+): ObservedObjectEvent => ({
   role: 'resource',
   type: 'MODIFIED',
   apiVersion: 'database.example.org/v1alpha1',
@@ -93,6 +96,7 @@ describe('DeliveryQueue', () => {
     push('b', '3');
     // A slot is free, but a's second event waits for its first.
     expect(sent()).toEqual(['wf-a@1', 'wf-b@3']);
+    expect(queue.waiting).toBe(1);
 
     calls[0].succeed();
     await settle();

@@ -195,9 +195,7 @@ describe('resource watchers', () => {
   it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {
     const names = Array.from({ length: 30 }, (_, i) => `existing-${i}`);
     await Promise.all(
-      names.map(name =>
-        sim.admin.applyManifest(claim(name, `wf-${name}`)),
-      ),
+      names.map(name => sim.admin.applyManifest(claim(name, `wf-${name}`))),
     );
     // A worker starting now finds them all in its first lists.
     const reached = new Set<string>();

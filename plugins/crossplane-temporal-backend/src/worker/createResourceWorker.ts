@@ -9,6 +9,7 @@ import {
 } from '@temporalio/worker';
 import type { ResourceActivities } from '../activities/types';
 import { temporalTlsOptions, type TemporalSettings } from './temporalConfig';
+import { PRELOADED_MODULES, WORKFLOWS_PATH } from './workflowBundle';
 
 export interface ResourceWorkerOptions {
   settings: TemporalSettings;
@@ -20,11 +21,14 @@ export interface ResourceWorkerOptions {
 /** The workflow code: a pre-built bundle in production, bundled from source otherwise. */
 function workflowSource(
   settings: TemporalSettings,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (settings.worker.workflowBundlePath) {
     return { workflowBundle: { codePath: settings.worker.workflowBundlePath } };
   }
-  return { workflowsPath: require.resolve('../workflows') };
+  return {
+    workflowsPath: WORKFLOWS_PATH,
+    bundlerOptions: { preloadModules: PRELOADED_MODULES },
+  };
 }
 
 export async function connectWorker(

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { HISTORIES_DIR } from '../__testUtils__/resourceWorkflowHarness';
+import { PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflowBundle';
 
 jest.setTimeout(120_000);
 
@@ -43,7 +44,8 @@ describe('recorded workflow histories', () => {
     await expect(
       Worker.runReplayHistory(
         {
-          workflowsPath: require.resolve('./index'),
+          workflowsPath: WORKFLOWS_PATH,
+          bundlerOptions: { preloadModules: PRELOADED_MODULES },
           replayName: `replay-${name}`,
         },
         history,
