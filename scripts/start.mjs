@@ -6,7 +6,9 @@
  * Run it through scripts/toolchain.js (as `npm start` does) so that Node 22, yarn 4 and the
  * dependencies are in place.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import {
   assertPortFree,
   spawnGroup,
@@ -18,6 +20,28 @@ import {
 import { localDir, repoRoot, stackServices } from './lib/stack.mjs';
 
 const log = message => process.stdout.write(`[start]    ${message}\n`);
+const require = createRequire(import.meta.url);
+
+/**
+ * The Temporal dev server runs from compiled JavaScript when that is current (less memory, no
+ * TypeScript transform); compile it when the sources changed. Without it, it runs from source.
+ */
+function compileTemporalDevServer() {
+  const {
+    compiledIsCurrent,
+  } = require('../packages/temporal-dev-server/bin/run.js');
+  if (compiledIsCurrent()) return;
+  log('compiling the Temporal dev server');
+  const result = spawnSync(
+    'yarn',
+    ['workspace', '@crossplane-temporal/temporal-dev-server', 'build'],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+  if (result.status !== 0)
+    log(
+      'could not compile the Temporal dev server; it runs from its TypeScript sources',
+    );
+}
 
 const services = stackServices();
 const running = [];
@@ -57,6 +81,7 @@ process.on('exit', () => {
 async function main() {
   for (const service of services) await assertPortFree(service.port);
   fs.mkdirSync(localDir, { recursive: true });
+  compileTemporalDevServer();
 
   const started = Date.now();
   for (const service of services) {
