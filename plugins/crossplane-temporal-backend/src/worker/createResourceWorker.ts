@@ -9,7 +9,7 @@ import {
 } from '@temporalio/worker';
 import type { ResourceActivities } from '../activities/types';
 import { temporalTlsOptions, type TemporalSettings } from './temporalConfig';
-import { PRELOADED_MODULES, WORKFLOWS_PATH } from './workflowBundle';
+import { WORKFLOWS_PATH } from './workflowBundle';
 
 export interface ResourceWorkerOptions {
   settings: TemporalSettings;
@@ -21,14 +21,11 @@ export interface ResourceWorkerOptions {
 /** The workflow code: a pre-built bundle in production, bundled from source otherwise. */
 function workflowSource(
   settings: TemporalSettings,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (settings.worker.workflowBundlePath) {
     return { workflowBundle: { codePath: settings.worker.workflowBundlePath } };
   }
-  return {
-    workflowsPath: WORKFLOWS_PATH,
-    bundlerOptions: { preloadModules: PRELOADED_MODULES },
-  };
+  return { workflowsPath: WORKFLOWS_PATH };
 }
 
 export async function connectWorker(

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { HISTORIES_DIR } from '../__testUtils__/resourceWorkflowHarness';
-import { PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflowBundle';
+import { WORKFLOWS_PATH } from '../worker/workflowBundle';
 
 jest.setTimeout(120_000);
 
@@ -45,7 +45,6 @@ describe('recorded workflow histories', () => {
       Worker.runReplayHistory(
         {
           workflowsPath: WORKFLOWS_PATH,
-          bundlerOptions: { preloadModules: PRELOADED_MODULES },
           replayName: `replay-${name}`,
         },
         history,
