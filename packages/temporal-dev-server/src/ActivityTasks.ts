@@ -47,7 +47,16 @@ export class ActivityTasks {
     return `${e.runId}/activity/${state.scheduledEventId}`;
   }
 
-  schedule(e: Execution, requested: any, completedEventId: number): void {
+  /**
+   * Schedules an activity. With `eager`, the attempt is not offered on its queue: the caller
+   * starts it for the worker that asked (the returned task), as the answer to its workflow task.
+   */
+  schedule(
+    e: Execution,
+    requested: any,
+    completedEventId: number,
+    eager = false,
+  ): ActivityTask | undefined {
     // As the Temporal server does: absent timeouts are explicit zeros ("no limit"), and
     // start-to-close defaults to schedule-to-close.
     const none = { seconds: 0 };
@@ -81,7 +90,16 @@ export class ActivityTasks {
       attributes,
     };
     e.activities[scheduled.eventId] = state;
+    if (eager) {
+      this.armTimeouts(e, state);
+      return {
+        execution: e,
+        scheduledEventId: state.scheduledEventId,
+        attempt: state.attempt,
+      };
+    }
     this.offer(e, state);
+    return undefined;
   }
 
   /** Offers the current attempt to workers, once its backoff has passed. */

@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { ActivityTasks } from './ActivityTasks';
+import { ActivityTasks, type ActivityTask } from './ActivityTasks';
 import { systemClock, type Clock } from './clock';
 import { ChildWorkflows, type RunControl } from './ChildWorkflows';
 import { Deadlines } from './Deadlines';
@@ -102,6 +102,7 @@ export class WorkflowEngine implements RunControl {
     private readonly executions: WorkflowExecutions,
     private readonly visibility: Visibility,
     readonly clock: Clock = systemClock,
+    private readonly options: { eagerActivities?: boolean } = {},
   ) {
     this.deadlines = new Deadlines(clock);
     this.activities = new ActivityTasks(executions, this.deadlines, e =>
@@ -504,7 +505,8 @@ export class WorkflowEngine implements RunControl {
     return { e, task, startedEventId: task.startedEventId };
   }
 
-  completeWorkflowTask(request: any): void {
+  /** Applies a workflow task's commands; the answer carries the activities started eagerly. */
+  completeWorkflowTask(request: any): { activityTasks?: any[] } {
     const { e, task, startedEventId } = this.openWorkflowTask(
       request.taskToken,
     );
@@ -544,7 +546,7 @@ export class WorkflowEngine implements RunControl {
           identity: request.identity,
         },
       });
-      return;
+      return {};
     }
     this.deadlines.disarm(`${e.runId}/workflow-task`);
     const [completed] = this.executions.append(e, {
@@ -583,6 +585,7 @@ export class WorkflowEngine implements RunControl {
         this.updates.handleMessage(e, message);
       messages.clear();
     }
+    const eager: ActivityTask[] = [];
     for (const command of commands) {
       if (!isRunning(e)) break;
       if (command.commandType === COMMAND.PROTOCOL_MESSAGE) {
@@ -591,13 +594,13 @@ export class WorkflowEngine implements RunControl {
         messages.delete(id);
         this.updates.handleMessage(e, message);
       } else {
-        this.apply(e, command, completed.eventId);
+        this.apply(e, command, completed.eventId, eager);
       }
     }
     // Messages no command sequenced (rejections leave no event) are handled after the commands.
     for (const message of messages.values())
       if (isRunning(e)) this.updates.handleMessage(e, message);
-    if (!isRunning(e)) return;
+    if (!isRunning(e)) return {};
     this.updates.redeliver(e, task.updateIds);
     const flushed = this.executions.flush(e);
     if (
@@ -607,7 +610,23 @@ export class WorkflowEngine implements RunControl {
       this.updates.hasUndelivered(e)
     )
       this.requestWorkflowTask(e);
+    const activityTasks = eager
+      .map(t => this.activities.start(t, request.identity ?? ''))
+      .filter(Boolean);
     this.executions.changed(e);
+    return activityTasks.length ? { activityTasks } : {};
+  }
+
+  /**
+   * Whether to start an activity for the worker that scheduled it, in the answer to its workflow
+   * task: it asked, and it polls the activity's queue (the workflow's own), as Temporal requires.
+   */
+  private runsEagerly(e: Execution, attributes: any): boolean {
+    return Boolean(
+      this.options.eagerActivities &&
+        attributes?.requestEagerExecution &&
+        (!attributes.taskQueue?.name || attributes.taskQueue.name === e.taskQueue),
+    );
   }
 
   failWorkflowTask(request: any): void {
@@ -744,16 +763,26 @@ export class WorkflowEngine implements RunControl {
 
   // ---- Commands ---------------------------------------------------------------------------
 
-  private apply(e: Execution, command: any, completedEventId: number): void {
+  /** Applies one command; activities to start for the worker eagerly go to `startEagerly`. */
+  private apply(
+    e: Execution,
+    command: any,
+    completedEventId: number,
+    startEagerly: ActivityTask[],
+  ): void {
     const workflowTaskCompletedEventId = completedEventId;
     switch (command.commandType) {
-      case COMMAND.SCHEDULE_ACTIVITY_TASK:
-        this.activities.schedule(
+      case COMMAND.SCHEDULE_ACTIVITY_TASK: {
+        const attributes = command.scheduleActivityTaskCommandAttributes;
+        const task = this.activities.schedule(
           e,
-          command.scheduleActivityTaskCommandAttributes,
+          attributes,
           completedEventId,
+          this.runsEagerly(e, attributes),
         );
+        if (task) startEagerly.push(task);
         return;
+      }
       case COMMAND.REQUEST_CANCEL_ACTIVITY_TASK:
         this.activities.requestCancel(
           e,

@@ -18,7 +18,8 @@ const USAGE = `usage: temporal server start-dev [flags]
   --log-format json|pretty      (default json)
   --log-level debug|info|warn|error   (default info)
   --search-attribute NAME=TYPE  register a custom search attribute (repeatable)
-  --dynamic-config-value K=V    accepted for compatibility, recorded in the log
+  --dynamic-config-value K=V    system.enableActivityEagerExecution=true|false is honoured
+                                (default true); other keys are recorded in the log
   --headless, --ui-port P       accepted for compatibility: this server has no web UI`;
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -39,6 +40,9 @@ export interface CliOptions extends TemporalDevServerOptions {
 }
 
 export class UsageError extends Error {}
+
+/** The one dynamic config key this server acts on. */
+const EAGER_ACTIVITIES_KEY = 'system.enableActivityEagerExecution';
 
 function keyValue(flag: string, value: string): [string, string] {
   const at = value.indexOf('=');
@@ -114,6 +118,13 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--dynamic-config-value': {
         const [key, dynamicValue] = keyValue(flag, value);
         options.dynamicConfig[key] = dynamicValue;
+        if (key === EAGER_ACTIVITIES_KEY) {
+          if (dynamicValue !== 'true' && dynamicValue !== 'false')
+            throw new UsageError(
+              `${EAGER_ACTIVITIES_KEY} takes true or false, not '${dynamicValue}'`,
+            );
+          options.eagerActivities = dynamicValue === 'true';
+        }
         break;
       }
       default:

@@ -38,6 +38,12 @@ export interface TemporalDevServerOptions {
    * server does (for TestWorkflowEnvironment.createTimeSkipping).
    */
   timeSkipping?: boolean;
+  /**
+   * Hand an activity the worker asks to run eagerly (on the workflow's own task queue) straight
+   * back in the answer to its workflow task, skipping a poll, as Temporal does with
+   * `system.enableActivityEagerExecution`. Default true.
+   */
+  eagerActivities?: boolean;
 }
 
 export interface TemporalDevServer {
@@ -83,7 +89,9 @@ export async function startTemporalDevServer(
 
   const clock = options.timeSkipping ? new SkippingClock() : systemClock;
   const executions = new WorkflowExecutions(clock);
-  const engine = new WorkflowEngine(executions, visibility, clock);
+  const engine = new WorkflowEngine(executions, visibility, clock, {
+    eagerActivities: options.eagerActivities ?? true,
+  });
   const restored = store?.load() ?? [];
   for (const run of restored) executions.restore(run);
   if (store) executions.onChange = run => store.save(run);

@@ -357,8 +357,7 @@ export function workflowServiceHandlers(options: {
     },
 
     async RespondWorkflowTaskCompleted(request) {
-      engine.completeWorkflowTask(request);
-      return {};
+      return engine.completeWorkflowTask(request);
     },
 
     async RespondWorkflowTaskFailed(request) {
