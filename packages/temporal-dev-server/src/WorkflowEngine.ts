@@ -311,15 +311,22 @@ export class WorkflowEngine implements RunControl {
 
   // ---- Workflow tasks ---------------------------------------------------------------------
 
-  /** Asks for a workflow task: now, or when the open one completes. */
-  requestWorkflowTask(e: Execution): void {
+  /**
+   * Asks for a workflow task: now, or when the open one completes. `forWorker` keeps it off the
+   * queues: the worker that just completed a task takes it in the answer (returnNewWorkflowTask).
+   */
+  requestWorkflowTask(e: Execution, forWorker = false): void {
     if (!isRunning(e)) return;
     if (e.workflowTask) {
       e.needsWorkflowTask = true;
       return;
     }
     // As Temporal's matching does: a sticky queue nobody polls (its worker is gone) is skipped.
-    if (e.sticky && !this.workflowTasks.hasPoller(e.namespace, e.sticky.queue))
+    if (
+      !forWorker &&
+      e.sticky &&
+      !this.workflowTasks.hasPoller(e.namespace, e.sticky.queue)
+    )
       e.sticky = undefined;
     const sticky = e.sticky;
     const [scheduled] = this.executions.append(e, {
@@ -347,6 +354,7 @@ export class WorkflowEngine implements RunControl {
     };
     e.needsWorkflowTask = false;
     this.executions.changed(e);
+    if (forWorker) return;
     this.workflowTasks.add(e.namespace, e.workflowTask.queue, {
       execution: e,
       scheduledEventId: scheduled.eventId,
@@ -505,8 +513,14 @@ export class WorkflowEngine implements RunControl {
     return { e, task, startedEventId: task.startedEventId };
   }
 
-  /** Applies a workflow task's commands; the answer carries the activities started eagerly. */
-  completeWorkflowTask(request: any): { activityTasks?: any[] } {
+  /**
+   * Applies a workflow task's commands. The answer carries the activities started eagerly, and
+   * the next workflow task when one is due at once and the worker asked for it.
+   */
+  completeWorkflowTask(request: any): {
+    activityTasks?: any[];
+    workflowTask?: any;
+  } {
     const { e, task, startedEventId } = this.openWorkflowTask(
       request.taskToken,
     );
@@ -603,18 +617,29 @@ export class WorkflowEngine implements RunControl {
     if (!isRunning(e)) return {};
     this.updates.redeliver(e, task.updateIds);
     const flushed = this.executions.flush(e);
-    if (
+    // Events came in meanwhile: the worker, which has the run cached (sticky), may take the next
+    // task in the answer rather than poll for it, as Temporal hands it over.
+    const next =
       flushed ||
       e.needsWorkflowTask ||
       request.forceCreateNewWorkflowTask ||
-      this.updates.hasUndelivered(e)
-    )
-      this.requestWorkflowTask(e);
+      this.updates.hasUndelivered(e);
+    const inline = Boolean(next && request.returnNewWorkflowTask && e.sticky);
+    if (next) this.requestWorkflowTask(e, inline);
+    const workflowTask = inline
+      ? this.startWorkflowTask(
+          { execution: e, scheduledEventId: e.workflowTask!.scheduledEventId },
+          request.identity ?? '',
+        )
+      : undefined;
     const activityTasks = eager
       .map(t => this.activities.start(t, request.identity ?? ''))
       .filter(Boolean);
     this.executions.changed(e);
-    return activityTasks.length ? { activityTasks } : {};
+    return {
+      ...(activityTasks.length ? { activityTasks } : {}),
+      ...(workflowTask ? { workflowTask } : {}),
+    };
   }
 
   /**
