@@ -4,33 +4,18 @@
  * implement yet.
  */
 import {
-  Client,
-  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TerminatedFailure } from '@temporalio/common';
-import { startTemporalDevServer, type TemporalDevServer } from '.';
+import { useDevServer } from './__testUtils__/devServer';
 
 describe('temporal dev server with the Temporal client', () => {
-  let server: TemporalDevServer;
-  let connection: Connection;
-  let client: Client;
-
-  beforeAll(async () => {
-    server = await startTemporalDevServer({ logLevel: 'error' });
-    connection = await Connection.connect({ address: server.address });
-    client = new Client({ connection, namespace: 'default' });
-  });
-
-  afterAll(async () => {
-    await connection?.close();
-    await server?.stop();
-  });
+  const dev = useDevServer();
 
   it('starts a workflow and describes it as running, with its input in the history', async () => {
-    const handle = await client.workflow.start('provisionDatabase', {
+    const handle = await dev.client.workflow.start('provisionDatabase', {
       taskQueue: 'resources',
       workflowId: 'orders-db',
       args: [{ size: 'small' }],
@@ -55,12 +40,12 @@ describe('temporal dev server with the Temporal client', () => {
   });
 
   it('refuses a second start of a running workflow ID', async () => {
-    await client.workflow.start('provisionDatabase', {
+    await dev.client.workflow.start('provisionDatabase', {
       taskQueue: 'resources',
       workflowId: 'billing-db',
     });
     await expect(
-      client.workflow.start('provisionDatabase', {
+      dev.client.workflow.start('provisionDatabase', {
         taskQueue: 'resources',
         workflowId: 'billing-db',
       }),
@@ -68,7 +53,7 @@ describe('temporal dev server with the Temporal client', () => {
   });
 
   it('terminates a workflow: its result is a termination, its status TERMINATED', async () => {
-    const handle = await client.workflow.start('provisionDatabase', {
+    const handle = await dev.client.workflow.start('provisionDatabase', {
       taskQueue: 'resources',
       workflowId: 'doomed-db',
     });
@@ -80,7 +65,7 @@ describe('temporal dev server with the Temporal client', () => {
     expect((await handle.describe()).status.name).toBe('TERMINATED');
 
     // A closed workflow ID may be started again (the default reuse policy).
-    const again = await client.workflow.start('provisionDatabase', {
+    const again = await dev.client.workflow.start('provisionDatabase', {
       taskQueue: 'resources',
       workflowId: 'doomed-db',
     });
@@ -89,12 +74,12 @@ describe('temporal dev server with the Temporal client', () => {
 
   it('says a workflow does not exist', async () => {
     await expect(
-      client.workflow.getHandle('never-started').describe(),
+      dev.client.workflow.getHandle('never-started').describe(),
     ).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses what it does not implement, naming it, instead of pretending', async () => {
-    const error = await client.workflowService
+    const error = await dev.client.workflowService
       .resetWorkflowExecution({
         namespace: 'default',
         workflowExecution: { workflowId: 'orders-db' },
@@ -107,7 +92,7 @@ describe('temporal dev server with the Temporal client', () => {
   });
 
   it('answers bad requests with INVALID_ARGUMENT or NOT_FOUND and keeps serving', async () => {
-    const noType = await client.workflowService
+    const noType = await dev.client.workflowService
       .startWorkflowExecution({
         namespace: 'default',
         workflowId: 'x',
@@ -117,12 +102,12 @@ describe('temporal dev server with the Temporal client', () => {
       .catch(e => e);
     expect(noType.code).toBe(3);
     expect(noType.details).toBe('WorkflowType is not set on request.');
-    const noNamespace = await client.workflowService
+    const noNamespace = await dev.client.workflowService
       .describeNamespace({ namespace: 'does-not-exist' })
       .catch(e => e);
     expect(noNamespace.code).toBe(5);
     expect(
-      (await client.workflowService.getSystemInfo({})).serverVersion,
+      (await dev.client.workflowService.getSystemInfo({})).serverVersion,
     ).toContain('dev');
   });
 });

@@ -4,10 +4,9 @@
  * answer to its workflow task; one on another queue, one not asked for, or any when the server
  * has eager execution off is scheduled on its queue for a poller, as before.
  */
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { startTemporalDevServer, type TemporalDevServer } from '.';
+import { useDevServer, type DevServerContext } from './__testUtils__/devServer';
 import { parseCommandLine, UsageError } from './cli';
 
 const { CommandType, PendingActivityState, EventType } = temporal.api.enums.v1;
@@ -20,39 +19,25 @@ interface ActivityRequest {
 }
 
 describe('eager activities', () => {
-  let server: TemporalDevServer;
-  let withoutEager: TemporalDevServer;
-
-  beforeAll(async () => {
-    [server, withoutEager] = await Promise.all([
-      startTemporalDevServer({ logLevel: 'error' }),
-      startTemporalDevServer({ logLevel: 'error', eagerActivities: false }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await withoutEager?.stop();
-  });
+  const server = useDevServer();
+  const withoutEager = useDevServer({ eagerActivities: false });
 
   /**
    * Starts a workflow on `target`, takes its first workflow task and answers it with one
    * activity; what the server answered, and a handle to look at the workflow.
    */
   async function scheduleOne(
-    target: TemporalDevServer,
+    target: DevServerContext,
     workflowId: string,
     activity: ActivityRequest,
   ) {
     // A queue of its own, so that no other test's workflow task is taken instead.
     const taskQueue = `${workflowId}-worker`;
-    const connection = await Connection.connect({ address: target.address });
-    const client = new Client({ connection });
-    const handle = await client.workflow.start('provision', {
+    const handle = await target.client.workflow.start('provision', {
       taskQueue,
       workflowId,
     });
-    const service = connection.workflowService;
+    const service = target.connection.workflowService;
     const task = await service.pollWorkflowTaskQueue({
       namespace: 'default',
       taskQueue: { name: taskQueue },
@@ -77,51 +62,47 @@ describe('eager activities', () => {
     });
     const pending = async () =>
       (await handle.describe()).raw.pendingActivities ?? [];
-    return { connection, service, handle, answer, pending, taskQueue };
+    return { service, handle, answer, pending, taskQueue };
   }
 
   it('starts an activity asked for eagerly on the workflow’s queue and hands it back with the answer', async () => {
-    const { connection, service, handle, answer, pending } =
+    const { service, handle, answer, pending } =
       await scheduleOne(server, 'eager-1', { requestEagerExecution: true });
-    try {
-      expect(answer.activityTasks).toHaveLength(1);
-      const [activity] = answer.activityTasks!;
-      expect(activity).toMatchObject({
+    expect(answer.activityTasks).toHaveLength(1);
+    const [activity] = answer.activityTasks!;
+    expect(activity).toMatchObject({
+      activityId: 'apply',
+      activityType: { name: 'applyResource' },
+      attempt: 1,
+      workflowExecution: { workflowId: 'eager-1' },
+    });
+    // Started for the worker that asked, not waiting on the queue for a poller.
+    expect(await pending()).toEqual([
+      expect.objectContaining({
         activityId: 'apply',
-        activityType: { name: 'applyResource' },
-        attempt: 1,
-        workflowExecution: { workflowId: 'eager-1' },
-      });
-      // Started for the worker that asked, not waiting on the queue for a poller.
-      expect(await pending()).toEqual([
-        expect.objectContaining({
-          activityId: 'apply',
-          state: PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-        }),
-      ]);
+        state: PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      }),
+    ]);
 
-      await service.respondActivityTaskCompleted({
-        namespace: 'default',
-        taskToken: activity.taskToken,
-        identity: 'hand-worker',
-      });
-      const { events } = await handle.fetchHistory();
-      const started = events!.find(
-        e => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
-      );
-      expect(started?.activityTaskStartedEventAttributes?.identity).toBe(
-        'hand-worker',
-      );
-      expect(events!.map(e => e.eventType)).toContain(
-        EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
-      );
-      // The completion asks for the next workflow task, as after any activity.
-      expect(events![events!.length - 1].eventType).toBe(
-        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-      );
-    } finally {
-      await connection.close();
-    }
+    await service.respondActivityTaskCompleted({
+      namespace: 'default',
+      taskToken: activity.taskToken,
+      identity: 'hand-worker',
+    });
+    const { events } = await handle.fetchHistory();
+    const started = events!.find(
+      e => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+    );
+    expect(started?.activityTaskStartedEventAttributes?.identity).toBe(
+      'hand-worker',
+    );
+    expect(events!.map(e => e.eventType)).toContain(
+      EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+    );
+    // The completion asks for the next workflow task, as after any activity.
+    expect(events![events!.length - 1].eventType).toBe(
+      EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    );
   });
 
   it.each<[string, string, ActivityRequest]>([
@@ -136,42 +117,34 @@ describe('eager activities', () => {
       { requestEagerExecution: false },
     ],
   ])('schedules %s on its queue for a poller', async (_, id, activity) => {
-    const { connection, service, answer, pending, taskQueue } =
+    const { service, answer, pending, taskQueue } =
       await scheduleOne(server, id, activity);
-    try {
-      expect(answer.activityTasks ?? []).toEqual([]);
-      expect(await pending()).toEqual([
-        expect.objectContaining({
-          state: PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
-        }),
-      ]);
-      const polled = await service.pollActivityTaskQueue({
-        namespace: 'default',
-        taskQueue: { name: activity.taskQueue ?? taskQueue },
-        identity: 'poller',
-      });
-      expect(polled.workflowExecution?.workflowId).toBe(id);
-    } finally {
-      await connection.close();
-    }
+    expect(answer.activityTasks ?? []).toEqual([]);
+    expect(await pending()).toEqual([
+      expect.objectContaining({
+        state: PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+      }),
+    ]);
+    const polled = await service.pollActivityTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: activity.taskQueue ?? taskQueue },
+      identity: 'poller',
+    });
+    expect(polled.workflowExecution?.workflowId).toBe(id);
   });
 
   it('hands back nothing when the server has eager execution off', async () => {
-    const { connection, answer, pending } = await scheduleOne(
+    const { answer, pending } = await scheduleOne(
       withoutEager,
       'eager-off',
       { requestEagerExecution: true },
     );
-    try {
-      expect(answer.activityTasks ?? []).toEqual([]);
-      expect(await pending()).toEqual([
-        expect.objectContaining({
-          state: PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
-        }),
-      ]);
-    } finally {
-      await connection.close();
-    }
+    expect(answer.activityTasks ?? []).toEqual([]);
+    expect(await pending()).toEqual([
+      expect.objectContaining({
+        state: PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+      }),
+    ]);
   });
 
   it('is switched by the dynamic config key Temporal uses', () => {

@@ -4,30 +4,16 @@
  * the run cached (sticky) and asks for it gets that task, already started, in the answer, with the
  * events since its last task; one that does not cache the run finds it on the queue.
  */
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { startTemporalDevServer, type TemporalDevServer } from '.';
+import { useDevServer } from './__testUtils__/devServer';
 
 const { EventType } = temporal.api.enums.v1;
 type CompletedAnswer =
   temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse;
 
 describe('returnNewWorkflowTask', () => {
-  let server: TemporalDevServer;
-  let connection: Connection;
-  let client: Client;
-
-  beforeAll(async () => {
-    server = await startTemporalDevServer({ logLevel: 'error' });
-    connection = await Connection.connect({ address: server.address });
-    client = new Client({ connection });
-  });
-
-  afterAll(async () => {
-    await connection?.close();
-    await server?.stop();
-  });
+  const dev = useDevServer();
 
   /** Takes a workflow's first task, signals it meanwhile, and completes the task with nothing. */
   async function completeWhileSignalled(
@@ -35,8 +21,8 @@ describe('returnNewWorkflowTask', () => {
     options: { sticky: boolean },
   ) {
     const taskQueue = `${workflowId}-worker`;
-    const service = connection.workflowService;
-    const handle = await client.workflow.start('provision', {
+    const service = dev.connection.workflowService;
+    const handle = await dev.client.workflow.start('provision', {
       taskQueue,
       workflowId,
     });
