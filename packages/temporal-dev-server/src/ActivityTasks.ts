@@ -90,25 +90,24 @@ export class ActivityTasks {
       attributes,
     };
     e.activities[scheduled.eventId] = state;
-    if (eager) {
-      this.armTimeouts(e, state);
-      return {
-        execution: e,
-        scheduledEventId: state.scheduledEventId,
-        attempt: state.attempt,
-      };
-    }
+    // Eager: start() arms its timeouts when the caller starts it.
+    if (eager) return this.taskOf(e, state);
     this.offer(e, state);
     return undefined;
   }
 
-  /** Offers the current attempt to workers, once its backoff has passed. */
-  private offer(e: Execution, state: ActivityState) {
-    const task = {
+  /** The task for an activity's current attempt. */
+  private taskOf(e: Execution, state: ActivityState): ActivityTask {
+    return {
       execution: e,
       scheduledEventId: state.scheduledEventId,
       attempt: state.attempt,
     };
+  }
+
+  /** Offers the current attempt to workers, once its backoff has passed. */
+  private offer(e: Execution, state: ActivityState) {
+    const task = this.taskOf(e, state);
     const add = () => {
       this.queues.add(e.namespace, this.queueOf(e, state), task);
       this.armTimeouts(e, state);

@@ -624,7 +624,10 @@ export class WorkflowEngine implements RunControl {
       e.needsWorkflowTask ||
       request.forceCreateNewWorkflowTask ||
       this.updates.hasUndelivered(e);
-    const inline = Boolean(next && request.returnNewWorkflowTask && e.sticky);
+    // (A command may already have made a task due, offered on a queue: that one stays there.)
+    const inline = Boolean(
+      next && request.returnNewWorkflowTask && e.sticky && !e.workflowTask,
+    );
     if (next) this.requestWorkflowTask(e, inline);
     const workflowTask = inline
       ? this.startWorkflowTask(
