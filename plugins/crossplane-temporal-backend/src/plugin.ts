@@ -47,7 +47,11 @@ function startInBackground(options: {
     while (!stopped) {
       try {
         running = await startResourceWorker(options);
-        if (stopped) break;
+        // The backend stopped while it started: stop it here (stop() saw none yet).
+        if (stopped) {
+          await running.stop();
+          break;
+        }
         const startedAt = Date.now();
         await running.stopped;
         if (stopped) break;
@@ -76,7 +80,6 @@ function startInBackground(options: {
       wake?.();
       await running?.stop();
       await loop;
-      await running?.stop();
     },
   };
 }
