@@ -124,6 +124,17 @@ describe('bad requests', () => {
       /search attribute Nope is not defined/,
     ],
     [
+      'start that sets a search attribute the server keeps',
+      () =>
+        start({
+          searchAttributes: {
+            indexedFields: { WorkflowType: { data: Buffer.from('"x"') } },
+          },
+        }),
+      INVALID_ARGUMENT,
+      /search attribute WorkflowType is reserved by the system/,
+    ],
+    [
       'describe without a workflow ID',
       () =>
         service().describeWorkflowExecution({

@@ -13,6 +13,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -294,6 +295,11 @@ export async function tagging(tier: string, sizeGb: number): Promise<string> {
   ]);
   upsertMemo({ requestedBy: 'tagging-test' });
   return tier;
+}
+
+/** Takes the new path of a patch, which the SDK makes searchable through TemporalChangeVersion. */
+export async function patching(patchId: string): Promise<string> {
+  return patched(patchId) ? 'patched' : 'original';
 }
 
 // ---- Queries of workflows the worker no longer caches ------------------------------------------

@@ -142,6 +142,32 @@ describe('visibility', () => {
     expect(byStatus).toEqual({ Completed: 3, Running: 1 });
   });
 
+  it('lets patched() record its patch in TemporalChangeVersion, without registering it', async () => {
+    const workflowId = t.id('patching');
+    const patchId = `patch-${team}`;
+    await expect(
+      t.client.workflow.execute('patching', {
+        taskQueue: t.taskQueue,
+        workflowId,
+        args: [patchId],
+      }),
+    ).resolves.toBe('patched');
+    const deadline = Date.now() + 20_000;
+    const listPatched = async () => {
+      const found: string[] = [];
+      for await (const info of t.client.workflow.list({
+        query: `TemporalChangeVersion = '${patchId}'`,
+      }))
+        found.push(info.workflowId);
+      return found;
+    };
+    let patchedIds = await listPatched();
+    // Real servers index asynchronously.
+    while (patchedIds.length === 0 && Date.now() < deadline)
+      patchedIds = await listPatched();
+    expect(patchedIds).toEqual([workflowId]);
+  });
+
   it('refuses a malformed query and an unknown attribute with INVALID_ARGUMENT', async () => {
     for (const query of [
       `WorkflowType = `,

@@ -18,7 +18,8 @@ export const INDEXED_VALUE_TYPES: Record<string, number> = {
   KeywordList: 7,
 };
 
-const SYSTEM_ATTRIBUTES: Record<string, number> = {
+/** What the server keeps for every run: queryable, never set by a client. */
+const SERVER_ATTRIBUTES: Record<string, number> = {
   WorkflowId: 2,
   RunId: 2,
   WorkflowType: 2,
@@ -29,8 +30,26 @@ const SYSTEM_ATTRIBUTES: Record<string, number> = {
   ExecutionTime: 6,
   ExecutionDuration: 3,
   HistoryLength: 3,
-  TemporalChangeVersion: 7,
   BuildIds: 7,
+};
+
+/**
+ * Predefined attributes that SDKs and tools set themselves: `patched()` upserts
+ * TemporalChangeVersion, the batch and schedule machinery the others. No registration needed.
+ */
+const PREDEFINED_ATTRIBUTES: Record<string, number> = {
+  TemporalChangeVersion: 7,
+  BinaryChecksums: 7,
+  BatcherNamespace: 2,
+  BatcherUser: 2,
+  TemporalScheduledStartTime: 6,
+  TemporalScheduledById: 2,
+  TemporalSchedulePaused: 5,
+};
+
+const SYSTEM_ATTRIBUTES: Record<string, number> = {
+  ...SERVER_ATTRIBUTES,
+  ...PREDEFINED_ATTRIBUTES,
 };
 
 /** ExecutionStatus as queries name it. */
@@ -112,6 +131,9 @@ export class Visibility {
   validate(namespace: string, searchAttributes: any): string | undefined {
     const known = this.custom.get(namespace);
     for (const name of Object.keys(searchAttributes?.indexedFields ?? {})) {
+      if (SERVER_ATTRIBUTES[name] !== undefined)
+        return `search attribute ${name} is reserved by the system and cannot be set`;
+      if (PREDEFINED_ATTRIBUTES[name] !== undefined) continue;
       if (!known?.has(name))
         return `search attribute ${name} is not defined; register it first (OperatorService.AddSearchAttributes, or --search-attribute ${name}=Keyword)`;
     }
