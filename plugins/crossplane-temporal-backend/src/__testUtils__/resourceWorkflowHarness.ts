@@ -24,6 +24,7 @@ import type { Duration } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ResourceActivities } from '../activities/types';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
@@ -171,7 +172,11 @@ export async function statusWhen(
 
 /** Starts the cluster, the dev server and a worker for a test file; stops them after it. */
 export function useResourceWorkflows(
-  options: { providerDelayMs?: number; taskQueue?: string } = {},
+  options: {
+    providerDelayMs?: number;
+    taskQueue?: string;
+    wrapActivities?: (activities: ResourceActivities) => ResourceActivities;
+  } = {},
 ): ResourceWorkflowHarness {
   const taskQueue =
     options.taskQueue ?? `resources-${Math.random().toString(36).slice(2, 8)}`;
@@ -196,6 +201,7 @@ export function useResourceWorkflows(
         },
       }),
       logger: mockServices.logger.mock(),
+      wrapActivities: options.wrapActivities,
     });
     connection = await Connection.connect({ address: temporal.address });
     harness.client = new Client({ connection });

@@ -192,6 +192,45 @@ describe('resource watchers', () => {
     ).toEqual([]);
   });
 
+  it('tells the workflow of every part that goes when the claim is deleted, whatever the order', async () => {
+    await clients.get('local').apply(claim('doomed-db', 'wf-doomed'), {
+      fieldManager: 'crossplane-temporal',
+      as: alice,
+    });
+    await delivered(
+      (id, e) =>
+        id === 'wf-doomed' &&
+        e.role === 'resource' &&
+        e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
+    );
+    const parts = new Map<string, string>();
+    for (const { workflowId, event } of events)
+      if (workflowId === 'wf-doomed') parts.set(event.uid, event.kind);
+    expect(new Set(parts.values())).toEqual(
+      new Set([
+        'PostgreSQLInstance',
+        'XPostgreSQLInstance',
+        'DatabaseInstance',
+        'Network',
+      ]),
+    );
+    await clients.get('local').delete(
+      {
+        apiVersion: 'database.example.org/v1alpha1',
+        kind: 'PostgreSQLInstance',
+        namespace: 'team-alpha',
+        name: 'doomed-db',
+      },
+      { as: alice },
+    );
+    // Parts go after what their owner is traced through (the claim, the composite): the news of
+    // each still reaches the claim's workflow.
+    for (const uid of parts.keys())
+      await delivered(
+        (id, e) => id === 'wf-doomed' && e.uid === uid && e.type === 'DELETED',
+      );
+  });
+
   it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {
     const names = Array.from({ length: 30 }, (_, i) => `existing-${i}`);
     await Promise.all(

@@ -125,8 +125,15 @@ async function discoverKinds(client: ClusterClient): Promise<Kinds> {
 /** The informers and ownership lookups of one cluster. */
 class ClusterWatcher {
   private readonly informers = new Map<string, Informer>();
-  /** What was last sent about each object (by role and uid), to skip changes that add nothing. */
-  private readonly lastSent = new Map<string, string>();
+  /**
+   * What was last sent about each object (by role and uid), and to which workflow: to skip
+   * changes that add nothing, and to still find the workflow once what an object is traced
+   * through is gone (a claim's parts are deleted after it).
+   */
+  private readonly lastSent = new Map<
+    string,
+    { workflowId: string; significant: string }
+  >();
   private readonly resourceInformers: Informer[] = [];
   private readonly compositeInformers = new Map<string, Informer>();
   private timer?: NodeJS.Timeout;
@@ -258,15 +265,21 @@ class ClusterWatcher {
     role: ObservedObjectEvent['role'],
     { type, object, fromList }: InformerEvent,
   ): void {
-    const workflowId = this.ownerOf(role, object);
+    const key = `${role}|${object.metadata.uid}`;
+    const sent = this.lastSent.get(key);
+    const workflowId = this.ownerOf(role, object) ?? sent?.workflowId;
     if (!workflowId) return;
     // Compared with what was last sent, not with the previous version: an event can go unsent
     // because its owner was not in the caches yet, and the next one must then still go.
-    const key = `${role}|${object.metadata.uid}`;
     const now = significant(object);
     if (type === 'DELETED') this.lastSent.delete(key);
-    else if (type === 'MODIFIED' && this.lastSent.get(key) === now) return;
-    else this.lastSent.set(key, now);
+    else if (
+      type === 'MODIFIED' &&
+      sent?.significant === now &&
+      sent.workflowId === workflowId
+    )
+      return;
+    else this.lastSent.set(key, { workflowId, significant: now });
     const event: ObservedObjectEvent = {
       role,
       type,

@@ -9,6 +9,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import { createResourceActivities } from '../activities/createResourceActivities';
+import type { ResourceActivities } from '../activities/types';
 import { createClusterClients } from '../cluster';
 import type { ClusterClients } from '../cluster/types';
 import { createResourceWatchers } from '../watchers';
@@ -31,6 +32,8 @@ export async function startResourceWorker(options: {
   notifications?: NotificationService;
   /** For tests and benchmarks. */
   workerOptions?: Partial<WorkerOptions>;
+  /** For tests: wraps the activities, e.g. to hold one back until something has happened. */
+  wrapActivities?: (activities: ResourceActivities) => ResourceActivities;
 }): Promise<RunningResourceWorker> {
   const { config, logger } = options;
   const settings = readTemporalSettings(config);
@@ -40,11 +43,12 @@ export async function startResourceWorker(options: {
   });
 
   const clusters = createClusterClients({ config, logger });
-  const activities = createResourceActivities({
+  const real = createResourceActivities({
     clusters,
     logger,
     notifications: options.notifications,
   });
+  const activities = options.wrapActivities?.(real) ?? real;
   const connection = await connectWorker(settings);
   const worker = await createResourceWorker(connection, {
     settings,

@@ -4,8 +4,15 @@
  * saga whose compensation is in the history), deprovisioning that waits until everything is gone,
  * and deprovisioning while provisioning still waits for Ready.
  */
-import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type {
+  ObservedObjectEvent,
+  ResourceStatus,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { Context } from '@temporalio/activity';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ResourceActivities } from '../activities/types';
 import {
+  type ResourceWorkflowHarness,
   recordHistory,
   refFor,
   specFor,
@@ -15,8 +22,52 @@ import {
 
 jest.setTimeout(120_000);
 
+/** The watch events a workflow has been signalled so far, from its history. */
+async function observedEvents(
+  h: ResourceWorkflowHarness,
+  workflowId: string,
+): Promise<ObservedObjectEvent[]> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .map(e => e.workflowExecutionSignaledEventAttributes)
+    .filter(a => a?.signalName === 'observed')
+    .map(a =>
+      defaultPayloadConverter.fromPayload<ObservedObjectEvent>(
+        a!.input!.payloads![0],
+      ),
+    );
+}
+
+/**
+ * Applies of resources named `late-news-*` report back only once the workflow has been told that
+ * a managed resource failed: the workflow then sees that news before the apply's result, as it
+ * does when a busy worker's activity completion reaches Temporal late.
+ */
+function holdingBackApplies(h: ResourceWorkflowHarness) {
+  return (real: ResourceActivities): ResourceActivities => ({
+    ...real,
+    async applyResource(input) {
+      const applied = await real.applyResource(input);
+      if (!input.ref.name.startsWith('late-news')) return applied;
+      const { workflowId } = Context.current().info.workflowExecution!;
+      for (;;) {
+        const events = await observedEvents(h, workflowId);
+        const failed = events.some(
+          e =>
+            e.role === 'managed' &&
+            e.conditions.some(c => c.type === 'Synced' && c.status === 'False'),
+        );
+        if (failed) return applied;
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+    },
+  });
+}
+
 describe('resource lifecycle', () => {
-  const h = useResourceWorkflows();
+  const h: ResourceWorkflowHarness = useResourceWorkflows({
+    wrapActivities: activities => holdingBackApplies(h)(activities),
+  });
 
   afterEach(async () => {
     await h.sim.admin.configureProvider({ delayMs: 50, failures: [] });
@@ -38,6 +89,25 @@ describe('resource lifecycle', () => {
       /^DatabaseInstance broken-db-\w+(-\w+)* failed: .*quota exceeded for db.t3.small in eu-west-1/,
     );
     expect(stepsOf(status)).toContain('wait-ready:failed');
+  });
+
+  it('reports a provider failure the workflow hears of before its apply returns', async () => {
+    await h.sim.admin.configureProvider({
+      failures: [
+        {
+          kind: 'DatabaseInstance',
+          namePattern: '^late-news',
+          message: 'no capacity in eu-west-1a',
+        },
+      ],
+    });
+    const handle = await h.provision(refFor('late-news-db'), {
+      policy: { readyTimeoutSeconds: 600 },
+    });
+    const status = await h.statusWhen(handle, s => s.phase === 'Failed');
+    expect(status.lastError).toMatch(
+      /^DatabaseInstance late-news-db-\w+(-\w+)* failed: .*no capacity in eu-west-1a/,
+    );
   });
 
   it('applies an update and waits for Ready on the new generation', async () => {

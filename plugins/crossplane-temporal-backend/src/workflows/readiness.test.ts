@@ -170,4 +170,24 @@ describe('composed resources', () => {
       'DatabaseInstance orders-db-x1 failed: quota exceeded',
     );
   });
+
+  it('ignores a failure reported for an earlier generation than the resource now has', () => {
+    const before = failuresBefore([
+      instance(2, { status: 'False', observedGeneration: 2 }),
+    ]);
+    // The rollback gave it a new spec (generation 3); the report is still the one about 2.
+    const stale = instance(3, { status: 'False', observedGeneration: 2 });
+    expect(failureOf([], withoutStaleFailures([stale], before, true))).toBe(
+      undefined,
+    );
+    // Without the check (histories from before it), the stale report counted.
+    expect(failureOf([], withoutStaleFailures([stale], before))).toBe(
+      'DatabaseInstance orders-db-x1 failed: quota exceeded',
+    );
+    // Once the provider has looked at generation 3 and refused it, the failure counts.
+    const refused = instance(3, { status: 'False', observedGeneration: 3 });
+    expect(failureOf([], withoutStaleFailures([refused], before, true))).toBe(
+      'DatabaseInstance orders-db-x1 failed: quota exceeded',
+    );
+  });
 });

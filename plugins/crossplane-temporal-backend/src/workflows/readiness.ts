@@ -114,11 +114,19 @@ export function failuresBefore(
   );
 }
 
-/** Composed resources, without those whose failure predates the apply. */
+/**
+ * Composed resources, without failures that say nothing about the spec just applied: those that
+ * predate the apply, and (with `onlyCurrentReports`) those a provider reported for an earlier
+ * generation than the resource now has, before it has looked at the new spec.
+ */
 export function withoutStaleFailures(
   composed: ComposedResource[],
   before: Record<string, number> | undefined,
+  onlyCurrentReports = false,
 ): ComposedResource[] {
-  if (!before) return composed;
-  return composed.filter(c => before[composedKey(c)] !== c.generation);
+  return composed.filter(
+    c =>
+      (!before || before[composedKey(c)] !== c.generation) &&
+      !(onlyCurrentReports && c.synced === false && c.current === false),
+  );
 }

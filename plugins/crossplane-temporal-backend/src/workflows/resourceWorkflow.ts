@@ -11,6 +11,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -84,6 +85,19 @@ export interface ResourceWorkflowInput {
   state?: ResourceState;
   options?: ResourceWorkflowOptions;
 }
+
+/**
+ * Changes to what the workflow does, for `patched()`: running workflows whose histories predate
+ * a change replay the old path (see README, "Changing workflow code").
+ */
+const PATCHES = {
+  /**
+   * Composed resources' failures are judged by the spec they are about: those that predate an
+   * apply are taken before it is sent (not once it has returned, by when news of the new spec may
+   * have arrived), and a failure reported for an earlier generation than the resource has is stale.
+   */
+  failuresJudgedBySpec: 'failures-judged-by-spec',
+} as const;
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
 const DEFAULT_FALLBACK_POLL_SECONDS = 30;
@@ -459,6 +473,12 @@ export async function resourceWorkflow(
     requestId: string,
     extra?: { force?: boolean; annotations?: Record<string, string> },
   ) {
+    // What composed resources report failing now is about the spec before this apply. Taken
+    // before the call: watch news that arrives while it runs reaches the workflow ahead of its
+    // result (signals come first in an activation), and may already be about the new spec.
+    const failuresAtApply = patched(PATCHES.failuresJudgedBySpec)
+      ? failuresBefore(state.composed)
+      : undefined;
     const applied = await cluster.applyResource({
       ref,
       spec,
@@ -469,7 +489,7 @@ export async function resourceWorkflow(
     });
     state.applied = { uid: applied.uid, generation: applied.generation };
     state.lastAppliedSpec = spec;
-    state.failuresAtApply = failuresBefore(state.composed);
+    state.failuresAtApply = failuresAtApply ?? failuresBefore(state.composed);
     return applied;
   }
 
@@ -495,6 +515,7 @@ export async function resourceWorkflow(
   ): Promise<WaitOutcome> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     const generation = state.applied?.generation;
+    const onlyCurrentReports = patched(PATCHES.failuresJudgedBySpec);
     let lastRead = Date.now();
     // Ready for our generation is not enough: a provider may still refuse the new spec of a
     // composed resource whose Ready condition dates from the previous one.
@@ -509,7 +530,11 @@ export async function resourceWorkflow(
         return { kind: 'ready' };
       const failure = failureOf(
         state.conditions,
-        withoutStaleFailures(state.composed, state.failuresAtApply),
+        withoutStaleFailures(
+          state.composed,
+          state.failuresAtApply,
+          onlyCurrentReports,
+        ),
       );
       if (failure) return { kind: 'failed', message: failure };
       const remaining = deadline - Date.now();
