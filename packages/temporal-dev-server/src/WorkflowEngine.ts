@@ -653,7 +653,8 @@ export class WorkflowEngine implements RunControl {
     return Boolean(
       this.options.eagerActivities &&
         attributes?.requestEagerExecution &&
-        (!attributes.taskQueue?.name || attributes.taskQueue.name === e.taskQueue),
+        (!attributes.taskQueue?.name ||
+          attributes.taskQueue.name === e.taskQueue),
     );
   }
 

@@ -66,8 +66,11 @@ describe('eager activities', () => {
   }
 
   it('starts an activity asked for eagerly on the workflow’s queue and hands it back with the answer', async () => {
-    const { service, handle, answer, pending } =
-      await scheduleOne(server, 'eager-1', { requestEagerExecution: true });
+    const { service, handle, answer, pending } = await scheduleOne(
+      server,
+      'eager-1',
+      { requestEagerExecution: true },
+    );
     expect(answer.activityTasks).toHaveLength(1);
     const [activity] = answer.activityTasks!;
     expect(activity).toMatchObject({
@@ -117,8 +120,11 @@ describe('eager activities', () => {
       { requestEagerExecution: false },
     ],
   ])('schedules %s on its queue for a poller', async (_, id, activity) => {
-    const { service, answer, pending, taskQueue } =
-      await scheduleOne(server, id, activity);
+    const { service, answer, pending, taskQueue } = await scheduleOne(
+      server,
+      id,
+      activity,
+    );
     expect(answer.activityTasks ?? []).toEqual([]);
     expect(await pending()).toEqual([
       expect.objectContaining({
@@ -134,11 +140,9 @@ describe('eager activities', () => {
   });
 
   it('hands back nothing when the server has eager execution off', async () => {
-    const { answer, pending } = await scheduleOne(
-      withoutEager,
-      'eager-off',
-      { requestEagerExecution: true },
-    );
+    const { answer, pending } = await scheduleOne(withoutEager, 'eager-off', {
+      requestEagerExecution: true,
+    });
     expect(answer.activityTasks ?? []).toEqual([]);
     expect(await pending()).toEqual([
       expect.objectContaining({

@@ -81,9 +81,9 @@ describe('returnNewWorkflowTask', () => {
       EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
       EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
     ]);
-    expect(
-      events![6].workflowTaskStartedEventAttributes?.identity,
-    ).toBe('hand-worker');
+    expect(events![6].workflowTaskStartedEventAttributes?.identity).toBe(
+      'hand-worker',
+    );
   });
 
   it('leaves the next task on the queue for a worker that does not cache the run', async () => {

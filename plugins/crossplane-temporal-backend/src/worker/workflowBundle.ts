@@ -13,7 +13,6 @@ import {
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-
 /** The production bundle's code (what `worker.workflowBundlePath` points at). */
 export async function bundleResourceWorkflows(
   options: { logger?: Logger } = {},
