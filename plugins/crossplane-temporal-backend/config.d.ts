@@ -41,7 +41,9 @@ export interface Config {
         /**
          * How many workflows the worker keeps in memory between their tasks. Resource workflows
          * live as long as their resources, so this bounds the worker's memory; a workflow that is
-         * not cached is replayed from its history when it next has work.
+         * not cached is replayed from its history when it next has work. Default 100 (about 0.6 MB
+         * each): size it for the number of resources that change at the same time, not for the
+         * number that exist.
          */
         maxCachedWorkflows?: number;
       };

@@ -5,7 +5,13 @@
  * turned off with crossplaneTemporal.temporal.worker.enabled: false).
  */
 import { createBackend } from '@backstage/backend-defaults';
-import { crossplaneTemporalWorkerPlugin } from '@crossplane-temporal/plugin-crossplane-temporal-backend';
+import {
+  crossplaneTemporalWorkerPlugin,
+  limitWorkerHeapGrowth,
+} from '@crossplane-temporal/plugin-crossplane-temporal-backend';
+
+// The process runs nothing but the worker: keep its heaps close to what is live.
+limitWorkerHeapGrowth();
 
 const backend = createBackend();
 backend.add(crossplaneTemporalWorkerPlugin);

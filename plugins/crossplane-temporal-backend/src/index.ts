@@ -13,6 +13,7 @@ export type { ResourceActivities } from './activities/types';
 export { createClusterClients } from './cluster';
 export { createResourceWatchers } from './watchers';
 export { startResourceWorker } from './worker/startResourceWorker';
+export { limitWorkerHeapGrowth } from './worker/runtime';
 export { readTemporalSettings } from './worker/temporalConfig';
 export { bundleResourceWorkflows } from './worker/workflowBundle';
 export * from './workflows/definitions';

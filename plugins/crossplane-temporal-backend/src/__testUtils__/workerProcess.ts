@@ -5,6 +5,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { readFileSync } from 'node:fs';
+import { limitWorkerHeapGrowth } from '../worker/runtime';
 import { startResourceWorker } from '../worker/startResourceWorker';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -38,6 +39,8 @@ function stderrLogger(fields: Record<string, unknown> = {}): LoggerService {
 }
 
 async function main() {
+  // As packages/worker does: the process runs nothing but the worker.
+  limitWorkerHeapGrowth();
   const config = new ConfigReader(
     JSON.parse(readFileSync(process.argv[2], 'utf8')),
   );

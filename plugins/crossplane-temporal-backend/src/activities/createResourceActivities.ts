@@ -9,6 +9,7 @@ import {
   describeResourceRef,
   type ComposedResource,
   type Condition,
+  type JsonObject,
   type ResourceRef,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type {
@@ -61,30 +62,17 @@ export function createResourceActivities(
 
   return {
     async validateSpec({ ref, spec }) {
-      return translatingClusterErrors(async () => {
-        const schema = await schemas.get(clusters.get(ref.cluster), ref);
-        if (!schema) {
-          throw invalidSpec(
-            `no CompositeResourceDefinition in cluster ${ref.cluster} serves ${ref.kind} in ${ref.apiVersion}; ask the platform team which kinds and versions are offered`,
-          );
-        }
-        if (!schema.validate(spec)) {
-          const problems = describeSchemaErrors(schema.validate.errors);
-          throw invalidSpec(
-            `the spec does not match ${schema.xrdName}: ${problems.join('; ')}`,
-          );
-        }
-      });
+      return translatingClusterErrors(() => checkSchema(ref, spec));
     },
 
     async dryRunApply(input) {
+      return translatingClusterErrors(() => dryRun(input));
+    },
+
+    async validateAndDryRun(input) {
       return translatingClusterErrors(async () => {
-        await clusters.get(input.ref.cluster).apply(desiredObject(input), {
-          fieldManager: FIELD_MANAGER,
-          dryRun: true,
-          force: input.force,
-          as: input.as,
-        });
+        await checkSchema(input.ref, input.spec);
+        await dryRun(input);
       });
     },
 
@@ -149,6 +137,30 @@ export function createResourceActivities(
       });
     },
   };
+
+  async function checkSchema(ref: ResourceRef, spec: JsonObject) {
+    const schema = await schemas.get(clusters.get(ref.cluster), ref);
+    if (!schema) {
+      throw invalidSpec(
+        `no CompositeResourceDefinition in cluster ${ref.cluster} serves ${ref.kind} in ${ref.apiVersion}; ask the platform team which kinds and versions are offered`,
+      );
+    }
+    if (!schema.validate(spec)) {
+      const problems = describeSchemaErrors(schema.validate.errors);
+      throw invalidSpec(
+        `the spec does not match ${schema.xrdName}: ${problems.join('; ')}`,
+      );
+    }
+  }
+
+  async function dryRun(input: ApplyResourceInput) {
+    await clusters.get(input.ref.cluster).apply(desiredObject(input), {
+      fieldManager: FIELD_MANAGER,
+      dryRun: true,
+      force: input.force,
+      as: input.as,
+    });
+  }
 
   async function readState(
     client: ClusterClient,

@@ -66,6 +66,8 @@ export interface ResourceActivities {
   validateSpec(input: { ref: ResourceRef; spec: JsonObject }): Promise<void>;
   /** Server-side dry-run of the apply: admission, RBAC and schema, nothing persisted. */
   dryRunApply(input: ApplyResourceInput): Promise<void>;
+  /** Both checks in one call: the XRD's schema first, then the server-side dry-run. */
+  validateAndDryRun(input: ApplyResourceInput): Promise<void>;
   /** Server-side apply of the claim or namespaced composite. */
   applyResource(input: ApplyResourceInput): Promise<AppliedObject>;
   readResourceState(input: ReadResourceStateInput): Promise<ObservedState>;

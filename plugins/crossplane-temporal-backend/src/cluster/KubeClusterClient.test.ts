@@ -102,6 +102,46 @@ describe('cluster clients', () => {
     await clients.close();
   });
 
+  it('authenticates with the current context of a kubeconfig, and reads it again when the server refuses its token', async () => {
+    const file = path.join(dir, 'backstage.kubeconfig');
+    const kubeconfig = sim.kubeconfigFor(BACKSTAGE);
+    fs.writeFileSync(file, kubeconfig);
+    const clients = createClusterClients({
+      config: new ConfigReader({
+        crossplaneTemporal: {
+          clusters: [
+            { name: 'local', auth: { type: 'kubeconfig', path: file } },
+          ],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    const ref = { apiVersion: 'v1', kind: 'Namespace', name: 'team-alpha' };
+    expect(await clients.get('local').get(ref)).toBeDefined();
+
+    // The token in the kubeconfig is rotated and the old one expires.
+    await sim.admin.addToken('rotated-kubeconfig-token', BACKSTAGE, [
+      'system:serviceaccounts',
+    ]);
+    fs.writeFileSync(
+      file,
+      kubeconfig.replace(sim.tokenFor(BACKSTAGE), 'rotated-kubeconfig-token'),
+    );
+    await sim.admin.expireToken(BACKSTAGE);
+    const { lastSeq } = await sim.admin.audit();
+    try {
+      expect(await clients.get('local').get(ref)).toBeDefined();
+      const { records } = await sim.admin.audit({
+        sinceSeq: lastSeq,
+        resource: 'namespaces',
+      });
+      expect(records.map(r => r.code)).toEqual([401, 200]);
+    } finally {
+      await sim.admin.expireToken(BACKSTAGE, null);
+      await clients.close();
+    }
+  });
+
   it("refuses a write in another tenant's namespace as Forbidden, with the server's reason", async () => {
     const clients = clientsWith({ type: 'serviceAccountToken', tokenFile });
     const error = await failure(

@@ -62,17 +62,43 @@ export function lastSpecManager(object: KubeObject): string | undefined {
 }
 
 /**
- * What a workflow acts on in an object: its spec's generation, deletion, conditions and who last
- * changed its spec. A change to anything else (status details, resource references, labels)
- * is not worth a signal, and workflow tasks are what a busy worker runs short of.
+ * What a workflow acts on in an object. For claims, namespaced composites and managed resources:
+ * their spec's generation, deletion, conditions and who last changed their spec. For a claim's
+ * composite, only its deletion and its failures: its readiness shows on the claim, and Crossplane
+ * is the one that changes its spec. A change to anything else (status details, resource
+ * references, labels) is not worth a signal: workflow tasks are what a busy worker runs short of.
  */
-function significant(object: KubeObject): string {
+function significant(
+  role: ObservedObjectEvent['role'],
+  object: KubeObject,
+): string {
+  const conditions = conditionsOf(object).map(
+    ({ lastTransitionTime: _, ...c }) => c,
+  );
+  if (role === 'composite')
+    return JSON.stringify([
+      object.metadata.deletionTimestamp,
+      conditions.filter(c => c.type === 'Synced' && c.status === 'False'),
+    ]);
   return JSON.stringify([
     object.metadata.generation,
     object.metadata.deletionTimestamp,
-    conditionsOf(object).map(({ lastTransitionTime: _, ...c }) => c),
+    conditions,
     lastSpecManager(object),
   ]);
+}
+
+/**
+ * An object seen for the first time that has nothing to say yet: no conditions (Crossplane has
+ * not reported on it), not being deleted, and (for a composite) no failure. The change that gives
+ * it something to say is sent.
+ */
+function quiet(role: ObservedObjectEvent['role'], object: KubeObject): boolean {
+  if (object.metadata.deletionTimestamp) return false;
+  const conditions = conditionsOf(object);
+  if (role === 'composite')
+    return !conditions.some(c => c.type === 'Synced' && c.status === 'False');
+  return conditions.length === 0;
 }
 
 async function discoverKinds(client: ClusterClient): Promise<Kinds> {
@@ -271,15 +297,15 @@ class ClusterWatcher {
     if (!workflowId) return;
     // Compared with what was last sent, not with the previous version: an event can go unsent
     // because its owner was not in the caches yet, and the next one must then still go.
-    const now = significant(object);
+    const now = significant(role, object);
     if (type === 'DELETED') this.lastSent.delete(key);
-    else if (
-      type === 'MODIFIED' &&
-      sent?.significant === now &&
-      sent.workflowId === workflowId
-    )
-      return;
-    else this.lastSent.set(key, { workflowId, significant: now });
+    else {
+      const unchanged = sent
+        ? sent.significant === now && sent.workflowId === workflowId
+        : quiet(role, object);
+      this.lastSent.set(key, { workflowId, significant: now });
+      if (unchanged) return;
+    }
     const event: ObservedObjectEvent = {
       role,
       type,

@@ -14,7 +14,8 @@ describe('readTemporalSettings', () => {
       taskQueue: 'crossplane-temporal',
       worker: { enabled: true, watchers: true },
     });
-    expect(settings.worker.maxCachedWorkflows).toBeUndefined();
+    // Resource workflows are idle most of their life: only those changing now stay cached.
+    expect(settings.worker.maxCachedWorkflows).toBe(100);
   });
 
   it('reads the worker settings that bound its watches and memory', () => {

@@ -22,13 +22,20 @@ export interface TemporalSettings {
     workflowBundlePath?: string;
     maxConcurrentActivityTaskExecutions?: number;
     maxConcurrentWorkflowTaskExecutions?: number;
-    maxCachedWorkflows?: number;
+    maxCachedWorkflows: number;
   };
   prometheusBindAddress?: string;
 }
 
 export const DEFAULT_TASK_QUEUE = 'crossplane-temporal';
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+/**
+ * Resource workflows live as long as their resources and are idle most of the time: a worker
+ * needs to keep in memory only those that are changing now (about 0.6 MB each), and replays the
+ * others when they next have work. A burst of 1,000 provisions took the same time with 100 as
+ * with 250 cached (42 s), and all 1,000 cached took 31 s at twice the memory (see the README).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 function readFile(path: string, key: string): Buffer {
   try {
@@ -88,9 +95,9 @@ export function readTemporalSettings(config: Config): TemporalSettings {
       maxConcurrentWorkflowTaskExecutions: temporal?.getOptionalNumber(
         'worker.maxConcurrentWorkflowTaskExecutions',
       ),
-      maxCachedWorkflows: temporal?.getOptionalNumber(
-        'worker.maxCachedWorkflows',
-      ),
+      maxCachedWorkflows:
+        temporal?.getOptionalNumber('worker.maxCachedWorkflows') ??
+        DEFAULT_MAX_CACHED_WORKFLOWS,
     },
     prometheusBindAddress: temporal?.getOptionalString(
       'metrics.prometheusBindAddress',

@@ -30,7 +30,10 @@ import {
   type ResourceRef,
   type ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import type { ResourceActivities } from '../activities/types';
+import type {
+  ObservedState,
+  ResourceActivities,
+} from '../activities/types';
 import type { Impersonation } from '../cluster/types';
 import {
   decideApprovalUpdate,
@@ -97,6 +100,11 @@ const PATCHES = {
    * have arrived), and a failure reported for an earlier generation than the resource has is stale.
    */
   failuresJudgedBySpec: 'failures-judged-by-spec',
+  /**
+   * Fewer round trips per request: the schema check and the dry-run are one activity, and the
+   * outputs are taken from the read that confirmed Ready instead of a read of their own.
+   */
+  fewerRoundTrips: 'fewer-round-trips',
 } as const;
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -138,7 +146,8 @@ const notifier = proxyActivities<Pick<ResourceActivities, 'notify'>>({
 });
 
 type WaitOutcome =
-  | { kind: 'ready' }
+  /** `observed`: the read that confirmed Ready. */
+  | { kind: 'ready'; observed: ObservedState }
   | { kind: 'failed'; message: string }
   | { kind: 'interrupted' };
 
@@ -526,8 +535,10 @@ export async function resourceWorkflow(
     for (;;) {
       if (deprovisionQueued()) return { kind: 'interrupted' };
       // Watch events can arrive out of order: confirm with a read before declaring Ready.
-      if (done() && (await refresh(requester)) && done())
-        return { kind: 'ready' };
+      if (done()) {
+        const observed = await refresh(requester);
+        if (done()) return { kind: 'ready', observed };
+      }
       const failure = failureOf(
         state.conditions,
         withoutStaleFailures(
@@ -539,8 +550,8 @@ export async function resourceWorkflow(
       if (failure) return { kind: 'failed', message: failure };
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        await refresh(requester);
-        if (done()) return { kind: 'ready' };
+        const observed = await refresh(requester);
+        if (done()) return { kind: 'ready', observed };
         return {
           kind: 'failed',
           message: `not Ready within ${timeoutSeconds} s: ${describeConditions(
@@ -562,8 +573,10 @@ export async function resourceWorkflow(
     }
   }
 
-  async function recordOutputs(requester: Requester) {
-    const observed = await refresh(requester);
+  async function recordOutputs(requester: Requester, confirmed: ObservedState) {
+    const observed = patched(PATCHES.fewerRoundTrips)
+      ? confirmed
+      : await refresh(requester);
     state.outputs = {
       connectionSecret: observed.connectionSecret,
       composite: observed.composite && {
@@ -693,14 +706,19 @@ export async function resourceWorkflow(
       'started',
       'checking the spec against the XRD schema and by a server-side dry-run',
     );
-    await cluster.validateSpec({ ref, spec });
-    await cluster.dryRunApply({
+    const desired = {
       ref,
       spec,
       labels: objectLabels(),
       annotations: objectAnnotations(requester, requestId),
       as: identity(requester),
-    });
+    };
+    if (patched(PATCHES.fewerRoundTrips)) {
+      await cluster.validateAndDryRun(desired);
+    } else {
+      await cluster.validateSpec({ ref, spec });
+      await cluster.dryRunApply(desired);
+    }
     step('validate', 'succeeded', 'the cluster accepts the spec');
   }
 
@@ -767,7 +785,7 @@ export async function resourceWorkflow(
     if (outcome.kind === 'ready') {
       state.lastGoodSpec = request.spec;
       // Ready is reported only with the outputs that go with it.
-      await recordOutputs(request.requestedBy);
+      await recordOutputs(request.requestedBy, outcome.observed);
       state.phase = 'Ready';
     }
     return outcome;
