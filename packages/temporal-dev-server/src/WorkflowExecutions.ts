@@ -66,6 +66,8 @@ export class WorkflowExecutions {
   /** Every run, oldest first, by namespace and workflow ID. */
   private readonly runs = new Map<string, Execution[]>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Closed runs' close events, kept apart from their frozen histories. */
+  private readonly closeEvents = new WeakMap<Execution, HistoryEvent>();
   /** Called after every change to a run, so a store can save it. */
   onChange: (e: Execution) => void = () => {};
 
@@ -263,17 +265,28 @@ export class WorkflowExecutions {
    * stay cheap to keep.
    */
   private freeze(execution: Execution) {
+    const history = execution.history;
+    // Clients waiting for a result ask for the close event alone: it stays at hand.
+    this.closeEvents.set(execution, history[history.length - 1]);
     // A copy: zlib's answer is a view of its whole 16 KB output chunk.
     const frozen = Buffer.from(
-      deflateRawSync(serialize(execution.history), { level: 1 }),
+      deflateRawSync(serialize(history), { level: 1 }),
     );
-    execution.historyLength = execution.history.length;
+    execution.historyLength = history.length;
     Object.defineProperty(execution, 'history', {
       get: () => deserialize(inflateRawSync(frozen)),
       // Not copied by spreads: only those who ask for the history pay for reading it back.
       enumerable: false,
       configurable: true,
     });
+  }
+
+  /** A run's last event (for a closed run, its close event) without reading back its history. */
+  lastEvent(execution: Execution): HistoryEvent {
+    const close = this.closeEvents.get(execution);
+    if (close) return close;
+    const history = execution.history;
+    return history[history.length - 1];
   }
 
   /** Tells whoever waits on this run, and the store, that it changed. */

@@ -306,8 +306,7 @@ export function workflowServiceHandlers(options: {
             nextPageToken: Buffer.from(String(e.history.length)),
           };
         }
-        const history = e.history;
-        return { history: { events: [history[history.length - 1]] } };
+        return { history: { events: [executions.lastEvent(e)] } };
       }
       const from = pageStart(request.nextPageToken);
       if (request.waitNewEvent)
