@@ -73,18 +73,25 @@ describe('resource lifecycle', () => {
     await h.sim.admin.configureProvider({ delayMs: 50, failures: [] });
   });
 
-  it("reports a provider failure with the managed resource's kind, name and message", async () => {
+  /** Provisions `name` while the provider refuses its database; the status once it failed. */
+  async function provisionRefused(name: string, message: string) {
     await h.sim.admin.configureProvider({
       failures: [
-        {
-          kind: 'DatabaseInstance',
-          namePattern: '^broken-db',
-          message: 'quota exceeded for db.t3.small in eu-west-1',
-        },
+        { kind: 'DatabaseInstance', namePattern: `^${name}`, message },
       ],
     });
-    const handle = await h.provision(refFor('broken-db'));
-    const status = await h.statusWhen(handle, s => s.phase === 'Failed');
+    // A deadline far away: the failure, not a timeout, must end the wait.
+    const handle = await h.provision(refFor(name), {
+      policy: { readyTimeoutSeconds: 600 },
+    });
+    return h.statusWhen(handle, s => s.phase === 'Failed');
+  }
+
+  it("reports a provider failure with the managed resource's kind, name and message", async () => {
+    const status = await provisionRefused(
+      'broken-db',
+      'quota exceeded for db.t3.small in eu-west-1',
+    );
     expect(status.lastError).toMatch(
       /^DatabaseInstance broken-db-\w+(-\w+)* failed: .*quota exceeded for db.t3.small in eu-west-1/,
     );
@@ -92,19 +99,11 @@ describe('resource lifecycle', () => {
   });
 
   it('reports a provider failure the workflow hears of before its apply returns', async () => {
-    await h.sim.admin.configureProvider({
-      failures: [
-        {
-          kind: 'DatabaseInstance',
-          namePattern: '^late-news',
-          message: 'no capacity in eu-west-1a',
-        },
-      ],
-    });
-    const handle = await h.provision(refFor('late-news-db'), {
-      policy: { readyTimeoutSeconds: 600 },
-    });
-    const status = await h.statusWhen(handle, s => s.phase === 'Failed');
+    // holdingBackApplies makes the news arrive first for late-news-* resources.
+    const status = await provisionRefused(
+      'late-news-db',
+      'no capacity in eu-west-1a',
+    );
     expect(status.lastError).toMatch(
       /^DatabaseInstance late-news-db-\w+(-\w+)* failed: .*no capacity in eu-west-1a/,
     );
