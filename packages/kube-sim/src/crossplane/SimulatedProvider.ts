@@ -1,7 +1,9 @@
 /*
  * A simulated Crossplane provider: it "creates" managed resources in a pretend cloud after a
  * delay, reports their conditions as a real provider does, writes their connection secrets, and
- * fails the ones that failure rules pick, with the rule's message.
+ * fails the ones that failure rules pick, with the rule's message. A failed resource is tried
+ * again with backoff, as the managed reconciler requeues errors, so it recovers once the rule
+ * that failed it is gone.
  */
 import crypto from 'node:crypto';
 import { recordUpdate } from '../apply/managedFields';
@@ -45,11 +47,16 @@ export interface ProviderSettings {
   failures?: FailureRule[];
 }
 
+/** The longest pause between tries of a failed resource. */
+const MAX_RETRY_DELAY_MS = 5_000;
+
 export class SimulatedProvider {
   private delayMs: number;
   private failures: FailureRule[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<string>();
+  /** Failed tries in a row, by resource, for the backoff before the next. */
+  private readonly failedTries = new Map<string, number>();
 
   private readonly events: EventRecorder;
   /** The pretend cloud: what the provider created, by external ID (in memory only). */
@@ -85,9 +92,6 @@ export class SimulatedProvider {
 
   /** Called on every change to a managed resource. */
   observe(type: ResourceType, object: KubeObject): void {
-    const key = `${type.plural}/${object.metadata.namespace ?? ''}/${
-      object.metadata.name
-    }`;
     const status = (object as any).status ?? {};
     const synced = (status.conditions ?? []).find(
       (c: any) => c.type === 'Synced',
@@ -95,7 +99,20 @@ export class SimulatedProvider {
     const upToDate =
       synced && synced.observedGeneration === object.metadata.generation;
     const deleting = Boolean(object.metadata.deletionTimestamp);
-    if ((upToDate && !deleting) || this.pending.has(key)) return;
+    if (upToDate && !deleting) return;
+    this.schedule(type, object, this.delayMs);
+  }
+
+  private keyOf(type: ResourceType, object: KubeObject): string {
+    return `${type.plural}/${object.metadata.namespace ?? ''}/${
+      object.metadata.name
+    }`;
+  }
+
+  /** Reconciles the resource after `delayMs`, unless a reconcile of it is already due. */
+  private schedule(type: ResourceType, object: KubeObject, delayMs: number) {
+    const key = this.keyOf(type, object);
+    if (this.pending.has(key)) return;
     this.pending.add(key);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -108,8 +125,20 @@ export class SimulatedProvider {
           error: String(error),
         });
       }
-    }, this.delayMs);
+    }, delayMs);
     this.timers.add(timer);
+  }
+
+  /** Tries a failed resource again: twice the pause each time, up to MAX_RETRY_DELAY_MS. */
+  private retryLater(type: ResourceType, object: KubeObject) {
+    const key = this.keyOf(type, object);
+    const tries = (this.failedTries.get(key) ?? 0) + 1;
+    this.failedTries.set(key, tries);
+    this.schedule(
+      type,
+      object,
+      Math.min(MAX_RETRY_DELAY_MS, Math.max(1, this.delayMs) * 2 ** tries),
+    );
   }
 
   private failureFor(object: KubeObject): FailureRule | undefined {
@@ -150,6 +179,7 @@ export class SimulatedProvider {
         kind: current.kind,
         name,
       });
+      this.failedTries.delete(this.keyOf(type, current));
       return;
     }
     if (!(next.metadata.finalizers ?? []).includes(MANAGED_FINALIZER)) {
@@ -238,6 +268,8 @@ export class SimulatedProvider {
       this.writeConnectionSecret(current);
     }
     this.store.update(type, recordUpdate(current, next, PROVIDER_MANAGER));
+    if (failure) this.retryLater(type, current);
+    else this.failedTries.delete(this.keyOf(type, current));
   }
 
   private writeConnectionSecret(object: KubeObject): void {

@@ -8,6 +8,7 @@ import { ConfigReader } from '@backstage/config';
 import {
   resourceWorkflowId,
   type ApprovalDecision,
+  type JsonObject,
   type ProvisionRequest,
   type Requester,
   type ResourcePolicy,
@@ -25,6 +26,8 @@ import { temporal as proto } from '@temporalio/proto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResourceActivities } from '../activities/types';
+import { createClusterClients } from '../cluster';
+import type { ClusterClient } from '../cluster/types';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
@@ -67,6 +70,8 @@ export const DEFAULT_POLICY: ResourcePolicy = {
 export interface ResourceWorkflowHarness {
   sim: KubeSim;
   cluster: TestCluster;
+  /** The cluster as the backend sees it (its own identity), to check what is there. */
+  kube: ClusterClient;
   client: Client;
   taskQueue: string;
   provision(
@@ -75,13 +80,22 @@ export interface ResourceWorkflowHarness {
       requestId?: string;
       policy?: Partial<ResourcePolicy>;
       parameters?: Record<string, string>;
+      /** The whole spec, instead of the claim's with these parameters. */
+      spec?: JsonObject;
       workflowOptions?: ResourceWorkflowOptions;
     },
   ): Promise<WorkflowHandle>;
+  /** Asks for a claim's spec with new parameters, as alice. */
   updateSpec(
     handle: WorkflowHandle,
     ref: ResourceRef,
     parameters: Record<string, string>,
+    requestId?: string,
+  ): Promise<unknown>;
+  /** Asks for a new spec, as alice. */
+  update(
+    handle: WorkflowHandle,
+    spec: JsonObject,
     requestId?: string,
   ): Promise<unknown>;
   deprovision(handle: WorkflowHandle, requestId?: string): Promise<unknown>;
@@ -115,12 +129,13 @@ export const provisionRequest = (
     requestId: string;
     policy?: Partial<ResourcePolicy>;
     parameters?: Record<string, string>;
+    spec?: JsonObject;
   },
 ): ProvisionRequest => ({
   requestId: o.requestId,
   requestedBy: alice,
   ref,
-  spec: specFor(ref, o.parameters),
+  spec: o.spec ?? specFor(ref, o.parameters),
   owner: 'group:default/team-alpha',
   component: 'component:default/checkout-service',
   policy: { ...DEFAULT_POLICY, ...o.policy },
@@ -135,6 +150,7 @@ export function startProvision(
     requestId: string;
     policy?: Partial<ResourcePolicy>;
     parameters?: Record<string, string>;
+    spec?: JsonObject;
     workflowOptions?: ResourceWorkflowOptions;
     workflowTaskTimeout?: Duration;
   },
@@ -184,6 +200,7 @@ export function useResourceWorkflows(
   let temporal: TemporalDevServer;
   let worker: { stop(): Promise<void> };
   let connection: Connection;
+  let clusterClients: ReturnType<typeof createClusterClients>;
 
   beforeAll(async () => {
     let cluster: TestCluster;
@@ -193,6 +210,13 @@ export function useResourceWorkflows(
     ]);
     harness.cluster = cluster;
     harness.sim = cluster.sim;
+    clusterClients = createClusterClients({
+      config: new ConfigReader({
+        crossplaneTemporal: { clusters: [cluster.clusterConfig] },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    harness.kube = clusterClients.get('local');
     worker = await startResourceWorker({
       config: new ConfigReader({
         crossplaneTemporal: {
@@ -209,6 +233,7 @@ export function useResourceWorkflows(
 
   afterAll(async () => {
     await worker?.stop();
+    await clusterClients?.close();
     await connection?.close();
     await temporal?.stop();
     await harness.cluster?.stop();
@@ -221,13 +246,17 @@ export function useResourceWorkflows(
       requestId: o.requestId ?? nextRequestId(),
       policy: o.policy,
       parameters: o.parameters,
+      spec: o.spec,
       workflowOptions: o.workflowOptions,
     });
 
-  harness.updateSpec = (handle, ref, parameters, requestId = nextRequestId()) =>
+  harness.update = (handle, spec, requestId = nextRequestId()) =>
     handle.executeUpdate(updateSpecUpdate, {
-      args: [{ requestId, requestedBy: alice, spec: specFor(ref, parameters) }],
+      args: [{ requestId, requestedBy: alice, spec }],
     });
+
+  harness.updateSpec = (handle, ref, parameters, requestId) =>
+    harness.update(handle, specFor(ref, parameters), requestId);
 
   harness.deprovision = (handle, requestId = nextRequestId()) =>
     handle.executeUpdate(deprovisionUpdate, {

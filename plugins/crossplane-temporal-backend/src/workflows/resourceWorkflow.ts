@@ -105,6 +105,8 @@ const PATCHES = {
    * outputs are taken from the read that confirmed Ready instead of a read of their own.
    */
   fewerRoundTrips: 'fewer-round-trips',
+  /** A provision request is refused while another provision runs, not queued behind it. */
+  oneProvisionAtATime: 'one-provision-at-a-time',
 } as const;
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -168,6 +170,8 @@ export async function resourceWorkflow(
       DEFAULT_CLUSTER_CALL_TIMEOUT_SECONDS,
   );
   let decision: ApprovalDecision | undefined;
+  // True while a provision runs (and its patch is in the history): others are refused meanwhile.
+  let provisionRunning = false;
   // Bumped by every fresh observation, so waits wake on events instead of polling.
   let observations = 0;
 
@@ -207,6 +211,7 @@ export async function resourceWorkflow(
     if (
       exists() ||
       hasQueued('provision') ||
+      provisionRunning ||
       state.phase === 'AwaitingApproval'
     ) {
       throw new Error(
@@ -1052,6 +1057,8 @@ export async function resourceWorkflow(
 
   async function run(operation: Operation) {
     state.currentRequestId = operation.request.requestId;
+    provisionRunning =
+      operation.op === 'provision' && patched(PATCHES.oneProvisionAtATime);
     try {
       if (operation.op === 'provision') await provision(operation);
       else if (operation.op === 'update') await update(operation);
@@ -1063,6 +1070,7 @@ export async function resourceWorkflow(
       if (!state.applied) state.desiredSpec = undefined;
     } finally {
       state.currentRequestId = undefined;
+      provisionRunning = false;
     }
   }
 
