@@ -5,13 +5,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startKubeSim, type KubeSimOptions } from './startKubeSim';
 
-const USAGE = `usage: kube-sim [--port 6443] [--host 127.0.0.1] [--https] [--kubeconfig-out FILE] [--kubeconfig-for USER=FILE] [--fixtures DIR | --no-fixtures]
+const USAGE = `usage: kube-sim [--port 6443] [--host 127.0.0.1] [--https] [--kubeconfig-out FILE] [--kubeconfig-for USER=FILE] [--cert-kubeconfig-for USER=FILE] [--fixtures DIR | --no-fixtures]
                 [--state-file FILE] [--users FILE] [--provider-delay MS] [--watch-cache-size N] [--no-rbac] [--log-level debug|info|warn|error]`;
+
+interface ExtraKubeconfig {
+  user: string;
+  file: string;
+  /** Authenticate with a client certificate instead of the user's token. */
+  clientCertificate: boolean;
+}
 
 export function parseArgs(
   argv: string[],
-): KubeSimOptions & { kubeconfigsFor: Array<{ user: string; file: string }> } {
-  const extraKubeconfigs: Array<{ user: string; file: string }> = [];
+): KubeSimOptions & { kubeconfigsFor: ExtraKubeconfig[] } {
+  const extraKubeconfigs: ExtraKubeconfig[] = [];
   const options: KubeSimOptions = { port: 6443, logLevel: 'info' };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
@@ -61,12 +68,17 @@ export function parseArgs(
       case '--no-rbac':
         options.rbac = false;
         break;
-      case '--kubeconfig-for': {
+      case '--kubeconfig-for':
+      case '--cert-kubeconfig-for': {
         // USER=FILE: also write a kubeconfig for one of the identities (e.g. the backend's).
         const [user, file] = value(i++, flag).split('=');
         if (!user || !file)
-          throw new Error(`--kubeconfig-for needs USER=FILE\n${USAGE}`);
-        extraKubeconfigs.push({ user, file });
+          throw new Error(`${flag} needs USER=FILE\n${USAGE}`);
+        extraKubeconfigs.push({
+          user,
+          file,
+          clientCertificate: flag === '--cert-kubeconfig-for',
+        });
         break;
       }
       case '--log-level': {
@@ -85,6 +97,10 @@ export function parseArgs(
         throw new Error(`unknown option '${flag}'\n${USAGE}`);
     }
   }
+  if (extraKubeconfigs.some(k => k.clientCertificate) && !options.https)
+    throw new Error(
+      `--cert-kubeconfig-for needs --https: client certificates are verified in the TLS handshake`,
+    );
   return { ...options, kubeconfigsFor: extraKubeconfigs };
 }
 
@@ -92,9 +108,12 @@ export async function runCli(argv: string[]): Promise<void> {
   const { kubeconfigsFor, ...options } = parseArgs(argv);
   const started = Date.now();
   const sim = await startKubeSim(options);
-  for (const { user, file } of kubeconfigsFor) {
+  for (const { user, file, clientCertificate } of kubeconfigsFor) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, sim.kubeconfigFor(user));
+    // It may hold a private key: readable by its owner only.
+    fs.writeFileSync(file, sim.kubeconfigFor(user, { clientCertificate }), {
+      mode: 0o600,
+    });
   }
   process.stdout.write(
     `kube-sim ready at ${sim.url} (kubeconfig ${sim.kubeconfigPath}) in ${

@@ -9,6 +9,9 @@ export type { KubeSim, KubeSimOptions } from './startKubeSim';
 export { KubeSimAdminClient } from './admin/KubeSimAdminClient';
 export type { ObjectSelector } from './admin/KubeSimAdminClient';
 export type { AuditRecord } from './api/audit';
+export type { TokenRequestSpec } from './api/tokenRequests';
+export type { ClientCertificate } from './auth/clientCertificates';
+export type { IssuedToken } from './auth/serviceAccountTokens';
 export type { FaultSettings } from './api/faults';
 export type { KubeObject, StoredEvent } from './store/types';
 export type {

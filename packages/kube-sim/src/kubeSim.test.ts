@@ -5,7 +5,12 @@
 import * as k8s from '@kubernetes/client-node';
 import type { FailureRule } from './crossplane/SimulatedProvider';
 import { startKubeSim, type KubeSim } from './startKubeSim';
-import { clientsFor, readyAt, waitFor } from './__testUtils__/clients';
+import {
+  clientsFor,
+  expectStatus,
+  readyAt,
+  waitFor,
+} from './__testUtils__/clients';
 
 const claim = (
   name: string,
@@ -27,19 +32,6 @@ const apply = (api: k8s.KubernetesObjectApi, object: any, manager = 'test') =>
     undefined,
     k8s.PatchStrategy.ServerSideApply,
   );
-
-async function expectStatus(
-  promise: Promise<unknown>,
-  code: number,
-): Promise<any> {
-  try {
-    await promise;
-  } catch (error: any) {
-    expect(error.code).toBe(code);
-    return typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
-  }
-  throw new Error(`expected the request to fail with ${code}`);
-}
 
 jest.setTimeout(60_000);
 

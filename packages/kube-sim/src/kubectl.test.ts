@@ -1,13 +1,14 @@
 /*
  * The simulator driven by the real kubectl over HTTPS, with the kubeconfigs it writes (its
  * generated certificate as their CA): apply, get -o yaml, wait for Ready, delete --wait, RBAC
- * refusals and `auth can-i --as`.
+ * refusals, `auth can-i --as`, client certificates and `kubectl create token`.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { kubeconfig } from './kubeconfigs';
 import { startKubeSim, type KubeSim } from './startKubeSim';
 
 jest.setTimeout(60_000);
@@ -236,6 +237,87 @@ describe('kubectl against kube-sim', () => {
     ]);
     expect(impersonating.code).toBe(1);
     expect(impersonating.stderr).toMatch(/cannot impersonate/);
+  });
+
+  it('authenticates with the client certificate of a kubeconfig, as its user in its groups', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'alice-certificate'),
+      sim.kubeconfigFor('alice', { clientCertificate: true }),
+    );
+    const { lastSeq } = await sim.admin.audit();
+    const listed = await kubectl('alice-certificate', [
+      'get',
+      'secrets',
+      '-n',
+      'team-alpha',
+      '-o',
+      'name',
+    ]);
+    expect(listed.code).toBe(0);
+    const refused = await kubectl('alice-certificate', [
+      'get',
+      'secrets',
+      '-n',
+      'team-beta',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'User "alice" cannot list resource "secrets" in API group "" in the namespace "team-beta"',
+    );
+    const { records } = await sim.admin.audit({ sinceSeq: lastSeq });
+    expect(
+      records
+        .filter(r => r.resource)
+        .map(r => [r.user, r.resource, r.namespace, r.code]),
+    ).toEqual([
+      ['alice', 'secrets', 'team-alpha', 200],
+      ['alice', 'secrets', 'team-beta', 403],
+    ]);
+    expect(new Set(records.map(r => r.credentialId))).toEqual(
+      new Set([expect.stringMatching(/^X509SHA256=[0-9a-f]{64}$/)]),
+    );
+  });
+
+  it('creates a service account token with `kubectl create token`, which authenticates as the service account', async () => {
+    const created = await kubectl('kube-admin', [
+      'create',
+      'token',
+      'backstage',
+      '-n',
+      'crossplane-system',
+      '--duration',
+      '10m',
+    ]);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    const claims = JSON.parse(
+      Buffer.from(token.split('.')[1], 'base64url').toString(),
+    );
+    expect(claims.exp - claims.iat).toBe(600);
+    fs.writeFileSync(
+      path.join(dir, 'backstage-token'),
+      kubeconfig(sim.url, 'backstage', { token }, sim.caCertificate),
+    );
+    const { lastSeq } = await sim.admin.audit();
+    const read = await kubectl('backstage-token', [
+      'get',
+      'namespace',
+      'team-alpha',
+      '-o',
+      'name',
+    ]);
+    expect(read).toMatchObject({ code: 0, stdout: 'namespace/team-alpha\n' });
+    const { records } = await sim.admin.audit({
+      sinceSeq: lastSeq,
+      resource: 'namespaces',
+    });
+    expect(records).toEqual([
+      expect.objectContaining({
+        user: 'system:serviceaccount:crossplane-system:backstage',
+        credentialId: `JTI=${claims.jti}`,
+        code: 200,
+      }),
+    ]);
   });
 
   /** `bin/kube-sim drift ...`, pointed at this simulator by the administrator's kubeconfig. */

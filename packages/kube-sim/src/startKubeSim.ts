@@ -15,13 +15,28 @@ import { AuditLog } from './api/audit';
 import { FaultInjector } from './api/faults';
 import { generateServingCertificate } from './api/tls';
 import { createApiHandler } from './api/KubeApiServer';
+import { requestToken, type TokenRequestSpec } from './api/tokenRequests';
+import {
+  ClientCertificateAuthority,
+  type ClientCertificate,
+} from './auth/clientCertificates';
 import { TokenAuthenticator } from './auth/identities';
 import { RbacAuthorizer } from './auth/rbac';
+import { RequestAuthenticator } from './auth/requestAuthentication';
+import {
+  ServiceAccountTokens,
+  type IssuedToken,
+} from './auth/serviceAccountTokens';
 import { GarbageCollector } from './controllers/GarbageCollector';
 import { CrossplaneSimulation } from './crossplane/CrossplaneSimulation';
+import { kubeconfig } from './kubeconfigs';
 import { createLogger, type LogLevel } from './logger';
 import { ObjectStore } from './store/ObjectStore';
-import { CRD_TYPE, ResourceRegistry } from './store/ResourceRegistry';
+import {
+  CRD_TYPE,
+  ResourceRegistry,
+  SERVICE_ACCOUNT_TYPE,
+} from './store/ResourceRegistry';
 import type { KubeObject, StoredEvent } from './store/types';
 
 export interface KubeSimOptions {
@@ -47,9 +62,16 @@ export interface KubeSimOptions {
   watchCacheSize?: number;
   /**
    * Serve HTTPS with a certificate generated at start, trusted by the kubeconfigs it writes
-   * (kubectl sends bearer tokens only over TLS). Default: plain HTTP.
+   * (kubectl sends bearer tokens only over TLS), and authenticate client certificates signed by a
+   * client CA generated at start. Default: plain HTTP.
    */
   https?: boolean;
+  /**
+   * The clock (milliseconds) service account tokens are issued and judged by, and token expiry
+   * set through the admin endpoint. Default: `Date.now`. Tests move it on instead of waiting; TLS
+   * judges certificates by the real time.
+   */
+  now?: () => number;
   logLevel?: LogLevel;
 }
 
@@ -58,10 +80,31 @@ export interface KubeSim {
   /** With `https`: the serving certificate (PEM), which clients trust as their CA. */
   caCertificate?: string;
   kubeconfigPath: string;
-  /** A kubeconfig (YAML) for one of the identities in the users file, by user name. */
-  kubeconfigFor(user: string): string;
+  /**
+   * A kubeconfig (YAML) for one of the identities in the users file, by user name: with its bearer
+   * token, or with `clientCertificate` (needs `https`) a client certificate for it and its groups.
+   */
+  kubeconfigFor(
+    user: string,
+    options?: { clientCertificate?: boolean },
+  ): string;
   /** The bearer token of an identity in the users file. */
   tokenFor(user: string): string;
+  /**
+   * With `https`: a certificate and key (PEM) from the simulator's client CA that authenticate as
+   * `user` (the subject's CN) in `groups` (one O each), as kube-apiserver's `--client-ca-file`.
+   */
+  issueClientCertificate(user: string, groups?: string[]): ClientCertificate;
+  /**
+   * A bound token of a stored service account, as the TokenRequest API (`kubectl create token`)
+   * issues it to the cluster administrator: a JWT that expires after `expirationSeconds`
+   * (default 3600, at least 600).
+   */
+  serviceAccountToken(
+    namespace: string,
+    name: string,
+    spec?: TokenRequestSpec,
+  ): IssuedToken;
   admin: KubeSimAdminClient;
   /**
    * Calls the listener, in process, right after every stored change (API writes and the
@@ -101,36 +144,6 @@ function loadManifests(dir: string): KubeObject[] {
   return objects.sort((a, b) => rank(a) - rank(b));
 }
 
-function kubeconfig(
-  url: string,
-  user: string,
-  token: string,
-  caCertificate?: string,
-): string {
-  return YAML.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      {
-        name: 'kube-sim',
-        // client-node refuses plain HTTP unless TLS verification is off; there is no TLS to verify.
-        cluster: caCertificate
-          ? {
-              server: url,
-              'certificate-authority-data':
-                Buffer.from(caCertificate).toString('base64'),
-            }
-          : { server: url, 'insecure-skip-tls-verify': true },
-      },
-    ],
-    users: [{ name: user, user: { token } }],
-    contexts: [
-      { name: `${user}@kube-sim`, context: { cluster: 'kube-sim', user } },
-    ],
-    'current-context': `${user}@kube-sim`,
-  });
-}
-
 export async function startKubeSim(
   options: KubeSimOptions = {},
 ): Promise<KubeSim> {
@@ -143,9 +156,15 @@ export async function startKubeSim(
       ? path.join(fixtures, 'users.yaml')
       : path.join(DEFAULT_FIXTURES, 'users.yaml'));
 
+  const now = options.now ?? Date.now;
   const store = new ObjectStore(options.watchCacheSize);
   const registry = new ResourceRegistry();
-  const authenticator = TokenAuthenticator.fromFile(usersFile);
+  const authenticator = TokenAuthenticator.fromFile(usersFile, now);
+  const serviceAccountTokens = new ServiceAccountTokens({
+    serviceAccount: (namespace, name) =>
+      store.get(SERVICE_ACCOUNT_TYPE, namespace, name),
+    now,
+  });
   const audit = new AuditLog();
   const faults = new FaultInjector();
 
@@ -199,7 +218,11 @@ export async function startKubeSim(
     store,
     registry,
     garbageCollector,
-    authenticator,
+    authenticator: new RequestAuthenticator(
+      authenticator,
+      serviceAccountTokens,
+    ),
+    serviceAccountTokens,
     rbac,
     audit,
     faults,
@@ -215,6 +238,7 @@ export async function startKubeSim(
   });
   const host = options.host ?? '127.0.0.1';
   const serving = options.https ? generateServingCertificate(host) : undefined;
+  const clientCa = serving ? new ClientCertificateAuthority() : undefined;
   const onRequest: http.RequestListener = (req, res) => {
     apiHandler(req, res).catch(error => {
       log('error', 'unhandled request error', { error: String(error) });
@@ -223,7 +247,18 @@ export async function startKubeSim(
     });
   };
   const server = serving
-    ? https.createServer({ cert: serving.cert, key: serving.key }, onRequest)
+    ? https.createServer(
+        {
+          cert: serving.cert,
+          key: serving.key,
+          // Ask for a client certificate without insisting, as kube-apiserver does: one that does
+          // not verify against the client CA leaves the request to bearer tokens.
+          ca: clientCa!.certificate,
+          requestCert: true,
+          rejectUnauthorized: false,
+        },
+        onRequest,
+      )
     : http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -272,24 +307,51 @@ export async function startKubeSim(
     kubeconfig(
       url,
       'kube-admin',
-      authenticator.tokenFor('kube-admin') ?? '',
+      { token: authenticator.tokenFor('kube-admin') ?? '' },
       serving?.cert,
     ),
   );
   log('info', 'kube-sim ready', { url, kubeconfig: kubeconfigPath });
 
-  const tokenFor = (user: string) => {
-    const token = authenticator.tokenFor(user);
-    if (!token) throw new Error(`no identity '${user}' in ${usersFile}`);
-    return token;
+  const identityFor = (user: string) => {
+    const identity = authenticator.users().find(u => u.user === user);
+    if (!identity) throw new Error(`no identity '${user}' in ${usersFile}`);
+    return identity;
+  };
+  const issueClientCertificate = (user: string, groups: string[] = []) => {
+    if (!clientCa)
+      throw new Error(
+        'client certificates need https: kube-sim verifies them in the TLS handshake',
+      );
+    return clientCa.issue(user, groups);
   };
 
   return {
     url,
     caCertificate: serving?.cert,
     kubeconfigPath,
-    kubeconfigFor: user => kubeconfig(url, user, tokenFor(user), serving?.cert),
-    tokenFor,
+    kubeconfigFor: (user, kubeconfigOptions) => {
+      const { token, groups } = identityFor(user);
+      return kubeconfig(
+        url,
+        user,
+        kubeconfigOptions?.clientCertificate
+          ? issueClientCertificate(user, groups)
+          : { token },
+        serving?.cert,
+      );
+    },
+    tokenFor: user => identityFor(user).token,
+    issueClientCertificate,
+    serviceAccountToken(namespace, name, spec = {}) {
+      const serviceAccount = store.get(SERVICE_ACCOUNT_TYPE, namespace, name);
+      if (!serviceAccount)
+        throw new Error(
+          `no service account '${name}' in namespace '${namespace}'`,
+        );
+      return requestToken(serviceAccountTokens, serviceAccount, { spec })
+        .status;
+    },
     admin: new KubeSimAdminClient(url, serving?.cert),
     onChange: listener => store.onAnyChange(listener),
     async stop() {

@@ -4,9 +4,18 @@
 import * as k8s from '@kubernetes/client-node';
 import type { KubeSim } from '../startKubeSim';
 
-export function clientsFor(sim: KubeSim, user: string) {
+export function clientsFor(
+  sim: KubeSim,
+  user: string,
+  options?: { clientCertificate?: boolean },
+) {
+  return clientsOf(sim.kubeconfigFor(user, options));
+}
+
+/** Clients of a kubeconfig (YAML). */
+export function clientsOf(kubeconfig: string) {
   const kc = new k8s.KubeConfig();
-  kc.loadFromString(sim.kubeconfigFor(user));
+  kc.loadFromString(kubeconfig);
   return {
     kc,
     objects: k8s.KubernetesObjectApi.makeApiClient(kc),
@@ -75,3 +84,17 @@ export const readyAt = (kc: k8s.KubeConfig, path: string, name: string) =>
     path,
     (_type, object) => object.metadata.name === name && isReady(object),
   );
+
+/** The Status body of a request that must fail with `code`. */
+export async function expectStatus(
+  promise: Promise<unknown>,
+  code: number,
+): Promise<any> {
+  try {
+    await promise;
+  } catch (error: any) {
+    expect(error.code).toBe(code);
+    return typeof error.body === 'string' ? JSON.parse(error.body) : error.body;
+  }
+  throw new Error(`expected the request to fail with ${code}`);
+}

@@ -6,19 +6,23 @@
 import http from 'node:http';
 import YAML from 'yaml';
 import { recordUpdate, serverSideApply } from '../apply/managedFields';
-import { TokenAuthenticator, type Identity } from '../auth/identities';
+import type { Identity } from '../auth/identities';
 import { RbacAuthorizer } from '../auth/rbac';
+import type { RequestAuthenticator } from '../auth/requestAuthentication';
+import type { ServiceAccountTokens } from '../auth/serviceAccountTokens';
 import { defaultAndPrune, validate } from '../schema/structural';
 import { ObjectStore } from '../store/ObjectStore';
 import {
   BUILT_IN_TYPES,
   NAMESPACE_TYPE,
   ResourceRegistry,
+  SERVICE_ACCOUNT_TYPE,
 } from '../store/ResourceRegistry';
 import type { KubeObject, ResourceType } from '../store/types';
 import type { AuditLog } from './audit';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { reviewAccess } from './accessReviews';
+import { requestToken } from './tokenRequests';
 import { StatusError } from './status';
 import { toTable, wantsTable } from './table';
 import type { FaultInjector } from './faults';
@@ -30,7 +34,9 @@ import {
 export interface ApiContext {
   store: ObjectStore;
   registry: ResourceRegistry;
-  authenticator: TokenAuthenticator;
+  authenticator: RequestAuthenticator;
+  /** Issues what the TokenRequest API hands out. */
+  serviceAccountTokens: ServiceAccountTokens;
   rbac: RbacAuthorizer | undefined;
   audit: AuditLog;
   faults: FaultInjector;
@@ -190,6 +196,15 @@ export function createApiHandler(ctx: ApiContext) {
         shortNames: t.shortNames,
         categories: t.categories,
       };
+      const subresources = (t.subresources ?? []).map(sub => ({
+        name: `${t.plural}/${sub.name}`,
+        singularName: '',
+        namespaced: t.namespaced,
+        group: sub.group,
+        version: sub.version,
+        kind: sub.kind,
+        verbs: sub.verbs,
+      }));
       return t.hasStatus
         ? [
             main,
@@ -200,8 +215,9 @@ export function createApiHandler(ctx: ApiContext) {
               kind: t.kind,
               verbs: ['get', 'patch', 'update'],
             },
+            ...subresources,
           ]
-        : [main];
+        : [main, ...subresources];
     });
     return {
       kind: 'APIResourceList',
@@ -231,6 +247,7 @@ export function createApiHandler(ctx: ApiContext) {
         route.type,
         route.namespace,
         route.name,
+        route.subresource,
       );
     }
   }
@@ -569,6 +586,8 @@ export function createApiHandler(ctx: ApiContext) {
       return 201;
     }
     const dryRun = url.searchParams.getAll('dryRun').includes('All');
+    if (route.type === SERVICE_ACCOUNT_TYPE && route.subresource === 'token')
+      return createToken(route, req, res, url, identity, dryRun);
     const manager =
       url.searchParams.get('fieldManager') ??
       String(req.headers['user-agent'] ?? 'unknown').split('/')[0];
@@ -707,6 +726,40 @@ export function createApiHandler(ctx: ApiContext) {
     return code;
   }
 
+  /** TokenRequest: a bound token for an existing service account, for callers RBAC allows. */
+  async function createToken(
+    route: Route,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    identity: Identity,
+    dryRun: boolean,
+  ): Promise<number> {
+    if (req.method !== 'POST')
+      throw StatusError.methodNotAllowed(req.method ?? 'GET', url.pathname);
+    if (dryRun)
+      throw StatusError.badRequest(
+        'kube-sim does not simulate dry runs of token requests',
+      );
+    authorize(identity, 'create', route);
+    namespaceMustExist(route);
+    // The route has a name: the subresource comes after it.
+    const name = route.name!;
+    const serviceAccount = store.get(route.type, route.namespace, name);
+    if (!serviceAccount) throw StatusError.notFound(route.type, name);
+    const body = await readBody(req);
+    send(
+      res,
+      201,
+      requestToken(
+        ctx.serviceAccountTokens,
+        serviceAccount,
+        body.trim() ? parseJson(body) : {},
+      ),
+    );
+    return 201;
+  }
+
   /** Dependents keep existing without the reference to an owner deleted with `Orphan`. */
   function orphanDependents(owner: KubeObject) {
     const uid = owner.metadata.uid!;
@@ -769,6 +822,7 @@ export function createApiHandler(ctx: ApiContext) {
       resource: '',
       namespace: undefined as string | undefined,
       name: undefined as string | undefined,
+      credentialId: undefined as string | undefined,
       dryRun: undefined as boolean | undefined,
       code: 500,
     };
@@ -798,11 +852,10 @@ export function createApiHandler(ctx: ApiContext) {
       }
       // What the request is about goes into the audit record even when it is refused.
       describeForAudit(segments, record);
-      const identity = ctx.authenticator.authenticate(
-        req.headers.authorization,
-      );
+      const identity = ctx.authenticator.authenticate(req);
       if (!identity) throw StatusError.unauthorized();
       record.user = identity.user;
+      record.credentialId = identity.credentialId;
       const { effective, impersonated } = impersonate(identity, req);
       record.impersonatedUser = impersonated?.user;
       record.impersonatedGroups = impersonated

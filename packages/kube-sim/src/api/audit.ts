@@ -6,6 +6,12 @@ export interface AuditRecord {
   seq: number;
   time: string;
   user: string;
+  /**
+   * The credential that authenticated, as kube-apiserver names it in `user.extra`:
+   * `JTI=<token id>` for a service account token, `X509SHA256=<fingerprint>` for a client
+   * certificate; none for the users file's tokens.
+   */
+  credentialId?: string;
   impersonatedUser?: string;
   impersonatedGroups?: string[];
   verb: string;

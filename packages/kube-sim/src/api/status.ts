@@ -125,8 +125,12 @@ export class StatusError extends Error {
     type: Pick<ResourceType, 'group' | 'plural'>,
     namespace?: string,
     name?: string,
+    subresource?: string,
   ) {
-    const what = `resource "${type.plural}" in API group "${type.group}"`;
+    const resource = subresource
+      ? `${type.plural}/${subresource}`
+      : type.plural;
+    const what = `resource "${resource}" in API group "${type.group}"`;
     const where = namespace
       ? ` in the namespace "${namespace}"`
       : ' at the cluster scope';

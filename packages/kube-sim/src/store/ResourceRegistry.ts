@@ -32,6 +32,15 @@ export const BUILT_IN_TYPES: ResourceType[] = [
   builtIn('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
   builtIn('', 'v1', 'ServiceAccount', 'serviceaccounts', true, {
     shortNames: ['sa'],
+    subresources: [
+      {
+        name: 'token',
+        group: 'authentication.k8s.io',
+        version: 'v1',
+        kind: 'TokenRequest',
+        verbs: ['create'],
+      },
+    ],
   }),
   builtIn('', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
   builtIn('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
@@ -91,6 +100,9 @@ export const CRD_TYPE = BUILT_IN_TYPES.find(
 )!;
 export const NAMESPACE_TYPE = BUILT_IN_TYPES.find(t => t.kind === 'Namespace')!;
 export const SECRET_TYPE = BUILT_IN_TYPES.find(t => t.kind === 'Secret')!;
+export const SERVICE_ACCOUNT_TYPE = BUILT_IN_TYPES.find(
+  t => t.kind === 'ServiceAccount',
+)!;
 export const EVENT_TYPE = BUILT_IN_TYPES.find(t => t.kind === 'Event')!;
 
 export class ResourceRegistry {

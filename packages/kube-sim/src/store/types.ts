@@ -53,6 +53,14 @@ export interface ResourceType {
   shortNames?: string[];
   /** What discovery says the type supports. Default: every verb of a stored type. */
   verbs?: string[];
+  /** Subresources other than status, as discovery lists them. */
+  subresources?: Array<{
+    name: string;
+    group: string;
+    version: string;
+    kind: string;
+    verbs: string[];
+  }>;
   /** A CRD version's additionalPrinterColumns, for Table output. */
   printerColumns?: PrinterColumn[];
 }

@@ -4,7 +4,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { readClusterConfigs } from './config';
-import { clusterEndpoint } from './credentials';
+import { clusterEndpoint, type CredentialEnvironment } from './credentials';
 import { ClusterRequestError } from './errors';
 import { KubeClusterClient } from './KubeClusterClient';
 import type { ClusterClients } from './types';
@@ -16,6 +16,8 @@ export type * from './types';
 export function createClusterClients(options: {
   config: Config;
   logger: LoggerService;
+  /** Where the backend runs (env, service account dir, clock); tests replace it. */
+  environment?: CredentialEnvironment;
 }): ClusterClients & { close(): Promise<void> } {
   const clients = new Map<string, KubeClusterClient>();
   for (const cluster of readClusterConfigs(options.config)) {
@@ -23,7 +25,7 @@ export function createClusterClients(options: {
       cluster.name,
       new KubeClusterClient(
         cluster.name,
-        clusterEndpoint(cluster),
+        clusterEndpoint(cluster, options.environment),
         cluster.impersonate,
         options.logger.child({ cluster: cluster.name }),
       ),

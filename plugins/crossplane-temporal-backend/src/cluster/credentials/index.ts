@@ -2,10 +2,11 @@
  * Where a cluster is and how to authenticate to it, from its config.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import fs from 'node:fs';
 import type https from 'node:https';
 import type { ClusterConfig } from '../config';
+import { clientCertificateCredentials } from './clientCertificate';
 import { ExecCredentials } from './exec';
+import { readFile } from './files';
 import { TokenFileCredentials } from './tokenFile';
 import type { Authentication, CredentialSource } from './types';
 
@@ -20,14 +21,14 @@ export interface ClusterEndpoint {
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-function readFile(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code}`,
-    );
-  }
+/** What credentials take from where the backend runs; tests replace it. */
+export interface CredentialEnvironment {
+  /** For inCluster: KUBERNETES_SERVICE_HOST and _PORT. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** For inCluster: where the pod's token and ca.crt are. Default: the kubelet's mount. */
+  serviceAccountDir?: string;
+  /** The clock credential expiry is judged by. Default: Date.now. */
+  now?: () => number;
 }
 
 /** A kubeconfig's current (or given) context, re-read when the server refuses its credentials. */
@@ -93,8 +94,11 @@ function kubeconfigCa(cluster: {
 
 export function clusterEndpoint(
   config: ClusterConfig,
-  env: NodeJS.ProcessEnv = process.env,
-  serviceAccountDir = SERVICE_ACCOUNT_DIR,
+  {
+    env = process.env,
+    serviceAccountDir = SERVICE_ACCOUNT_DIR,
+    now = Date.now,
+  }: CredentialEnvironment = {},
 ): ClusterEndpoint {
   const ca = config.caFile ? readFile(config.caFile, 'the CA file') : undefined;
   const { auth } = config;
@@ -104,28 +108,22 @@ export function clusterEndpoint(
         url: config.url!,
         ca,
         skipTLSVerify: config.skipTLSVerify,
-        credentials: new TokenFileCredentials(auth.tokenFile),
+        credentials: new TokenFileCredentials(auth.tokenFile, now),
       };
     case 'exec':
       return {
         url: config.url!,
         ca,
         skipTLSVerify: config.skipTLSVerify,
-        credentials: new ExecCredentials(auth),
+        credentials: new ExecCredentials(auth, now),
       };
-    case 'clientCertificate': {
-      const cert = readFile(auth.certFile, 'the client certificate');
-      const key = readFile(auth.keyFile, 'the client key');
+    case 'clientCertificate':
       return {
         url: config.url!,
         ca,
         skipTLSVerify: config.skipTLSVerify,
-        credentials: {
-          authenticate: async () => ({ headers: {}, cert, key }),
-          refresh: async () => {},
-        },
+        credentials: clientCertificateCredentials(auth.certFile, auth.keyFile),
       };
-    }
     case 'inCluster': {
       const host = env.KUBERNETES_SERVICE_HOST;
       const port = env.KUBERNETES_SERVICE_PORT ?? '443';
@@ -141,7 +139,10 @@ export function clusterEndpoint(
           ca ??
           readFile(`${serviceAccountDir}/ca.crt`, 'the service account CA'),
         skipTLSVerify: config.skipTLSVerify,
-        credentials: new TokenFileCredentials(`${serviceAccountDir}/token`),
+        credentials: new TokenFileCredentials(
+          `${serviceAccountDir}/token`,
+          now,
+        ),
       };
     }
     case 'kubeconfig': {
