@@ -31,6 +31,12 @@ describe('resource watchers', () => {
   const waiters = new Set<() => void>();
   let watchers: ReturnType<typeof createResourceWatchers>;
 
+  /** What the watchers deliver: kept, and any waiter told. */
+  const record = async (workflowId: string, event: ObservedObjectEvent) => {
+    events.push({ workflowId, event });
+    for (const waiter of [...waiters]) waiter();
+  };
+
   /** Resolves with the first delivered event (past or future) that matches. */
   const delivered = (
     match: (workflowId: string, e: ObservedObjectEvent) => boolean,
@@ -72,10 +78,7 @@ describe('resource watchers', () => {
     watchers = createResourceWatchers({
       clusters: clients,
       logger: mockServices.logger.mock(),
-      async onEvent(workflowId, event) {
-        events.push({ workflowId, event });
-        for (const waiter of [...waiters]) waiter();
-      },
+      onEvent: record,
     });
     await watchers.start();
   });
@@ -234,6 +237,91 @@ describe('resource watchers', () => {
       await delivered(
         (id, e) => id === 'wf-doomed' && e.uid === uid && e.type === 'DELETED',
       );
+  });
+
+  it("tells the workflow that a managed resource failed, with the provider's message", async () => {
+    await sim.admin.configureProvider({
+      failures: [
+        {
+          kind: 'DatabaseInstance',
+          namePattern: '^refused-db',
+          message: 'quota exceeded for db.t3.small',
+        },
+      ],
+    });
+    try {
+      await clients.get('local').apply(claim('refused-db', 'wf-refused'), {
+        fieldManager: 'crossplane-temporal',
+        as: alice,
+      });
+      const failed = await delivered(
+        (id, e) =>
+          id === 'wf-refused' &&
+          e.role === 'managed' &&
+          e.conditions.some(c => c.type === 'Synced' && c.status === 'False'),
+      );
+      expect(failed.kind).toBe('DatabaseInstance');
+      expect(failed.conditions.find(c => c.type === 'Synced')).toMatchObject({
+        reason: 'ReconcileError',
+        message: 'quota exceeded for db.t3.small',
+        observedGeneration: failed.generation,
+      });
+    } finally {
+      await sim.admin.configureProvider({ failures: [] });
+    }
+  });
+
+  it('watches every configured cluster, and traces each object to its workflow there', async () => {
+    const other = await startTestCluster();
+    const both = createClusterClients({
+      config: new ConfigReader({
+        crossplaneTemporal: {
+          clusters: [
+            cluster.clusterConfig,
+            { ...other.clusterConfig, name: 'other' },
+          ],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    const watching = createResourceWatchers({
+      clusters: both,
+      logger: mockServices.logger.mock(),
+      onEvent: record,
+    });
+    try {
+      await watching.start();
+      // The same name in both clusters: each is its own resource, with its own workflow.
+      await both.get('local').apply(claim('twin-db', 'wf-twin-local'), {
+        fieldManager: 'crossplane-temporal',
+        as: alice,
+      });
+      await both.get('other').apply(claim('twin-db', 'wf-twin-other'), {
+        fieldManager: 'crossplane-temporal',
+        as: alice,
+      });
+      const readyIn = (workflowId: string) =>
+        delivered(
+          (id, e) =>
+            id === workflowId &&
+            e.role === 'resource' &&
+            e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
+        );
+      await Promise.all([readyIn('wf-twin-local'), readyIn('wf-twin-other')]);
+      const uidsOf = (workflowId: string) =>
+        new Set(
+          events
+            .filter(e => e.workflowId === workflowId)
+            .map(e => e.event.uid),
+        );
+      const local = uidsOf('wf-twin-local');
+      for (const uid of uidsOf('wf-twin-other'))
+        expect(local.has(uid)).toBe(false);
+    } finally {
+      await watching.stop();
+      await both.close();
+      await other.stop();
+    }
   });
 
   it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {

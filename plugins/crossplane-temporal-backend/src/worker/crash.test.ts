@@ -89,6 +89,12 @@ describe('a worker killed mid-flight', () => {
     };
     connection = await Connection.connect({ address: temporal.address });
     client = new Client({ connection });
+    // Every call about a claim takes a while, so that kills land in activities as well as in
+    // the waits between them.
+    await cluster.sim.admin.setFaults({
+      latencyMs: 150,
+      pathIncludes: ['/postgresqlinstances/crash-'],
+    });
   });
 
   afterAll(async () => {
@@ -109,6 +115,23 @@ describe('a worker killed mid-flight', () => {
       // and its workflow task after 2 s, not 10.
       workflowTaskTimeout: '2 seconds',
     });
+
+  /** What the killed worker was doing: the activity it had started and not finished, if any. */
+  async function inFlightAt(handle: WorkflowHandle): Promise<string> {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = new Map<string, string>();
+    for (const event of events) {
+      const attributes = event.activityTaskScheduledEventAttributes;
+      if (attributes)
+        scheduled.set(String(event.eventId), attributes.activityType!.name!);
+      const ended =
+        event.activityTaskCompletedEventAttributes ??
+        event.activityTaskFailedEventAttributes ??
+        event.activityTaskTimedOutEventAttributes;
+      if (ended) scheduled.delete(String(ended.scheduledEventId));
+    }
+    return [...scheduled.values()].join(', ') || 'between activities';
+  }
 
   async function readyWith(
     handle: WorkflowHandle,
@@ -143,6 +166,7 @@ describe('a worker killed mid-flight', () => {
   it(`finishes every workflow after ${RUNS} kills at random points, with one claim each and no orphans`, async () => {
     const random = seeded(SEED);
     const expected = new Map<string, string>();
+    const killedDuring: string[] = [];
     worker = await startWorker();
     for (let run = 0; run < RUNS; run++) {
       // Half the runs kill during a provision, half during an update of a Ready resource.
@@ -170,9 +194,13 @@ describe('a worker killed mid-flight', () => {
         setTimeout(resolve, Math.floor(random() * 800)),
       );
       await kill(worker);
+      killedDuring.push(await inFlightAt(handle));
       worker = await startWorker();
       await readyWith(handle, expected.get(name)!);
     }
+    // The kills landed in activities as well as between them.
+    expect(killedDuring.filter(k => k !== 'between activities').length).toBeGreaterThan(0);
+    expect(killedDuring).toContain('between activities');
 
     // Exactly one claim per request, each bound to one composite whose composed resources exist;
     // no composed resource whose composite is gone.
@@ -193,15 +221,36 @@ describe('a worker killed mid-flight', () => {
       );
       expect(bound).toHaveLength(1);
     }
+    // No composite left without its claim.
+    const claimed = composites.filter(x =>
+      x.spec?.claimRef?.name?.startsWith('crash-'),
+    );
+    expect(claimed).toHaveLength(ours.length);
+    // Each claim created once: a retried apply updates what the first one created.
+    const { records } = await cluster.sim.admin.audit({
+      resource: 'postgresqlinstances',
+      verb: 'patch',
+    });
+    for (const claim of ours)
+      expect(
+        records.filter(
+          r => r.name === claim.metadata.name && r.code === 201 && !r.dryRun,
+        ),
+      ).toHaveLength(1);
+    // Each composite composes one of each managed resource, none of them orphaned.
     for (const kind of ['databaseinstances', 'networks']) {
       const managed = await list(`/apis/sim.crossplane.io/v1alpha1/${kind}`);
-      const orphans = managed.filter(
+      const owners = managed.map(
         m =>
-          !(m.metadata.ownerReferences ?? []).some((o: any) =>
+          (m.metadata.ownerReferences ?? []).find((o: any) =>
             compositeUids.has(o.uid),
-          ),
+          )?.uid,
       );
-      expect(orphans).toEqual([]);
+      expect(owners.filter(uid => uid === undefined)).toEqual([]);
+      for (const composite of claimed)
+        expect(owners.filter(uid => uid === composite.metadata.uid)).toHaveLength(
+          1,
+        );
     }
   });
 });
