@@ -41,6 +41,28 @@ interface Call extends RequestOptions {
 const TRANSIENT_RETRIES = 3;
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 
+/** Node's codes for a server certificate that does not verify against the trusted CAs. */
+const TLS_VERIFICATION_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The verification code of a request that failed on the server's certificate, if it did. */
+function tlsVerificationFailure(error: unknown): string | undefined {
+  for (let e: any = error; e; e = e.cause)
+    if (typeof e.code === 'string' && TLS_VERIFICATION_CODES.has(e.code))
+      return e.code;
+  return undefined;
+}
+
 /** The server's Retry-After (capped at 2 s), or a short exponential backoff with jitter. */
 function retryDelayMs(
   retryAfter: string | string[] | undefined,
@@ -445,6 +467,13 @@ export class KubeClusterClient implements ClusterClient {
         dispatcher: this.agentFor(auth.cert, auth.key),
       });
     } catch (error) {
+      const code = tlsVerificationFailure(error);
+      // Trying again cannot help: the CA the backend was given is not the cluster's.
+      if (code)
+        throw new ClusterRequestError(
+          'Untrusted',
+          `cluster ${this.name} presented a certificate the backend does not trust (${code}); check the CA configured for it (caFile, the kubeconfig's certificate-authority, or the service account's ca.crt)`,
+        );
       const why = timeout.aborted
         ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
         : (error as Error).message;

@@ -143,4 +143,6 @@ export type ClusterErrorReason =
   | 'Conflict'
   | 'AlreadyExists'
   | 'Transient'
+  /** The server's certificate does not verify against the configured CA: a setup to fix. */
+  | 'Untrusted'
   | 'UnknownCluster';
