@@ -1,13 +1,15 @@
 /*
- * Drift: a watcher sees a managed resource deleted or the claim changed outside the workflow, and
- * the template's policy decides: repair (re-create or re-apply the desired state), notify, or
- * ignore. Every detection and repair is a step in the history.
+ * Drift: a watcher sees the claim, its composite or a managed resource changed or deleted outside
+ * the workflow, and the template's policy decides: repair (re-create or re-apply the desired
+ * state), notify, or ignore. Every detection and repair is a step in the history.
  */
 import type {
   ResourceRef,
   ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { NotifyInput } from '../activities/types';
 import {
   recordHistory,
   refFor,
@@ -109,6 +111,23 @@ describe('drift', () => {
       step: 'drift',
       message: 'owner notified; nothing changed',
     });
+    // The notification went to the resource's owner, saying what drifted.
+    const notifications = ((await handle.fetchHistory()).events ?? [])
+      .map(e => e.activityTaskScheduledEventAttributes)
+      .filter(a => a?.activityType?.name === 'notify')
+      .map(a =>
+        defaultPayloadConverter.fromPayload<NotifyInput>(
+          a!.input!.payloads![0],
+        ),
+      );
+    expect(notifications).toContainEqual(
+      expect.objectContaining({
+        recipients: ['group:default/team-alpha'],
+        title: 'Drift: PostgreSQLInstance team-alpha/watched-db',
+        description: `DatabaseInstance ${instanceOf(ready).name} deleted`,
+        severity: 'high',
+      }),
+    );
     const writes = (
       await h.sim.admin.audit({
         sinceSeq: lastSeq,
@@ -130,5 +149,56 @@ describe('drift', () => {
       'drift:skipped',
     ]);
     expect(status.phase).toBe('Ready');
+  });
+
+  it("repairs a managed resource's spec changed by someone else: Crossplane's value is back", async () => {
+    const [handle, ready] = await readyWith(refFor('edited-db'), 'repair');
+    const { apiVersion, kind, name } = instanceOf(ready);
+    const before = await h.kube.get({ apiVersion, kind, name });
+    const instanceClass = before!.spec!.forProvider.instanceClass;
+    await h.sim.admin.driftPatch(
+      { apiVersion, kind, name },
+      { spec: { forProvider: { instanceClass: 'db.r5.24xlarge' } } },
+      'kubectl-edit',
+    );
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift-repaired:succeeded'),
+    );
+    expect(status.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          step: 'drift-detected',
+          message: `DatabaseInstance ${name} changed by kubectl-edit; policy: repair`,
+        }),
+      ]),
+    );
+    const after = await h.kube.get({ apiVersion, kind, name });
+    expect(after!.spec!.forProvider.instanceClass).toBe(instanceClass);
+  });
+
+  it('repairs a deleted composite: detected, composed again, Ready again', async () => {
+    const [handle, ready] = await readyWith(refFor('uprooted-db'), 'repair');
+    const composite = ready.outputs!.composite!;
+    const uid = (await h.kube.get(composite))!.metadata.uid;
+    await h.sim.admin.driftDelete(composite);
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift-repaired:succeeded'),
+    );
+    expect(status.phase).toBe('Ready');
+    expect(status.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          step: 'drift-detected',
+          message: expect.stringContaining(
+            `${composite.kind} ${composite.name} deleted`,
+          ),
+        }),
+      ]),
+    );
+    // The claim has a composite again, with what it composes, all ready.
+    const claim = await h.kube.get(refFor('uprooted-db'));
+    const recomposed = await h.kube.get(claim!.spec!.resourceRef);
+    expect(recomposed!.metadata.uid).not.toBe(uid);
+    expect(status.outputs!.composed.every(c => c.ready)).toBe(true);
   });
 });
