@@ -1,0 +1,135 @@
+/*
+ * Graceful shutdown: a worker process told to stop (SIGTERM, as a deployment stops it) stops its
+ * watchers, lets the activity it is running finish and report, and exits cleanly; the next worker
+ * carries the workflow on from there without running that activity again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import {
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from '@crossplane-temporal/temporal-dev-server';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import {
+  refFor,
+  startProvision,
+  statusWhen,
+} from '../__testUtils__/resourceWorkflowHarness';
+import {
+  spawnWorkerProcess,
+  stopWorkerProcess,
+  writeWorkflowBundle,
+} from '../__testUtils__/spawnWorkerProcess';
+import {
+  startTestCluster,
+  type TestCluster,
+} from '../__testUtils__/testCluster';
+
+jest.setTimeout(120_000);
+
+const TASK_QUEUE = 'shutdown-test';
+const { PendingActivityState } = proto.api.enums.v1;
+
+describe('a worker told to stop', () => {
+  let cluster: TestCluster;
+  let temporal: TemporalDevServer;
+  let connection: Connection;
+  let client: Client;
+  let dir: string;
+  let appConfig: object;
+
+  beforeAll(async () => {
+    [cluster, temporal] = await Promise.all([
+      startTestCluster(),
+      startTemporalDevServer({ logLevel: 'error' }),
+    ]);
+    dir = mkdtempSync(join(tmpdir(), 'shutdown-test-'));
+    appConfig = {
+      crossplaneTemporal: {
+        temporal: {
+          address: temporal.address,
+          taskQueue: TASK_QUEUE,
+          worker: {
+            workflowBundlePath: await writeWorkflowBundle(
+              join(dir, 'workflow-bundle.js'),
+            ),
+          },
+        },
+        clusters: [cluster.clusterConfig],
+      },
+    };
+    connection = await Connection.connect({ address: temporal.address });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await temporal?.stop();
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The activity the workflow has running on a worker, once there is one. */
+  async function runningActivity(handle: WorkflowHandle) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { raw } = await handle.describe();
+      const running = (raw.pendingActivities ?? []).find(
+        a => a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      );
+      if (running) return running;
+      if (Date.now() > deadline)
+        throw new Error(`${handle.workflowId} never had an activity running`);
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+  }
+
+  it('finishes the activity it is running, reports it, and exits cleanly', async () => {
+    // Every call about the claim takes 1.5 s: long enough to stop the worker in the middle.
+    await cluster.sim.admin.setFaults({
+      latencyMs: 1_500,
+      pathIncludes: ['/postgresqlinstances/unhurried-db'],
+    });
+    const first = await spawnWorkerProcess(appConfig);
+    const handle = await startProvision(client, {
+      taskQueue: TASK_QUEUE,
+      ref: refFor('unhurried-db'),
+      requestId: 'provision-unhurried-db',
+    });
+    const running = await runningActivity(handle);
+    await stopWorkerProcess(first, 'SIGTERM');
+    expect(first.exitCode).toBe(0);
+
+    // What it was running finished on that worker, on its first attempt.
+    const { events } = await handle.fetchHistory();
+    const scheduled = events!.find(
+      e =>
+        e.activityTaskScheduledEventAttributes?.activityId ===
+        running.activityId,
+    )!;
+    const of = (e: any) =>
+      Number(e?.scheduledEventId ?? -1) === Number(scheduled.eventId);
+    expect(
+      events!.find(e => of(e.activityTaskCompletedEventAttributes)),
+    ).toBeDefined();
+    expect(
+      events!.find(e => of(e.activityTaskStartedEventAttributes))
+        ?.activityTaskStartedEventAttributes?.attempt,
+    ).toBe(1);
+
+    await cluster.sim.admin.setFaults({});
+    const second = await spawnWorkerProcess(appConfig);
+    try {
+      const status: ResourceStatus = await statusWhen(
+        handle,
+        s => s.phase === 'Ready',
+      );
+      expect(status.phase).toBe('Ready');
+    } finally {
+      await stopWorkerProcess(second, 'SIGTERM');
+    }
+  });
+});
