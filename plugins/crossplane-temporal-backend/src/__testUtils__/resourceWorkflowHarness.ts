@@ -192,13 +192,15 @@ export function useResourceWorkflows(
     providerDelayMs?: number;
     taskQueue?: string;
     wrapActivities?: (activities: ResourceActivities) => ResourceActivities;
+    /** Workers on the task queue, each with its own watchers, as replicas of a deployment. */
+    replicas?: number;
   } = {},
 ): ResourceWorkflowHarness {
   const taskQueue =
     options.taskQueue ?? `resources-${Math.random().toString(36).slice(2, 8)}`;
   const harness = { taskQueue } as ResourceWorkflowHarness;
   let temporal: TemporalDevServer;
-  let worker: { stop(): Promise<void> };
+  const workers: Array<{ stop(): Promise<void> }> = [];
   let connection: Connection;
   let clusterClients: ReturnType<typeof createClusterClients>;
 
@@ -217,22 +219,25 @@ export function useResourceWorkflows(
       logger: mockServices.logger.mock(),
     });
     harness.kube = clusterClients.get('local');
-    worker = await startResourceWorker({
-      config: new ConfigReader({
-        crossplaneTemporal: {
-          temporal: { address: temporal.address, taskQueue },
-          clusters: [cluster.clusterConfig],
-        },
-      }),
-      logger: mockServices.logger.mock(),
-      wrapActivities: options.wrapActivities,
-    });
+    for (let replica = 0; replica < (options.replicas ?? 1); replica++)
+      workers.push(
+        await startResourceWorker({
+          config: new ConfigReader({
+            crossplaneTemporal: {
+              temporal: { address: temporal.address, taskQueue },
+              clusters: [cluster.clusterConfig],
+            },
+          }),
+          logger: mockServices.logger.mock(),
+          wrapActivities: options.wrapActivities,
+        }),
+      );
     connection = await Connection.connect({ address: temporal.address });
     harness.client = new Client({ connection });
   });
 
   afterAll(async () => {
-    await worker?.stop();
+    await Promise.all(workers.map(w => w.stop()));
     await clusterClients?.close();
     await connection?.close();
     await temporal?.stop();

@@ -1,0 +1,53 @@
+/*
+ * Several worker replicas, each with its own watchers: every change reaches the workflow once per
+ * replica, and the workflow acts on it once. Duplicates and news older than what it knows are
+ * dropped (by resourceVersion), so two watchers make one drift report and one repair.
+ */
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ObservedObjectEvent } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import {
+  refFor,
+  stepsOf,
+  useResourceWorkflows,
+} from '../__testUtils__/resourceWorkflowHarness';
+
+jest.setTimeout(120_000);
+
+describe('worker replicas', () => {
+  const h = useResourceWorkflows({ replicas: 2 });
+
+  it('acts once on a change that every replica reports', async () => {
+    const ref = refFor('shared-db');
+    const handle = await h.provision(ref, { policy: { drift: 'repair' } });
+    const ready = await h.statusWhen(handle, s => s.phase === 'Ready');
+    const instance = ready.outputs!.composed.find(
+      c => c.kind === 'DatabaseInstance',
+    )!;
+    await h.sim.admin.driftDelete(instance);
+    const repaired = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift-repaired:succeeded'),
+    );
+
+    // Both replicas tell the workflow about the deletion...
+    const deletionsSignalled = async () =>
+      ((await handle.fetchHistory()).events ?? [])
+        .map(e => e.workflowExecutionSignaledEventAttributes)
+        .filter(a => a?.signalName === 'observed')
+        .map(a =>
+          defaultPayloadConverter.fromPayload<ObservedObjectEvent>(
+            a!.input!.payloads![0],
+          ),
+        )
+        .filter(e => e.type === 'DELETED' && e.name === instance.name).length;
+    const deadline = Date.now() + 30_000;
+    while ((await deletionsSignalled()) < 2 && Date.now() < deadline)
+      await new Promise(resolve => setTimeout(resolve, 50));
+    expect(await deletionsSignalled()).toBeGreaterThanOrEqual(2);
+    // ...and it reported and repaired the drift once.
+    const steps = stepsOf(await h.statusWhen(handle, () => true));
+    expect(steps.filter(s => s === 'drift-detected:info')).toHaveLength(1);
+    expect(steps.filter(s => s === 'drift-repaired:succeeded')).toHaveLength(1);
+    expect(repaired.phase).toBe('Ready');
+    expect((await h.statusWhen(handle, () => true)).phase).toBe('Ready');
+  });
+});
