@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Deadlines } from './Deadlines';
 import { RpcError } from './grpc/serviceDefinition';
 import { durationMs, timestamp } from './history/time';
+import { nextRetry, withDefaults, type RetryState } from './retryPolicy';
 import { isRunning, type ActivityState, type Execution } from './state';
 import { decodeToken, encodeToken } from './taskTokens';
 import { TaskQueues } from './TaskQueues';
@@ -72,6 +73,7 @@ export class ActivityTasks {
         requested.scheduleToCloseTimeout ??
         none,
       heartbeatTimeout: requested.heartbeatTimeout ?? none,
+      retryPolicy: withDefaults(requested.retryPolicy),
     };
     const [scheduled] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
@@ -169,28 +171,32 @@ export class ActivityTasks {
   }
 
   private timeOut(e: Execution, state: ActivityState, kind: TimeoutKind) {
-    const failure = {
-      message: `activity ${TIMEOUT_TYPES[kind][1]} timeout`,
+    const timeoutFailure = (message: string, type: string) => ({
+      message,
       timeoutFailureInfo: {
-        timeoutType: TIMEOUT_TYPES[kind][0],
+        timeoutType: type,
         lastHeartbeatDetails: state.heartbeatDetails,
       },
-    };
-    // Only start-to-close and heartbeat timeouts are retried.
-    const retryable = kind === 'START_TO_CLOSE' || kind === 'HEARTBEAT';
-    if (retryable && this.retry(e, state, failure, undefined)) return;
+    });
+    let failure = timeoutFailure(
+      `activity ${TIMEOUT_TYPES[kind][1]} timeout`,
+      TIMEOUT_TYPES[kind][0],
+    );
+    const retryState = this.retry(e, state, failure, undefined);
+    if (retryState === 'RETRY_STATE_IN_PROGRESS') return;
+    // As Temporal reports it: no time left for another attempt is a schedule-to-close timeout.
+    if (retryState === 'RETRY_STATE_TIMEOUT' && kind !== 'SCHEDULE_TO_START')
+      failure = timeoutFailure(
+        'Not enough time to schedule next retry before activity ScheduleToClose timeout, giving up retrying',
+        TIMEOUT_TYPES.SCHEDULE_TO_CLOSE[0],
+      );
     this.close(
       e,
       state,
       {
         eventType: 'EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT',
         field: 'activityTaskTimedOutEventAttributes',
-        attributes: {
-          failure,
-          retryState: retryable
-            ? 'RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED'
-            : 'RETRY_STATE_TIMEOUT',
-        },
+        attributes: { failure, retryState },
       },
       state.startedIdentity ?? '',
     );
@@ -321,74 +327,58 @@ export class ActivityTasks {
   fail(request: any): void {
     const { e, state } = this.pending(request.taskToken);
     const failure = request.failure;
-    if (this.retry(e, state, failure, request.lastHeartbeatDetails)) return;
-    const policy = state.attributes.retryPolicy ?? {};
-    const nonRetryable =
-      failure?.applicationFailureInfo?.nonRetryable ||
-      (policy.nonRetryableErrorTypes ?? []).includes(
-        failure?.applicationFailureInfo?.type,
-      );
+    const retryState = this.retry(
+      e,
+      state,
+      failure,
+      request.lastHeartbeatDetails,
+    );
+    if (retryState === 'RETRY_STATE_IN_PROGRESS') return;
     this.close(
       e,
       state,
       {
         eventType: 'EVENT_TYPE_ACTIVITY_TASK_FAILED',
         field: 'activityTaskFailedEventAttributes',
-        attributes: {
-          failure,
-          retryState: nonRetryable
-            ? 'RETRY_STATE_NON_RETRYABLE_FAILURE'
-            : this.retryStateAfter(state),
-        },
+        attributes: { failure, retryState },
       },
       request.identity ?? '',
     );
   }
 
-  private retryStateAfter(state: ActivityState) {
-    const max = state.attributes.retryPolicy?.maximumAttempts ?? 0;
-    return max !== 0 && state.attempt >= max
-      ? 'RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED'
-      : 'RETRY_STATE_TIMEOUT';
-  }
-
   /**
    * Schedules the next attempt if the retry policy allows it within the schedule-to-close
-   * timeout; false when the activity has to close with this failure.
+   * timeout (RETRY_STATE_IN_PROGRESS); otherwise the retry state the activity closes with.
    */
   private retry(
     e: Execution,
     state: ActivityState,
     failure: any,
     heartbeatDetails: unknown,
-  ): boolean {
-    const policy = state.attributes.retryPolicy;
-    if (!policy || state.cancelRequested) return false;
-    const info = failure?.applicationFailureInfo;
-    if (info?.nonRetryable) return false;
-    if ((policy.nonRetryableErrorTypes ?? []).includes(info?.type))
-      return false;
-    const maximumAttempts = policy.maximumAttempts ?? 0;
-    if (maximumAttempts !== 0 && state.attempt >= maximumAttempts) return false;
-    const initial = durationMs(policy.initialInterval) || 1000;
-    const coefficient = policy.backoffCoefficient || 2;
-    const maximum = durationMs(policy.maximumInterval) || initial * 100;
-    const nextDelay = durationMs(info?.nextRetryDelay);
-    const delay =
-      nextDelay ??
-      Math.min(maximum, initial * coefficient ** (state.attempt - 1));
-    const next = this.deadlines.clock.now() + delay;
+  ): RetryState {
+    const now = this.deadlines.clock.now();
     const scheduleToClose = ms(state.attributes.scheduleToCloseTimeout);
-    if (scheduleToClose && next >= state.firstScheduledAt + scheduleToClose)
-      return false;
+    const { retryState, delayMs } = nextRetry({
+      policy: state.attributes.retryPolicy,
+      attempt: state.attempt,
+      failure,
+      now,
+      expiresAt: scheduleToClose
+        ? state.firstScheduledAt + scheduleToClose
+        : undefined,
+      cancelRequested: state.cancelRequested,
+    });
+    if (retryState !== 'RETRY_STATE_IN_PROGRESS') return retryState;
     state.attempt += 1;
-    state.attemptScheduledAt = next;
+    state.attemptScheduledAt = now + delayMs!;
+    // The new attempt's heartbeat timeout counts from its own start; the details carry over.
     state.startedAt = undefined;
+    state.heartbeatAt = undefined;
     state.lastFailure = failure;
     if (heartbeatDetails) state.heartbeatDetails = heartbeatDetails;
     this.executions.changed(e);
     this.offer(e, state);
-    return true;
+    return retryState;
   }
 
   heartbeat(request: any): { cancelRequested: boolean } {

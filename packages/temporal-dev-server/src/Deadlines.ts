@@ -34,6 +34,12 @@ export class Deadlines {
 
   private schedule(name: string, at: number) {
     return setTimeout(() => {
+      // Node's timers can fire a millisecond before the wall clock says `at`: never act early.
+      const pending = this.owners.get(ownerOf(name))?.get(name);
+      if (pending && this.clock.now() < at) {
+        pending.timer = this.schedule(name, at);
+        return;
+      }
       const deadline = this.take(name);
       if (!deadline) return;
       deadline.action();

@@ -11,12 +11,15 @@ import { systemClock, type Clock } from './clock';
 import { ChildWorkflows, type RunControl } from './ChildWorkflows';
 import { Deadlines } from './Deadlines';
 import { RpcError } from './grpc/serviceDefinition';
-import { durationMs } from './history/time';
+import { historyPage } from './history/pages';
+import { durationMs, timestamp } from './history/time';
 import {
   isRunning,
   type Execution,
   type ExecutionStatus,
+  type HistoryEvent,
   type NewEvent,
+  type WorkflowTaskState,
 } from './state';
 import { decodeToken, encodeToken } from './taskTokens';
 import { TaskQueues } from './TaskQueues';
@@ -27,6 +30,12 @@ import type {
 } from './WorkflowExecutions';
 import { WorkflowUpdates } from './WorkflowUpdates';
 import type { Visibility } from './visibility/Visibility';
+import {
+  normalQueue,
+  scheduledEvent,
+  startedEvent,
+  transientEvents,
+} from './workflowTaskEvents';
 
 export interface WorkflowTask {
   execution: Execution;
@@ -70,10 +79,10 @@ const CLOSING_COMMANDS = new Set<number>([
   COMMAND.CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 ]);
 
-/** A run's task queue as the SDK expects to see it in a workflow task. */
-const normalQueue = (e: Execution) => ({
-  name: e.taskQueue,
-  kind: 'TASK_QUEUE_KIND_NORMAL',
+/** A failure the server reports (a refused workflow task), as Temporal builds it. */
+const serverFailure = (message: string) => ({
+  message,
+  serverFailureInfo: { nonRetryable: false },
 });
 
 export const signaledEvent = (request: any): NewEvent => ({
@@ -329,49 +338,33 @@ export class WorkflowEngine implements RunControl {
     )
       e.sticky = undefined;
     const sticky = e.sticky;
-    const [scheduled] = this.executions.append(e, {
-      eventType: 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
-      field: 'workflowTaskScheduledEventAttributes',
-      attributes: {
-        taskQueue: sticky
-          ? {
-              name: sticky.queue,
-              kind: 'TASK_QUEUE_KIND_STICKY',
-              normalName: e.taskQueue,
-            }
-          : normalQueue(e),
-        startToCloseTimeout: { seconds: e.workflowTaskTimeoutMs / 1000 },
-        attempt: 1,
-      },
-    });
-    e.workflowTask = {
-      scheduledEventId: scheduled.eventId,
-      attempt: 1,
+    const attempt = e.workflowTaskAttempt ?? 1;
+    const task: WorkflowTaskState = {
+      scheduledEventId: e.history.length + 1,
+      attempt,
+      transient: attempt > 1,
       queue: sticky?.queue ?? e.taskQueue,
       sticky: Boolean(sticky),
       scheduledAt: this.clock.now(),
       updateIds: [],
     };
+    if (!task.transient) this.executions.append(e, scheduledEvent(e, task));
+    e.workflowTask = task;
     e.needsWorkflowTask = false;
     this.executions.changed(e);
     if (forWorker) return;
-    this.workflowTasks.add(e.namespace, e.workflowTask.queue, {
+    const { scheduledEventId } = task;
+    this.workflowTasks.add(e.namespace, task.queue, {
       execution: e,
-      scheduledEventId: scheduled.eventId,
+      scheduledEventId,
     });
     if (sticky) {
       // A sticky worker that went away: the task moves to the normal queue.
-      const scheduledEventId = scheduled.eventId;
       this.deadlines.arm(
         `${e.runId}/workflow-task`,
         this.clock.now() + sticky.scheduleToStartMs,
         () => {
-          const task = e.workflowTask;
-          if (
-            task?.scheduledEventId !== scheduledEventId ||
-            task.startedEventId
-          )
-            return;
+          if (e.workflowTask !== task || task.startedEventId) return;
           this.endWorkflowTask(e, {
             eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
             field: 'workflowTaskTimedOutEventAttributes',
@@ -396,49 +389,69 @@ export class WorkflowEngine implements RunControl {
       open.startedEventId
     )
       return undefined;
-    const [started] = this.executions.append(e, {
-      eventType: 'EVENT_TYPE_WORKFLOW_TASK_STARTED',
-      field: 'workflowTaskStartedEventAttributes',
-      attributes: {
-        scheduledEventId: task.scheduledEventId,
-        identity,
-        requestId: `${e.runId}-${task.scheduledEventId}`,
-        historySizeBytes: 0,
-      },
-    });
-    open.startedEventId = started.eventId;
-    open.startedAt = this.clock.now();
+    const now = this.clock.now();
+    if (open.transient && open.scheduledEventId !== e.history.length + 1) {
+      // Events came while the retry waited for a worker: it has news to deliver, so it becomes a
+      // first attempt, written down, as Temporal converts it.
+      open.transient = false;
+      open.attempt = 1;
+      e.workflowTaskAttempt = 1;
+      open.scheduledEventId = e.history.length + 1;
+      open.scheduledAt = now;
+      this.executions.append(e, scheduledEvent(e, open));
+    }
+    open.startedAt = now;
+    open.startedIdentity = identity;
+    open.startedEventId = open.transient
+      ? open.scheduledEventId + 1
+      : e.history.length + 1;
+    if (!open.transient) this.executions.append(e, startedEvent(e, open));
     this.armWorkflowTaskTimeout(e);
-    const { messages, ids } = this.updates.deliver(e, started.eventId);
+    const { messages, ids } = this.updates.deliver(e, open.startedEventId);
     open.updateIds = ids;
     this.executions.changed(e);
+    const events = this.taskHistory(e);
     // A sticky worker has the run cached: it gets only what happened since its last task.
-    const events = open.sticky
-      ? e.history.slice(e.previousStartedEventId)
-      : e.history;
+    const page = historyPage(
+      events,
+      open.sticky ? e.previousStartedEventId : 0,
+      {
+        end: events.length,
+      },
+    );
     return {
       taskToken: encodeToken({
         kind: 'workflow',
         namespace: e.namespace,
         workflowId: e.workflowId,
         runId: e.runId,
-        scheduledEventId: task.scheduledEventId,
+        scheduledEventId: open.scheduledEventId,
         attempt: open.attempt,
       }),
       workflowExecution: { workflowId: e.workflowId, runId: e.runId },
       workflowType: { name: e.workflowType },
       previousStartedEventId: e.previousStartedEventId,
-      startedEventId: started.eventId,
+      startedEventId: open.startedEventId,
       attempt: open.attempt,
-      history: { events },
+      history: { events: page.events },
+      nextPageToken: page.nextPageToken,
       workflowExecutionTaskQueue: normalQueue(e),
-      scheduledTime: e.history[task.scheduledEventId - 1].eventTime,
-      startedTime: started.eventTime,
+      scheduledTime: timestamp(open.scheduledAt),
+      startedTime: timestamp(now),
       queries: Object.fromEntries(
         this.takeQueuedQueries(e).map(q => [q.id, q.request]),
       ),
       messages,
     };
+  }
+
+  /**
+   * The history a worker sees for the run's open workflow task: the run's, and a transient task's
+   * own events after it.
+   */
+  taskHistory(e: Execution): HistoryEvent[] {
+    const transient = transientEvents(e);
+    return transient.length ? [...e.history, ...transient] : e.history;
   }
 
   private armWorkflowTaskTimeout(e: Execution) {
@@ -448,7 +461,7 @@ export class WorkflowEngine implements RunControl {
       `${e.runId}/workflow-task`,
       (task.startedAt ?? this.clock.now()) + e.workflowTaskTimeoutMs,
       () => {
-        if (e.workflowTask?.startedEventId !== startedEventId) return;
+        if (e.workflowTask !== task) return;
         this.endWorkflowTask(e, {
           eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
           field: 'workflowTaskTimedOutEventAttributes',
@@ -469,11 +482,16 @@ export class WorkflowEngine implements RunControl {
   private endWorkflowTask(e: Execution, event: NewEvent, failed = false) {
     const task = e.workflowTask!;
     this.deadlines.disarm(`${e.runId}/workflow-task`);
-    this.executions.append(e, event);
+    // A retry that failed again leaves no trace: its own events were never written.
+    if (!task.transient) this.executions.append(e, event);
     e.workflowTask = undefined;
+    const hadStickyWorker = task.sticky || e.sticky !== undefined;
     e.sticky = undefined;
     this.updates.redeliver(e, task.updateIds);
-    this.executions.flush(e);
+    const delivered = this.executions.flush(e);
+    // As Temporal counts: the next attempt is one more, unless the run had a sticky worker (it is
+    // retried once on the normal queue as a first attempt) or there is news to deliver.
+    e.workflowTaskAttempt = hadStickyWorker || delivered ? 1 : task.attempt + 1;
     if (!failed) {
       this.requestWorkflowTask(e);
       return;
@@ -503,6 +521,7 @@ export class WorkflowEngine implements RunControl {
       !e ||
       !isRunning(e) ||
       task?.scheduledEventId !== token.scheduledEventId ||
+      task.attempt !== token.attempt ||
       !task.startedEventId
     ) {
       throw new RpcError(
@@ -528,24 +547,27 @@ export class WorkflowEngine implements RunControl {
     const commands: any[] = request.commands ?? [];
     const refusal = this.refuseCommands(e, commands, request.messages ?? []);
     if (refusal) {
-      this.endWorkflowTask(
-        e,
-        {
-          eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-          field: 'workflowTaskFailedEventAttributes',
-          attributes: {
-            scheduledEventId: task.scheduledEventId,
-            startedEventId,
-            cause: refusal.cause,
-            failure: { message: refusal.message, source: 'Server' },
-            identity: request.identity,
+      // As Temporal does, only a first attempt is failed: a retry refused again times out.
+      if (task.attempt === 1)
+        this.endWorkflowTask(
+          e,
+          {
+            eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
+            field: 'workflowTaskFailedEventAttributes',
+            attributes: {
+              scheduledEventId: task.scheduledEventId,
+              startedEventId,
+              cause: refusal.cause,
+              failure: serverFailure(refusal.message),
+              identity: request.identity,
+            },
           },
-        },
-        true,
-      );
+          true,
+        );
       throw new RpcError(grpc.status.INVALID_ARGUMENT, refusal.message);
     }
-    // Events arrived while the workflow decided to close: it must see them first.
+    // Events arrived while the workflow decided to close: it must see them first. Temporal fails
+    // the task and answers with the cause's name, which tells the SDK to evict the run quietly.
     if (
       e.buffered.length > 0 &&
       commands.some(c => CLOSING_COMMANDS.has(c.commandType))
@@ -557,12 +579,16 @@ export class WorkflowEngine implements RunControl {
           scheduledEventId: task.scheduledEventId,
           startedEventId,
           cause: 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND',
+          failure: serverFailure('UnhandledCommand'),
           identity: request.identity,
         },
       });
-      return {};
+      throw new RpcError(grpc.status.INVALID_ARGUMENT, 'UnhandledCommand');
     }
     this.deadlines.disarm(`${e.runId}/workflow-task`);
+    // A retry's own events are written now that it completed.
+    if (task.transient)
+      this.executions.append(e, scheduledEvent(e, task), startedEvent(e, task));
     const [completed] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
       field: 'workflowTaskCompletedEventAttributes',
@@ -576,6 +602,7 @@ export class WorkflowEngine implements RunControl {
     });
     e.workflowTask = undefined;
     e.failedWorkflowTasks = 0;
+    e.workflowTaskAttempt = 1;
     e.previousStartedEventId = startedEventId;
     const sticky = request.stickyAttributes;
     e.sticky = sticky?.workerTaskQueue?.name
@@ -1179,6 +1206,16 @@ export class WorkflowEngine implements RunControl {
       );
   }
 
+  /** A query task's history, in pages; the worker answers from the last completed task. */
+  private queryTaskHistory(e: Execution) {
+    const history = e.history;
+    const page = historyPage(history, 0, { end: history.length });
+    return {
+      history: { events: page.events },
+      nextPageToken: page.nextPageToken,
+    };
+  }
+
   private startQueryTask(task: WorkflowTask, identity: string) {
     const e = task.execution;
     const query = task.query!;
@@ -1199,7 +1236,7 @@ export class WorkflowEngine implements RunControl {
       // Where the last completed workflow task started: the worker replays the history up to
       // there before it answers (without it, Core answers from wherever its replay stopped).
       previousStartedEventId: e.previousStartedEventId,
-      history: { events: e.history },
+      ...this.queryTaskHistory(e),
       query: query.request,
       workflowExecutionTaskQueue: normalQueue(e),
     };

@@ -204,7 +204,7 @@ export class WorkflowExecutions {
     const written = events.map(event => {
       const historyEvent: HistoryEvent = {
         eventId: execution.history.length + 1,
-        eventTime: timestamp(this.clock.now()),
+        eventTime: timestamp(event.time ?? this.clock.now()),
         eventType: event.eventType,
         [event.field]: event.attributes,
       };

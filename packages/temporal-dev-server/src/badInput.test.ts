@@ -409,9 +409,19 @@ describe('bad requests', () => {
     ],
     [
       'register an existing namespace',
-      () => service().registerNamespace({ namespace: 'default' }),
+      () =>
+        service().registerNamespace({
+          namespace: 'default',
+          workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) },
+        }),
       ALREADY_EXISTS,
-      /already exists/,
+      /Namespace "default" already exists/,
+    ],
+    [
+      'register a namespace without a retention period',
+      () => service().registerNamespace({ namespace: 'no-retention' }),
+      INVALID_ARGUMENT,
+      /A valid retention period is not set on request/,
     ],
     [
       'register a namespace without a name',

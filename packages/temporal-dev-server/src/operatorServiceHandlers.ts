@@ -4,10 +4,11 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { RpcError, type Handler } from './grpc/serviceDefinition';
+import type { Namespaces } from './Namespaces';
 import type { Visibility } from './visibility/Visibility';
 
 export function operatorServiceHandlers(options: {
-  namespaces: Set<string>;
+  namespaces: Namespaces;
   visibility: Visibility;
 }): Record<string, Handler> {
   const { namespaces, visibility } = options;

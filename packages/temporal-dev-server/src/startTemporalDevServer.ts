@@ -3,12 +3,14 @@
  * memory or, with `dbFilename`, in SQLite, so that runs, timers and activities survive a restart.
  */
 import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
 import {
   serviceDefinition,
   serviceImplementation,
   serviceMethods,
 } from './grpc/serviceDefinition';
 import { createLogger, type LogLevel } from './logger';
+import { Namespaces } from './Namespaces';
 import { operatorServiceHandlers } from './operatorServiceHandlers';
 import { SkippingClock, systemClock } from './clock';
 import { isRunning } from './state';
@@ -65,12 +67,14 @@ export async function startTemporalDevServer(
   const store = options.dbFilename
     ? new SqliteStore(options.dbFilename)
     : undefined;
-  const namespaces = new Set([
+  const namespaces = new Namespaces();
+  for (const kept of store?.namespaces() ?? []) namespaces.add(kept);
+  if (store) namespaces.onAdded = info => store.addNamespace(info);
+  for (const name of [
     options.namespace ?? 'default',
     ...(options.namespaces ?? []),
-    ...(store?.namespaces() ?? []),
-  ]);
-  for (const name of namespaces) store?.addNamespace(name);
+  ])
+    namespaces.add(name);
 
   const visibility = new Visibility();
   for (const [namespace, attributes] of store?.searchAttributes() ?? [])
@@ -84,7 +88,7 @@ export async function startTemporalDevServer(
   if (store)
     visibility.onChange = (ns, attrs) => store.putSearchAttributes(ns, attrs);
   if (Object.keys(fromOptions).length)
-    for (const namespace of namespaces)
+    for (const namespace of namespaces.names())
       visibility.register(namespace, fromOptions);
 
   const clock = options.timeSkipping ? new SkippingClock() : systemClock;
@@ -113,7 +117,7 @@ export async function startTemporalDevServer(
         executions,
         engine,
         visibility,
-        onNamespaceRegistered: name => store?.addNamespace(name),
+        clusterId: randomUUID(),
       }),
     },
     {

@@ -27,6 +27,8 @@ export interface NewEvent {
   eventType: string;
   field: string;
   attributes: Record<string, unknown>;
+  /** When it happened (epoch ms), if not now: a retried workflow task's events are written late. */
+  time?: number;
 }
 
 /**
@@ -45,11 +47,18 @@ export interface WorkflowTaskState {
   scheduledEventId: number;
   startedEventId?: number;
   attempt: number;
+  /**
+   * A retry (attempt 2 on) with nothing new to deliver. As the Temporal server does, its scheduled
+   * and started events are written only when it completes, so a task that keeps failing does not
+   * grow the history; until then workers see them at the end of the task's history.
+   */
+  transient?: boolean;
   /** The queue it was offered on: the run's own, or a worker's sticky queue. */
   queue: string;
   sticky: boolean;
   scheduledAt: number;
   startedAt?: number;
+  startedIdentity?: string;
   /** Updates delivered with this task, redelivered if it fails. */
   updateIds: string[];
 }
@@ -127,6 +136,11 @@ export interface Execution {
   previousStartedEventId: number;
   /** Workflow tasks failed in a row, for the backoff before the next. */
   failedWorkflowTasks: number;
+  /**
+   * The attempt of the next workflow task: 1, or one more than the last when that failed or timed
+   * out and nothing new came meanwhile (absent in runs saved before attempts were kept).
+   */
+  workflowTaskAttempt?: number;
   sticky?: { queue: string; scheduleToStartMs: number };
   activities: Record<string, ActivityState>;
   timers: Record<string, TimerState>;

@@ -2,7 +2,6 @@
  * The dev server driven by the unmodified @temporalio/worker and client: workflow tasks,
  * activities with retries, timers, signals and failures.
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import {
   DefaultLogger,
@@ -109,16 +108,6 @@ describe('temporal dev server with a Temporal worker', () => {
       args: [2],
     });
     expect(result).toBe('succeeded on attempt 3');
-  });
-
-  it('does not retry non-retryable activity errors, and the workflow sees them', async () => {
-    const error = await client.workflow
-      .execute('refused', { taskQueue: TASK_QUEUE, workflowId: id('refused') })
-      .catch(e => e);
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(error.cause).toBeInstanceOf(ActivityFailure);
-    expect(error.cause.cause).toBeInstanceOf(ApplicationFailure);
-    expect(error.cause.cause.message).toBe('the cluster refused the request');
   });
 
   it('reports a workflow failure with its type and message', async () => {

@@ -5,7 +5,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { packAny } from './grpc/any';
 import { RpcError, type Handler } from './grpc/serviceDefinition';
+import {
+  decodePageToken,
+  encodePageToken,
+  historyPage,
+  pageSize,
+} from './history/pages';
 import { timestamp } from './history/time';
+import type { Namespaces } from './Namespaces';
 import type { ActivityState, Execution, UpdateState } from './state';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 import { signaledEvent, type WorkflowEngine } from './WorkflowEngine';
@@ -13,6 +20,18 @@ import { STAGES } from './WorkflowUpdates';
 import type { Visibility } from './visibility/Visibility';
 
 export const SERVER_VERSION = '1.27.0-crossplane-temporal-dev';
+
+/** The client versions this server takes, as Temporal's GetClusterInfo lists them. */
+const SUPPORTED_CLIENTS = {
+  'temporal-go': '<2.0.0',
+  'temporal-java': '<2.0.0',
+  'temporal-php': '<2.0.0',
+  'temporal-typescript': '<2.0.0',
+  'temporal-python': '<2.0.0',
+  'temporal-cli': '<2.0.0',
+  'temporal-server': '<2.0.0',
+  'temporal-ui': '<3.0.0',
+};
 
 // temporal.api.enums.v1.HistoryEventFilterType
 const CLOSE_EVENT_ONLY = 2;
@@ -22,7 +41,7 @@ const LONG_POLL_MS = 20_000;
 /** How long UpdateWorkflowExecution waits for its stage before answering with the one reached. */
 const UPDATE_WAIT_MS = 10_000;
 
-/** History page tokens are the index of the next event. */
+/** List page tokens are the index of the next run. */
 function pageStart(token: Uint8Array | undefined): number {
   if (!token?.length) return 0;
   const from = Number(Buffer.from(token).toString('utf8'));
@@ -33,6 +52,20 @@ function pageStart(token: Uint8Array | undefined): number {
     );
   }
   return from;
+}
+
+function pendingWorkflowTask(e: Execution) {
+  const task = e.workflowTask;
+  if (!task) return undefined;
+  return {
+    state: task.startedEventId
+      ? 'PENDING_WORKFLOW_TASK_STATE_STARTED'
+      : 'PENDING_WORKFLOW_TASK_STATE_SCHEDULED',
+    scheduledTime: timestamp(task.scheduledAt),
+    originalScheduledTime: timestamp(task.scheduledAt),
+    startedTime: task.startedAt ? timestamp(task.startedAt) : undefined,
+    attempt: task.attempt,
+  };
 }
 
 function updateResponse(
@@ -102,13 +135,18 @@ function required(value: unknown, name: string): string {
   return value;
 }
 
+const pageAnswer = (page: ReturnType<typeof historyPage>) => ({
+  history: { events: page.events },
+  nextPageToken: page.nextPageToken,
+});
+
 export function workflowServiceHandlers(options: {
-  namespaces: Set<string>;
+  namespaces: Namespaces;
   visibility: Visibility;
-  /** Called when a namespace is registered, so a store can keep it. */
-  onNamespaceRegistered?: (name: string) => void;
   executions: WorkflowExecutions;
   engine: WorkflowEngine;
+  /** This server's cluster ID, for GetClusterInfo. */
+  clusterId: string;
 }): Record<string, Handler> {
   const { namespaces, executions, engine, visibility } = options;
 
@@ -117,9 +155,9 @@ export function workflowServiceHandlers(options: {
     if (!namespaces.has(namespace)) {
       throw new RpcError(
         grpc.status.NOT_FOUND,
-        `Namespace ${namespace} is not found. Register it first, or use one of: ${[
-          ...namespaces,
-        ].join(', ')}`,
+        `Namespace ${namespace} is not found. Register it first, or use one of: ${namespaces
+          .names()
+          .join(', ')}`,
       );
     }
     return namespace;
@@ -168,17 +206,6 @@ export function workflowServiceHandlers(options: {
     return request;
   };
 
-  const describeNamespace = (name: string) => ({
-    namespaceInfo: {
-      name,
-      state: 'NAMESPACE_STATE_REGISTERED',
-      id: name,
-      description: 'dev server namespace',
-    },
-    config: { workflowExecutionRetentionTtl: { seconds: 24 * 3600 } },
-    isGlobalNamespace: false,
-  });
-
   const executionInfo = (e: Execution) => ({
     execution: { workflowId: e.workflowId, runId: e.runId },
     type: { name: e.workflowType },
@@ -209,33 +236,37 @@ export function workflowServiceHandlers(options: {
 
     async GetClusterInfo() {
       return {
-        clusterName: 'dev',
+        supportedClients: SUPPORTED_CLIENTS,
         serverVersion: SERVER_VERSION,
+        clusterId: options.clusterId,
+        clusterName: 'active',
         historyShardCount: 1,
         persistenceStore: 'memory',
         visibilityStore: 'memory',
+        failoverVersionIncrement: 10,
+        initialFailoverVersion: 1,
       };
     },
 
     async DescribeNamespace(request) {
-      if (request.id && !request.namespace)
-        return describeNamespace(namespaceOf({ namespace: request.id }));
-      return describeNamespace(namespaceOf(request));
+      const found =
+        request.id && !request.namespace
+          ? namespaces.find({ id: request.id })
+          : namespaces.find({ name: namespaceOf(request) });
+      if (!found)
+        throw new RpcError(
+          grpc.status.NOT_FOUND,
+          `Namespace ID ${request.id} is not found.`,
+        );
+      return namespaces.describe(found);
     },
 
     async ListNamespaces() {
-      return { namespaces: [...namespaces].map(describeNamespace) };
+      return { namespaces: namespaces.list().map(n => namespaces.describe(n)) };
     },
 
     async RegisterNamespace(request) {
-      const name = required(request.namespace, 'Namespace');
-      if (namespaces.has(name))
-        throw new RpcError(
-          grpc.status.ALREADY_EXISTS,
-          `Namespace ${name} already exists`,
-        );
-      namespaces.add(name);
-      options.onNamespaceRegistered?.(name);
+      namespaces.register(request);
       return {};
     },
 
@@ -264,6 +295,7 @@ export function workflowServiceHandlers(options: {
         },
         workflowExecutionInfo: executionInfo(e),
         pendingActivities: Object.values(e.activities).map(pendingActivity),
+        pendingWorkflowTask: pendingWorkflowTask(e),
       };
     },
 
@@ -303,12 +335,18 @@ export function workflowServiceHandlers(options: {
           // Nothing closed yet: the client asks again with this token.
           return {
             history: { events: [] },
-            nextPageToken: Buffer.from(String(e.history.length)),
+            nextPageToken: encodePageToken({ next: e.history.length }),
           };
         }
         return { history: { events: [executions.lastEvent(e)] } };
       }
-      const from = pageStart(request.nextPageToken);
+      const { next: from, end } = decodePageToken(request.nextPageToken);
+      const size = pageSize(request.maximumPageSize);
+      // The rest of a workflow task's history (its poll's token), a transient task's events too.
+      if (end !== undefined)
+        return pageAnswer(
+          historyPage(engine.taskHistory(e), from, { size, end }),
+        );
       if (request.waitNewEvent)
         await executions.waitFor(
           e,
@@ -318,18 +356,19 @@ export function workflowServiceHandlers(options: {
           LONG_POLL_MS,
           abort.signal,
         );
-      const size = request.maximumPageSize > 0 ? request.maximumPageSize : 1000;
-      const history = e.history;
-      const events = history.slice(from, from + size);
-      const next = from + events.length;
-      const more =
-        next < history.length ||
-        (request.waitNewEvent &&
-          e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING');
-      return {
-        history: { events },
-        nextPageToken: more ? Buffer.from(String(next)) : undefined,
-      };
+      const page = historyPage(e.history, from, { size });
+      // A long-poll gets a token to wait for what comes next while the run lives.
+      const waitMore =
+        request.waitNewEvent &&
+        e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING';
+      return pageAnswer({
+        events: page.events,
+        nextPageToken:
+          page.nextPageToken ??
+          (waitMore
+            ? encodePageToken({ next: from + page.events.length })
+            : undefined),
+      });
     },
 
     async PollWorkflowTaskQueue(request, call) {

@@ -58,3 +58,105 @@ export async function failsOnce(): Promise<string> {
   if (attempt === 1) throw new Error('first attempt fails');
   return `activity succeeded on attempt ${attempt}`;
 }
+
+// ---- Rendezvous with the test ------------------------------------------------------------
+
+/**
+ * A gate between a test and an activity of its workflow (activities run in the test's process):
+ * the activity arrives and waits until the test opens it.
+ */
+export interface Gate {
+  arrived: Promise<void>;
+  opened: Promise<void>;
+  arrive(): void;
+  open(): void;
+}
+
+const gates = new Map<string, Gate>();
+
+/** The ID of the workflow that runs the activity (every activity here has one). */
+const workflowIdOf = (context: Context) =>
+  context.info.workflowExecution?.workflowId ?? '';
+
+/** The gate of one workflow (by its ID), made on first use by either side. */
+export function gate(workflowId: string): Gate {
+  let found = gates.get(workflowId);
+  if (!found) {
+    const created = {} as Gate;
+    created.arrived = new Promise(resolve => {
+      created.arrive = resolve;
+    });
+    created.opened = new Promise(resolve => {
+      created.open = resolve;
+    });
+    gates.set(workflowId, created);
+    found = created;
+  }
+  return found;
+}
+
+/** Arrives at its workflow's gate and waits until the test opens it (or the attempt is cancelled). */
+async function waitAtGate(context: Context): Promise<void> {
+  const own = gate(workflowIdOf(context));
+  own.arrive();
+  await Promise.race([own.opened, context.cancelled]);
+}
+
+/** Waits at its workflow's gate (run as a local activity: inside a workflow task). */
+export async function waitForTheTest(): Promise<string> {
+  await waitAtGate(Context.current());
+  return 'the test let me through';
+}
+
+/** Its first attempt waits at the gate, which the test keeps shut; later attempts finish at once. */
+export async function stuckFirstAttempt(): Promise<string> {
+  const context = Context.current();
+  if (context.info.attempt === 1) await waitAtGate(context).catch(() => {});
+  return `finished on attempt ${context.info.attempt}`;
+}
+
+// ---- Retries -----------------------------------------------------------------------------
+
+const attemptStarts = new Map<string, number[]>();
+
+/** When each attempt of the workflow's activity started, in the test's clock. */
+export function attemptStartTimes(workflowId: string): number[] {
+  return attemptStarts.get(workflowId) ?? [];
+}
+
+/** As `flaky`, noting when each attempt started. */
+export async function flakyNotingStarts(failures: number): Promise<string> {
+  const context = Context.current();
+  const starts = attemptStarts.get(workflowIdOf(context)) ?? [];
+  starts.push(Date.now());
+  attemptStarts.set(workflowIdOf(context), starts);
+  const { attempt } = context.info;
+  if (attempt <= failures) throw new Error(`attempt ${attempt} failed`);
+  return `succeeded on attempt ${attempt}`;
+}
+
+/** Heartbeats how far it got, then fails its first attempt; a retry says where it resumes. */
+export async function failsAfterHeartbeat(): Promise<unknown> {
+  const context = Context.current();
+  if (context.info.attempt === 1) {
+    context.heartbeat({ processed: 42 });
+    throw new Error('lost the connection after 42 items');
+  }
+  return {
+    attempt: context.info.attempt,
+    resumed: context.info.heartbeatDetails,
+  };
+}
+
+/** Heartbeats how far it got, then goes silent on its first attempt; a retry says where it resumes. */
+export async function silentAfterHeartbeat(): Promise<unknown> {
+  const context = Context.current();
+  if (context.info.attempt === 1) {
+    context.heartbeat({ processed: 7 });
+    await context.sleep(3_000).catch(() => {});
+  }
+  return {
+    attempt: context.info.attempt,
+    resumed: context.info.heartbeatDetails,
+  };
+}

@@ -5,10 +5,12 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import {
+  bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
   Worker,
+  type WorkerOptions,
 } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import * as activities from './activities';
@@ -20,9 +22,31 @@ export interface Conformance {
   taskQueue: string;
   /** A workflow ID unique to this run of the suite. */
   id(name: string): string;
+  /** A task queue name unique to this run of the suite. */
+  queue(name: string): string;
+  /**
+   * Starts another worker of the scenario workflows (on a task queue of its own, say); it stops
+   * with `stop()`, or after the file's tests.
+   */
+  startWorker(options: Partial<WorkerOptions>): Promise<RunningWorker>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
 }
 
 let runtimeInstalled = false;
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The scenario workflows, bundled once for every worker of a test file (bundling takes a second). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
+  return bundle;
+}
 
 /** The SDK's runtime, logging errors only (TEMPORAL_LOG_LEVEL=WARN etc. to see more). */
 export function installQuietRuntime(): void {
@@ -41,12 +65,35 @@ export function useConformance(name: string): Conformance {
   const context = {
     taskQueue,
     id: (workflow: string) => `${workflow}-${randomUUID().slice(0, 8)}`,
+    queue: (purpose: string) => `${purpose}-${randomUUID().slice(0, 8)}`,
   } as Conformance;
   let server: TemporalDevServer | undefined;
   let worker: Worker;
   let running: Promise<void>;
   let workerConnection: NativeConnection;
   let connection: Connection;
+  const extraWorkers = new Set<RunningWorker>();
+
+  context.startWorker = async options => {
+    const extra = await Worker.create({
+      connection: workerConnection,
+      taskQueue: context.queue('extra'),
+      workflowBundle: await workflowBundle(),
+      activities,
+      ...options,
+    });
+    const run = extra.run();
+    const started: RunningWorker = {
+      worker: extra,
+      stop: async () => {
+        extraWorkers.delete(started);
+        if (extra.getState() === 'RUNNING') extra.shutdown();
+        await run;
+      },
+    };
+    extraWorkers.add(started);
+    return started;
+  };
 
   beforeAll(async () => {
     installQuietRuntime();
@@ -59,7 +106,7 @@ export function useConformance(name: string): Conformance {
     worker = await Worker.create({
       connection: workerConnection,
       taskQueue,
-      workflowsPath: require.resolve('./workflows'),
+      workflowBundle: await workflowBundle(),
       activities,
       // Short enough that timeouts and sticky fallbacks show within a test.
       stickyQueueScheduleToStartTimeout: '2s',
@@ -70,6 +117,7 @@ export function useConformance(name: string): Conformance {
   });
 
   afterAll(async () => {
+    for (const extra of [...extraWorkers]) await extra.stop();
     worker?.shutdown();
     await running;
     await workerConnection?.close();

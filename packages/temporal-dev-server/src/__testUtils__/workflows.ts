@@ -322,3 +322,129 @@ export async function stepping(count: number): Promise<string[]> {
   await condition(() => finished);
   return steps;
 }
+
+// ---- Workflow tasks ------------------------------------------------------------------------
+
+export const fix = defineSignal<[string]>('fix');
+
+/** Fails its workflow task (a plain Error) until a `fix` signal is in its history. */
+export async function brokenUntilFixed(): Promise<string> {
+  const fixedBy: string[] = [];
+  // Signals that came before the handler are delivered as it is set.
+  setHandler(fix, name => {
+    fixedBy.push(name);
+  });
+  if (fixedBy.length === 0) throw new Error('not fixed yet');
+  return `fixed by ${fixedBy.join(', ')}`;
+}
+
+const { waitForTheTest } = proxyLocalActivities<typeof activities>({
+  startToCloseTimeout: '30 seconds',
+});
+
+/** Notes signals; its first workflow task waits for the test (a local activity), then it waits for a note. */
+export async function notedDuringTask(): Promise<string[]> {
+  const notes: string[] = [];
+  setHandler(note, text => {
+    notes.push(text);
+  });
+  await waitForTheTest();
+  await condition(() => notes.length > 0);
+  return notes;
+}
+
+/** Notes signals; its first workflow task waits for the test, then completes the workflow. */
+export async function finishingDuringNote(): Promise<string[]> {
+  const notes: string[] = [];
+  setHandler(note, text => {
+    notes.push(text);
+  });
+  await waitForTheTest();
+  return notes;
+}
+
+// ---- Long histories ------------------------------------------------------------------------
+
+/** Writes `count` events in one workflow task (a memo upsert each). */
+export async function upsertingMemo(count: number): Promise<number> {
+  for (let i = 0; i < count; i++) upsertMemo({ step: i });
+  return count;
+}
+
+// ---- Activity timeouts and retries -------------------------------------------------------------
+
+/** Runs an activity on a task queue that nobody polls. */
+export async function unstartedActivity(taskQueue: string): Promise<string> {
+  const { greet: greetElsewhere } = proxyActivities<typeof activities>({
+    taskQueue,
+    scheduleToStartTimeout: '1 second',
+    startToCloseTimeout: '10 seconds',
+  });
+  return await greetElsewhere('nobody');
+}
+
+const { flakyNotingStarts } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '200 ms',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+  },
+});
+
+export async function retryingWithBackoff(failures: number): Promise<string> {
+  return await flakyNotingStarts(failures);
+}
+
+const { flaky: flakyThrice } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '10 ms',
+    backoffCoefficient: 1,
+    maximumAttempts: 3,
+  },
+});
+
+/** An activity that fails more often than its retry policy allows attempts. */
+export async function exhaustingAttempts(): Promise<string> {
+  return await flakyThrice(10);
+}
+
+const { flaky: flakyByDefault } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '10 seconds',
+});
+
+/** An activity without a retry policy: Temporal retries it by its default policy. */
+export async function retryingByDefault(): Promise<string> {
+  return await flakyByDefault(1);
+}
+
+const { failsAfterHeartbeat } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '10 ms', maximumAttempts: 2 },
+});
+
+const { silentAfterHeartbeat } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '300 ms',
+  retry: { initialInterval: '10 ms', maximumAttempts: 2 },
+});
+
+export async function resumingAfterFailure(): Promise<unknown> {
+  return await failsAfterHeartbeat();
+}
+
+export async function resumingAfterSilence(): Promise<unknown> {
+  return await silentAfterHeartbeat();
+}
+
+// ---- Durability of running activities -------------------------------------------------------
+
+const { stuckFirstAttempt } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '2 seconds',
+  retry: { initialInterval: '10 ms', maximumAttempts: 3 },
+});
+
+export async function stuckOnce(): Promise<string> {
+  return await stuckFirstAttempt();
+}

@@ -1,20 +1,25 @@
 /*
- * Conformance: the `temporal server start-dev` command line, as @temporalio/testing spawns it,
- * and durability with --db-filename across a `kill -9` of the server.
+ * Conformance: the `temporal server start-dev` command line, as @temporalio/testing spawns it
+ * (with its search attributes and UI port), and durability with --db-filename across a `kill -9`
+ * of the server: pending timers and retries, and an activity that was running.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as activities from '../__testUtils__/activities';
-import { installQuietRuntime } from '../__testUtils__/conformance';
+import { gate } from '../__testUtils__/activities';
+import {
+  installQuietRuntime,
+  workflowBundle,
+} from '../__testUtils__/conformance';
+import { EventType, ofType } from '../__testUtils__/history';
 import { BIN, exited, freePort, spawnReady } from '../__testUtils__/process';
+import { sizeKey, tierKey } from '../__testUtils__/workflows';
 
 jest.setTimeout(120_000);
-
-const workflowsPath = require.resolve('../__testUtils__/workflows');
 
 // These scenarios spawn this package's own executables; against a real server they do not apply.
 const describeLocal = process.env.TEMPORAL_ADDRESS ? describe.skip : describe;
@@ -35,7 +40,7 @@ describeLocal('the temporal command line', () => {
         connection: env.nativeConnection,
         namespace: 'testing',
         taskQueue: 'cli',
-        workflowsPath,
+        workflowBundle: await workflowBundle(),
         activities,
       });
       const result = await worker.runUntil(
@@ -46,6 +51,46 @@ describeLocal('the temporal command line', () => {
         }),
       );
       expect(result).toBe('hello cli');
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  it('registers the search attributes createLocal asks for, and takes its UI port', async () => {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: join(BIN, 'temporal') },
+        // Passed as --search-attribute Tier=Keyword --search-attribute SizeGb=Int --ui-port P.
+        searchAttributes: [tierKey, sizeKey],
+        uiPort: await freePort(),
+      },
+    });
+    try {
+      const { customAttributes } =
+        await env.connection.operatorService.listSearchAttributes({
+          namespace: 'default',
+        });
+      expect(customAttributes).toMatchObject({ Tier: 2, SizeGb: 3 }); // Keyword, Int
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'cli-attributes',
+        workflowBundle: await workflowBundle(),
+        activities,
+      });
+      // The workflow upserts both attributes; a query by them finds it.
+      await worker.runUntil(
+        env.client.workflow.execute('tagging', {
+          taskQueue: 'cli-attributes',
+          workflowId: 'cli-tagging',
+          args: ['gold', 10],
+        }),
+      );
+      const found: string[] = [];
+      for await (const info of env.client.workflow.list({
+        query: `Tier = 'gold' AND SizeGb = 10`,
+      }))
+        found.push(info.workflowId);
+      expect(found).toEqual(['cli-tagging']);
     } finally {
       await env.teardown();
     }
@@ -64,7 +109,7 @@ describeLocal('the temporal command line', () => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: 'skipping',
-        workflowsPath,
+        workflowBundle: await workflowBundle(),
         activities,
       });
       const day = 24 * 3600 * 1000;
@@ -91,32 +136,7 @@ describeLocal('the temporal command line', () => {
   });
 
   it('keeps running workflows, timers and activity retries across a kill -9 with --db-filename', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'temporal-dev-server-'));
-    const port = await freePort();
-    const args = [
-      'server',
-      'start-dev',
-      '--port',
-      String(port),
-      '--db-filename',
-      join(dir, 'temporal.db'),
-      '--log-level',
-      'warn',
-    ];
-    const address = `127.0.0.1:${port}`;
-    let server = (await spawnReady(join(BIN, 'temporal'), args, /ready at/))
-      .child;
-    const workerConnection = await NativeConnection.connect({ address });
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
-    const worker = await Worker.create({
-      connection: workerConnection,
-      taskQueue: 'durable',
-      workflowsPath,
-      activities,
-    });
-    const running = worker.run();
-    try {
+    await withDurableServer('durable', async ({ client, killAndRestart }) => {
       const handle = await client.workflow.start('survivor', {
         taskQueue: 'durable',
         workflowId: 'survivor',
@@ -129,15 +149,7 @@ describeLocal('the temporal command line', () => {
         if (retrying && events.some(e => e.eventType === 17)) break;
         await new Promise(resolve => setImmediate(resolve));
       }
-      server.kill('SIGKILL');
-      await exited(server);
-      const restarted = await spawnReady(
-        join(BIN, 'temporal'),
-        args,
-        /ready at/,
-      );
-      server = restarted.child;
-      expect(restarted.line).toMatch(/1 runs restored/);
+      expect(await killAndRestart()).toMatch(/1 runs restored/);
 
       expect(await handle.result()).toEqual([
         'activity succeeded on attempt 2',
@@ -148,14 +160,108 @@ describeLocal('the temporal command line', () => {
       expect(types.filter(t => t === 1)).toHaveLength(1);
       expect(types.filter(t => t === 18)).toHaveLength(1);
       expect(types.filter(t => t === 12)).toHaveLength(1);
+    });
+  });
+
+  it('retries an activity that was running when the server was killed, once its start-to-close timeout passed', async () => {
+    const workflowId = 'stuck-once';
+    // The first attempt waits at the gate, which stays shut until the test ends.
+    const stuck = gate(workflowId);
+    try {
+      await withDurableServer(
+        'durable-running',
+        async ({ client, killAndRestart }) => {
+          const handle: WorkflowHandle = await client.workflow.start(
+            'stuckOnce',
+            {
+              taskQueue: 'durable-running',
+              workflowId,
+            },
+          );
+          await stuck.arrived;
+          expect(await killAndRestart()).toMatch(/1 runs restored/);
+
+          // Start-to-close timeout 2 s: the restarted server times the attempt out and retries it.
+          expect(await handle.result()).toBe('finished on attempt 2');
+          const events = (await handle.fetchHistory()).events!;
+          expect(
+            ofType(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+          ).toHaveLength(1);
+          const [started] = ofType(
+            events,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+          );
+          expect(started.activityTaskStartedEventAttributes?.attempt).toBe(2);
+          expect(
+            started.activityTaskStartedEventAttributes?.lastFailure
+              ?.timeoutFailureInfo,
+          ).toBeTruthy();
+        },
+      );
     } finally {
-      worker.shutdown();
-      await running;
-      await workerConnection.close();
-      await connection.close();
-      server.kill('SIGTERM');
-      await exited(server);
-      rmSync(dir, { recursive: true, force: true });
+      stuck.open();
     }
   });
 });
+
+/**
+ * Runs `scenario` against `temporal server start-dev --db-filename` with a worker on
+ * `taskQueue`; `killAndRestart` kills the server with SIGKILL and starts it again on the same
+ * port and file, answering its ready line.
+ */
+async function withDurableServer(
+  taskQueue: string,
+  scenario: (server: {
+    client: Client;
+    killAndRestart(): Promise<string>;
+  }) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'temporal-dev-server-'));
+  const port = await freePort();
+  const args = [
+    'server',
+    'start-dev',
+    '--port',
+    String(port),
+    '--db-filename',
+    join(dir, 'temporal.db'),
+    '--log-level',
+    'warn',
+  ];
+  const address = `127.0.0.1:${port}`;
+  let server = (await spawnReady(join(BIN, 'temporal'), args, /ready at/))
+    .child;
+  const workerConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const worker = await Worker.create({
+    connection: workerConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
+  const running = worker.run();
+  try {
+    await scenario({
+      client: new Client({ connection }),
+      killAndRestart: async () => {
+        server.kill('SIGKILL');
+        await exited(server);
+        const restarted = await spawnReady(
+          join(BIN, 'temporal'),
+          args,
+          /ready at/,
+        );
+        server = restarted.child;
+        return restarted.line;
+      },
+    });
+  } finally {
+    worker.shutdown();
+    await running;
+    await workerConnection.close();
+    await connection.close();
+    server.kill('SIGTERM');
+    await exited(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

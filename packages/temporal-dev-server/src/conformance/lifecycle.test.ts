@@ -1,7 +1,7 @@
 /*
  * Conformance: cancellation (of workflows and, through heartbeats, of activities),
  * continue-as-new, child workflows with their parent close policies, external signals, and the
- * workflow ID conflict policy.
+ * workflow ID conflict and reuse policies.
  */
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -11,8 +11,10 @@ import {
   ApplicationFailure,
   CancelledFailure,
   ChildWorkflowFailure,
+  type WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import { useConformance } from '../__testUtils__/conformance';
+import { waitFor } from '../__testUtils__/history';
 
 jest.setTimeout(60_000);
 
@@ -145,13 +147,45 @@ describe('workflow lifecycle', () => {
     await replacement.signal('approve', 'quinn');
     expect(await replacement.result()).toBe('approved by quinn');
   });
-});
 
-/** Polls a condition of the server's state (no sleeps in the tests themselves). */
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise(resolve => setImmediate(resolve));
-  }
-}
+  it('applies workflow ID reuse policies once a run has closed', async () => {
+    const again = (
+      type: string,
+      workflowId: string,
+      workflowIdReusePolicy?: WorkflowIdReusePolicy,
+    ) =>
+      t.client.workflow.start(type, {
+        taskQueue: t.taskQueue,
+        workflowId,
+        args: ['again'],
+        workflowIdReusePolicy,
+      });
+
+    const completedId = t.id('reuse-completed');
+    await (await start('greeting', ['first'], completedId)).result();
+    await expect(
+      again('greeting', completedId, 'REJECT_DUPLICATE'),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await expect(
+      again('greeting', completedId, 'ALLOW_DUPLICATE_FAILED_ONLY'),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    // The default, ALLOW_DUPLICATE, starts a new run.
+    expect(await (await again('greeting', completedId)).result()).toBe(
+      'hello again',
+    );
+
+    const failedId = t.id('reuse-failed');
+    const failed = await start('failing', [], failedId);
+    await expect(failed.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    await expect(
+      again('failing', failedId, 'REJECT_DUPLICATE'),
+    ).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    const retried = await again(
+      'failing',
+      failedId,
+      'ALLOW_DUPLICATE_FAILED_ONLY',
+    );
+    expect(retried.firstExecutionRunId).not.toBe(failed.firstExecutionRunId);
+    await expect(retried.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  });
+});

@@ -1,6 +1,6 @@
 /*
- * Conformance: activity timeouts (start-to-close and heartbeat retried, schedule-to-close
- * final), workflow run timeouts, and local activities recorded as markers.
+ * Conformance: activity timeouts (start-to-close and heartbeat retried, schedule-to-close and
+ * schedule-to-start final), workflow run timeouts, and local activities recorded as markers.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
@@ -32,6 +32,17 @@ describe('timeouts', () => {
     expect(error.cause).toBeInstanceOf(ActivityFailure);
     expect(error.cause.cause).toBeInstanceOf(TimeoutFailure);
     expect(error.cause.cause.timeoutType).toBe('SCHEDULE_TO_CLOSE');
+  });
+
+  it('fails an activity for good when no worker picks it up within its schedule-to-start timeout', async () => {
+    const error = await execute('unstartedActivity', {
+      args: [t.queue('nobody-polls')],
+    }).catch(e => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(error.cause).toBeInstanceOf(ActivityFailure);
+    expect(error.cause.retryState).toBe('TIMEOUT');
+    expect(error.cause.cause).toBeInstanceOf(TimeoutFailure);
+    expect(error.cause.cause.timeoutType).toBe('SCHEDULE_TO_START');
   });
 
   it('times out a workflow run', async () => {

@@ -1,7 +1,8 @@
 /*
  * Conformance: custom search attributes registered through OperatorService, set at start and
  * upserted by workflows, memo, and ListWorkflowExecutions / CountWorkflowExecutions with the
- * query subset users write.
+ * query subset users write: system attributes (WorkflowId, StartTime, CloseTime, ...), custom
+ * Keyword, Int, Text and Datetime attributes, and ORDER BY.
  */
 import { WorkflowExecutionInfo } from '@temporalio/client';
 import { useConformance } from '../__testUtils__/conformance';
@@ -24,6 +25,28 @@ describe('visibility', () => {
     return found;
   };
 
+  /**
+   * In the order asked for. Elasticsearch visibility orders (as this server does); SQL visibility
+   * stores, the Temporal CLI's SQLite among them, refuse ORDER BY, which is all they promise.
+   */
+  const ORDER_BY_REFUSED = 'ORDER BY refused';
+  const listOrdered = async (query: string, orderBy: string) => {
+    try {
+      return (await list(query, orderBy)).map(r => r.workflowId);
+    } catch (error: any) {
+      if (!process.env.TEMPORAL_ADDRESS) throw error;
+      const refusal = error.cause ?? error;
+      expect(refusal.code).toBe(3);
+      expect(String(refusal.details ?? refusal.message)).toMatch(/ORDER BY/);
+      return ORDER_BY_REFUSED;
+    }
+  };
+  let orderBySupported = true;
+  const inOrder = (workflowIds: string[]) =>
+    orderBySupported ? workflowIds : ORDER_BY_REFUSED;
+  /** The times the server gave each tagged run, then the running one. */
+  const times: Array<{ start: number; close?: number }> = [];
+
   /** Real servers index asynchronously: wait until the expected count shows. */
   const eventually = async (query: string, count: number) => {
     const deadline = Date.now() + 20_000;
@@ -41,12 +64,14 @@ describe('visibility', () => {
         Team: 2, // Keyword
         Tier: 2,
         SizeGb: 3, // Int
+        Notes: 1, // Text
+        DueAt: 6, // Datetime
       },
     });
-    for (const [tier, size] of [
-      ['gold', 100],
-      ['silver', 20],
-      ['bronze', 5],
+    for (const [tier, size, notes, dueAt] of [
+      ['gold', 100, 'priority support, replicated', '2030-01-01T00:00:00Z'],
+      ['silver', 20, 'standard support', '2030-02-01T00:00:00Z'],
+      ['bronze', 5, 'community support', '2030-03-01T00:00:00Z'],
     ] as const) {
       const workflowId = t.id(`tagged-${tier}`);
       ids.push(workflowId);
@@ -54,15 +79,29 @@ describe('visibility', () => {
         taskQueue: t.taskQueue,
         workflowId,
         args: [tier, size],
-        searchAttributes: { Team: [team] },
+        searchAttributes: {
+          Team: [team],
+          Notes: [notes],
+          DueAt: [new Date(dueAt)],
+        },
         memo: { owner: 'platform' },
       });
     }
-    await t.client.workflow.start('awaitingApproval', {
+    const running = await t.client.workflow.start('awaitingApproval', {
       taskQueue: t.taskQueue,
       workflowId: t.id('still-running'),
       searchAttributes: { Team: [team] },
     });
+    ids.push(running.workflowId);
+    for (const workflowId of ids) {
+      const { startTime, closeTime } = await t.client.workflow
+        .getHandle(workflowId)
+        .describe();
+      times.push({ start: startTime.getTime(), close: closeTime?.getTime() });
+    }
+    orderBySupported =
+      (await listOrdered(`WorkflowType = 'tagging'`, 'ORDER BY StartTime')) !==
+      ORDER_BY_REFUSED;
   });
 
   it('lists the search attributes it knows', async () => {
@@ -109,12 +148,73 @@ describe('visibility', () => {
     ).toBe(ids[1]);
   });
 
-  it('orders by a custom attribute', async () => {
-    const ordered = await list(
-      `WorkflowType = 'tagging'`,
-      'ORDER BY SizeGb DESC',
+  it('filters by WorkflowId', async () => {
+    expect(
+      (await eventually(`WorkflowId = '${ids[1]}'`, 1)).map(r => r.workflowId),
+    ).toEqual([ids[1]]);
+  });
+
+  it('filters by StartTime and CloseTime', async () => {
+    // The server's times arrive here to the millisecond: a boundary 1 ms after one run's time lies
+    // before the next run's, which started (or closed) after that run completed.
+    const afterSilverStarted = new Date(times[1].start + 1).toISOString();
+    const afterGoldClosed = new Date(times[0].close! + 1).toISOString();
+    const workflowIds = async (query: string, count: number) =>
+      (await eventually(query, count)).map(r => r.workflowId).sort();
+    expect(await workflowIds(`StartTime > '${afterSilverStarted}'`, 2)).toEqual(
+      [ids[2], ids[3]].sort(),
     );
-    expect(ordered.map(r => r.workflowId)).toEqual(ids);
+    expect(await workflowIds(`StartTime < '${afterSilverStarted}'`, 2)).toEqual(
+      [ids[0], ids[1]].sort(),
+    );
+    // The running workflow has not closed: no close time to compare.
+    expect(await workflowIds(`CloseTime > '${afterGoldClosed}'`, 2)).toEqual(
+      [ids[1], ids[2]].sort(),
+    );
+    expect(await workflowIds(`CloseTime < '${afterGoldClosed}'`, 1)).toEqual([
+      ids[0],
+    ]);
+  });
+
+  it('matches a Text attribute by the words in it', async () => {
+    expect(await eventually(`Notes = 'support'`, 3)).toHaveLength(3);
+    expect(
+      (await eventually(`Notes = 'community'`, 1)).map(r => r.workflowId),
+    ).toEqual([ids[2]]);
+    // Any of the words asked for.
+    expect(
+      (await eventually(`Notes = 'replicated community'`, 2))
+        .map(r => r.workflowId)
+        .sort(),
+    ).toEqual([ids[0], ids[2]].sort());
+  });
+
+  it('compares a Datetime attribute', async () => {
+    expect(
+      (await eventually(`DueAt > '2030-01-15T00:00:00Z'`, 2))
+        .map(r => r.workflowId)
+        .sort(),
+    ).toEqual([ids[1], ids[2]].sort());
+    expect(
+      (await eventually(`DueAt <= '2030-02-01T00:00:00Z'`, 2))
+        .map(r => r.workflowId)
+        .sort(),
+    ).toEqual([ids[0], ids[1]].sort());
+  });
+
+  it('orders by a custom attribute', async () => {
+    expect(
+      await listOrdered(`WorkflowType = 'tagging'`, 'ORDER BY SizeGb DESC'),
+    ).toEqual(inOrder(ids.slice(0, 3)));
+  });
+
+  it('orders by StartTime, ascending and descending', async () => {
+    expect(
+      await listOrdered(`Team = '${team}'`, 'ORDER BY StartTime ASC'),
+    ).toEqual(inOrder(ids));
+    expect(
+      await listOrdered(`Team = '${team}'`, 'ORDER BY StartTime DESC'),
+    ).toEqual(inOrder([...ids].reverse()));
   });
 
   it('returns typed search attributes and memo with each execution', async () => {
@@ -173,6 +273,8 @@ describe('visibility', () => {
       `WorkflowType = `,
       `NoSuchAttribute = 'x'`,
       `Tier IN 'gold'`,
+      // A Text attribute is matched by its words, never compared.
+      `Notes > 'support'`,
     ]) {
       const error = await t.client.workflowService
         .listWorkflowExecutions({ namespace: 'default', query })

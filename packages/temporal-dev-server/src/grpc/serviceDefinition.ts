@@ -86,7 +86,7 @@ export function serviceImplementation(
   methods: RpcMethod[],
   handlers: Record<string, Handler>,
   log: (msg: string, fields: object) => void,
-  /** Runs before every answer (the store writes what the request changed). */
+  /** Runs before every answer, refusals too (the store writes what the request changed). */
   beforeAnswer: () => void = () => {},
 ): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
@@ -109,6 +109,8 @@ export function serviceImplementation(
           callback(null, response);
         },
         error => {
+          // A refused request may still have changed state (a workflow task failed).
+          beforeAnswer();
           if (error instanceof RpcError) {
             const metadata = new grpc.Metadata();
             if (error.details) {

@@ -12,3 +12,8 @@ export function durationMs(
     Math.floor((duration.nanos ?? 0) / 1_000_000)
   );
 }
+
+/** A protobuf Duration of `ms` milliseconds. */
+export function durationOf(ms: number) {
+  return timestamp(ms);
+}

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import type { NamespaceInfo } from '../Namespaces';
 import type { Execution, HistoryEvent } from '../state';
 
 export class SqliteStore {
@@ -23,7 +24,7 @@ export class SqliteStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY);
+      CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, info TEXT);
       CREATE TABLE IF NOT EXISTS search_attributes (
         namespace TEXT NOT NULL,
         name TEXT NOT NULL,
@@ -41,19 +42,25 @@ export class SqliteStore {
         PRIMARY KEY (run_id, event_id)
       );
     `);
+    const columns = this.db.pragma('table_info(namespaces)') as Array<{
+      name: string;
+    }>;
+    if (!columns.some(c => c.name === 'info'))
+      this.db.exec('ALTER TABLE namespaces ADD COLUMN info TEXT');
   }
 
-  namespaces(): string[] {
+  /** Kept namespaces; those of files written before their registrations were kept, by name. */
+  namespaces(): Array<NamespaceInfo | string> {
     return this.db
-      .prepare('SELECT name FROM namespaces')
+      .prepare('SELECT name, info FROM namespaces')
       .all()
-      .map((row: any) => row.name);
+      .map((row: any) => (row.info ? JSON.parse(row.info) : row.name));
   }
 
-  addNamespace(name: string): void {
+  addNamespace(info: NamespaceInfo): void {
     this.db
-      .prepare('INSERT OR IGNORE INTO namespaces (name) VALUES (?)')
-      .run(name);
+      .prepare('INSERT OR IGNORE INTO namespaces (name, info) VALUES (?, ?)')
+      .run(info.name, JSON.stringify(info));
   }
 
   /** Custom search attributes by namespace. */

@@ -63,8 +63,18 @@ const STATUS_NAMES: Record<string, string> = {
   WORKFLOW_EXECUTION_STATUS_TIMED_OUT: 'TimedOut',
 };
 
+const TEXT = INDEXED_VALUE_TYPES.Text;
+const DATETIME = INDEXED_VALUE_TYPES.Datetime;
+const KEYWORD_LIST = INDEXED_VALUE_TYPES.KeywordList;
+
 const invalid = (message: string) =>
   new RpcError(grpc.status.INVALID_ARGUMENT, message);
+
+/** The words of a Text value, as a full-text index splits and lowercases them. */
+const words = (text: unknown): string[] =>
+  typeof text === 'string'
+    ? text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []
+    : [];
 
 /** A search attribute payload's value (json/plain, as every SDK encodes them). */
 export function decodeSearchAttribute(payload: any): unknown {
@@ -169,21 +179,30 @@ export class Visibility {
         return e.historyLength ?? e.history.length;
       case 'ExecutionDuration':
         return e.closeTime ? (e.closeTime - e.startTime) * 1e6 : undefined;
-      default: {
-        const value = decodeSearchAttribute(
-          e.searchAttributes?.indexedFields?.[field],
-        );
-        return typeof value === 'string' &&
-          this.typeOf(e.namespace, field) === 6
-          ? Date.parse(value)
-          : value;
-      }
+      default:
+        return this.customValue(e, field);
     }
+  }
+
+  /**
+   * A custom attribute's value by its type. Clients may send any value as a one-element list
+   * (the TypeScript SDK's untyped attributes do); only a KeywordList holds several.
+   */
+  private customValue(e: Execution, field: string): unknown {
+    const decoded = decodeSearchAttribute(
+      e.searchAttributes?.indexedFields?.[field],
+    );
+    const type = this.typeOf(e.namespace, field);
+    const value =
+      type !== KEYWORD_LIST && Array.isArray(decoded) ? decoded[0] : decoded;
+    return type === DATETIME && typeof value === 'string'
+      ? Date.parse(value)
+      : value;
   }
 
   /** A query value as the attribute's type compares it (datetimes as epoch ms). */
   private operand(namespace: string, field: string, value: Value): Value {
-    if (this.typeOf(namespace, field) !== 6) return value;
+    if (this.typeOf(namespace, field) !== DATETIME) return value;
     const time =
       typeof value === 'number' ? value / 1e6 : Date.parse(String(value));
     if (Number.isNaN(time))
@@ -225,6 +244,12 @@ export class Visibility {
       }
       default: {
         const value = this.valueOf(e, filter.field);
+        // Full-text: any of the words asked for.
+        if (this.typeOf(namespace, filter.field) === TEXT) {
+          const asked = words(filter.value);
+          const has = words(value).some(w => asked.includes(w));
+          return filter.op === '=' ? has : !has;
+        }
         const operand = this.operand(namespace, filter.field, filter.value);
         if (Array.isArray(value)) {
           const has = value.includes(operand);
@@ -264,18 +289,12 @@ export class Visibility {
         throw invalid(`invalid query: ${error.message}`);
       throw error;
     }
-    const fields: string[] = [];
-    const collect = (f?: Filter) => {
-      if (!f) return;
-      if ('field' in f) fields.push(f.field);
-      else {
-        collect(f.left);
-        collect(f.right);
-      }
-    };
-    collect(query.filter);
-    for (const f of [...fields, ...query.orderBy.map(o => o.field)])
-      this.typeOf(namespace, f);
+    this.checkFilter(namespace, query.filter);
+    for (const { field } of query.orderBy)
+      if (this.typeOf(namespace, field) === TEXT)
+        throw invalid(
+          `invalid query: unable to sort by search attribute type Text (${field})`,
+        );
     if (query.groupBy && query.groupBy !== 'ExecutionStatus')
       throw invalid(
         `invalid query: GROUP BY supports only ExecutionStatus, got ${query.groupBy}`,
@@ -299,6 +318,30 @@ export class Visibility {
       return closeB - closeA || b.startTime - a.startTime;
     };
     return { runs: selected.sort(compare), groupBy: query.groupBy };
+  }
+
+  /** Refuses unknown attributes, and what Temporal does not do with a Text attribute. */
+  private checkFilter(namespace: string, filter: Filter | undefined): void {
+    if (!filter) return;
+    if (!('field' in filter)) {
+      this.checkFilter(namespace, filter.left);
+      this.checkFilter(namespace, filter.right);
+      return;
+    }
+    if (filter.kind === 'null' || this.typeOf(namespace, filter.field) !== TEXT)
+      return;
+    const op =
+      filter.kind === 'compare'
+        ? filter.op
+        : { in: 'IN', startsWith: 'STARTS_WITH' }[filter.kind];
+    if (op !== '=' && op !== '!=')
+      throw invalid(
+        `invalid query: operator '${op}' not supported for Text type search attribute ${filter.field}`,
+      );
+    if (words(filter.kind === 'compare' ? filter.value : '').length === 0)
+      throw invalid(
+        `invalid query: no words to match in the value for Text type search attribute ${filter.field}`,
+      );
   }
 
   statusName(e: Execution): string {

@@ -1,0 +1,210 @@
+/*
+ * Conformance: workflow tasks. A task its worker took and never answered times out and goes to
+ * another worker; a task the workflow's code fails is retried, its failure recorded once, until
+ * the cause is gone; signals that arrive while a task runs wait for it, and a task that closes the
+ * workflow meanwhile is refused; a sticky task whose worker stopped goes to another worker.
+ */
+import { temporal } from '@temporalio/proto';
+import { gate } from '../__testUtils__/activities';
+import { useConformance } from '../__testUtils__/conformance';
+import {
+  EventType,
+  eventMs,
+  ofType,
+  waitFor,
+  waitForEvent,
+} from '../__testUtils__/history';
+
+const { TimeoutType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
+
+jest.setTimeout(60_000);
+
+describe('workflow tasks', () => {
+  const t = useConformance('workflow-tasks');
+
+  const history = async (workflowId: string) =>
+    (await t.client.workflow.getHandle(workflowId).fetchHistory()).events!;
+
+  it('times out a workflow task that its worker took and never answered, then retries it on another worker', async () => {
+    const taskQueue = t.queue('abandoned');
+    const handle = await t.client.workflow.start('greeting', {
+      taskQueue,
+      workflowId: t.id('abandoned'),
+      args: ['ann'],
+      // Long enough for the live worker's tasks on a busy machine.
+      workflowTaskTimeout: '2 seconds',
+    });
+    // A worker that takes the first task and goes silent (no real worker does that on purpose).
+    const task = await t.client.workflowService.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue },
+      identity: 'silent-worker',
+    });
+    expect(task.taskToken?.length).toBeGreaterThan(0);
+
+    const { event: timedOut, events } = await waitForEvent(
+      t.client,
+      handle,
+      e => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    );
+    const attributes = timedOut.workflowTaskTimedOutEventAttributes!;
+    expect(attributes.timeoutType).toBe(
+      TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    );
+    const started = events.find(
+      e => Number(e.eventId) === Number(attributes.startedEventId),
+    )!;
+    expect(started.workflowTaskStartedEventAttributes?.identity).toBe(
+      'silent-worker',
+    );
+    expect(eventMs(timedOut) - eventMs(started)).toBeGreaterThanOrEqual(2000);
+
+    const worker = await t.startWorker({ taskQueue, identity: 'live-worker' });
+    expect(await handle.result()).toBe('hello ann');
+    await worker.stop();
+    // The retry was the task's second attempt, completed by the live worker.
+    const all = await history(handle.workflowId);
+    const retry = ofType(
+      all,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    ).find(e => Number(e.eventId) > Number(timedOut.eventId));
+    expect(retry?.workflowTaskScheduledEventAttributes?.attempt).toBe(2);
+    expect(
+      ofType(all, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)[0]
+        .workflowTaskCompletedEventAttributes?.identity,
+    ).toBe('live-worker');
+  });
+
+  it('retries a workflow task whose code throws, recording the failure once, until a signal removes the cause', async () => {
+    const handle = await t.client.workflow.start('brokenUntilFixed', {
+      taskQueue: t.taskQueue,
+      workflowId: t.id('broken'),
+      // Retries after the first are not reported by the worker: each waits for this timeout.
+      workflowTaskTimeout: '2 seconds',
+    });
+    const { event: failed } = await waitForEvent(
+      t.client,
+      handle,
+      e => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    );
+    expect(failed.workflowTaskFailedEventAttributes?.cause).toBe(
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+    );
+    expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toBe(
+      'not fixed yet',
+    );
+    // The task is retried: a second attempt is pending.
+    await waitFor(
+      async () =>
+        ((await handle.describe()).raw.pendingWorkflowTask?.attempt ?? 0) >= 2,
+    );
+
+    await handle.signal('fix', 'ops');
+    expect(await handle.result()).toBe('fixed by ops');
+    const all = await history(handle.workflowId);
+    // Retries that failed again left no trace in the history.
+    expect(ofType(all, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toHaveLength(
+      1,
+    );
+    expect(
+      ofType(all, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
+    ).toHaveLength(0);
+  });
+
+  it('holds a signal that arrives while a workflow task runs until the task completes, and delivers it in the next', async () => {
+    const workflowId = t.id('noted-during-task');
+    const atGate = gate(workflowId);
+    const handle = await t.client.workflow.start('notedDuringTask', {
+      taskQueue: t.taskQueue,
+      workflowId,
+    });
+    // The first workflow task is running: its local activity waits for the test.
+    await atGate.arrived;
+    await handle.signal('note', 'while busy');
+    atGate.open();
+    expect(await handle.result()).toEqual(['while busy']);
+
+    const all = await history(workflowId);
+    const [firstCompleted] = ofType(
+      all,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    );
+    const [signaled] = ofType(
+      all,
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    );
+    const [marker] = ofType(all, EventType.EVENT_TYPE_MARKER_RECORDED);
+    // Written after the task that ran when it came, with the local activity's marker before it.
+    expect(Number(signaled.eventId)).toBeGreaterThan(
+      Number(firstCompleted.eventId),
+    );
+    expect(Number(marker.eventId)).toBeLessThan(Number(signaled.eventId));
+  });
+
+  it('refuses a workflow task that completes the workflow while a signal waits; the next task sees the signal', async () => {
+    const workflowId = t.id('finishing-during-note');
+    const atGate = gate(workflowId);
+    const handle = await t.client.workflow.start('finishingDuringNote', {
+      taskQueue: t.taskQueue,
+      workflowId,
+    });
+    await atGate.arrived;
+    await handle.signal('note', 'last word');
+    atGate.open();
+    // Had the completion been accepted, the workflow would have closed without the note.
+    expect(await handle.result()).toEqual(['last word']);
+
+    const all = await history(workflowId);
+    const failed = ofType(all, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].workflowTaskFailedEventAttributes?.cause).toBe(
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+    );
+    const [signaled] = ofType(
+      all,
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    );
+    expect(Number(signaled.eventId)).toBeGreaterThan(Number(failed[0].eventId));
+    // The refused task's commands (its local activity's marker) were dropped; the marker is
+    // recorded once, by the task that completed the workflow.
+    const markers = ofType(all, EventType.EVENT_TYPE_MARKER_RECORDED);
+    expect(markers).toHaveLength(1);
+    expect(Number(markers[0].eventId)).toBeGreaterThan(
+      Number(signaled.eventId),
+    );
+  });
+
+  it("moves a workflow's next task off the sticky queue of a worker that stopped, to a new worker", async () => {
+    const taskQueue = t.queue('sticky');
+    const first = await t.startWorker({
+      taskQueue,
+      identity: 'first-worker',
+      // Should the server not hear of the shutdown, the sticky task moves after this.
+      stickyQueueScheduleToStartTimeout: '1 second',
+    });
+    const handle = await t.client.workflow.start('awaitingApproval', {
+      taskQueue,
+      workflowId: t.id('sticky'),
+    });
+    await waitForEvent(
+      t.client,
+      handle,
+      e => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    );
+    await first.stop();
+
+    const second = await t.startWorker({
+      taskQueue,
+      identity: 'second-worker',
+    });
+    await handle.signal('approve', 'the second worker');
+    expect(await handle.result()).toBe('approved by the second worker');
+    await second.stop();
+    const completedBy = ofType(
+      await history(handle.workflowId),
+      EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    ).map(e => e.workflowTaskCompletedEventAttributes?.identity);
+    expect(completedBy[0]).toBe('first-worker');
+    expect(completedBy[completedBy.length - 1]).toBe('second-worker');
+  });
+});

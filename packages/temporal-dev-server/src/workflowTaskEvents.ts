@@ -1,0 +1,68 @@
+/*
+ * The scheduled and started events of a workflow task, built from its state: written to the
+ * history as the task moves on or, for a retry whose events are written only if it completes (a
+ * transient task, as Temporal calls it), shown to its worker after the history.
+ */
+import { timestamp } from './history/time';
+import type {
+  Execution,
+  HistoryEvent,
+  NewEvent,
+  WorkflowTaskState,
+} from './state';
+
+/** A run's task queue as the SDK expects to see it in a workflow task. */
+export const normalQueue = (e: Execution) => ({
+  name: e.taskQueue,
+  kind: 'TASK_QUEUE_KIND_NORMAL',
+});
+
+export function scheduledEvent(
+  e: Execution,
+  task: WorkflowTaskState,
+): NewEvent {
+  return {
+    eventType: 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
+    field: 'workflowTaskScheduledEventAttributes',
+    time: task.scheduledAt,
+    attributes: {
+      taskQueue: task.sticky
+        ? {
+            name: task.queue,
+            kind: 'TASK_QUEUE_KIND_STICKY',
+            normalName: e.taskQueue,
+          }
+        : normalQueue(e),
+      startToCloseTimeout: { seconds: e.workflowTaskTimeoutMs / 1000 },
+      attempt: task.attempt,
+    },
+  };
+}
+
+export function startedEvent(e: Execution, task: WorkflowTaskState): NewEvent {
+  return {
+    eventType: 'EVENT_TYPE_WORKFLOW_TASK_STARTED',
+    field: 'workflowTaskStartedEventAttributes',
+    time: task.startedAt,
+    attributes: {
+      scheduledEventId: task.scheduledEventId,
+      identity: task.startedIdentity ?? '',
+      requestId: `${e.runId}-${task.scheduledEventId}-${task.attempt}`,
+      historySizeBytes: 0,
+    },
+  };
+}
+
+/** The events of the run's open transient task, as its worker sees them after the history. */
+export function transientEvents(e: Execution): HistoryEvent[] {
+  const task = e.workflowTask;
+  if (!task?.transient || !task.startedEventId) return [];
+  return [scheduledEvent(e, task), startedEvent(e, task)].map(
+    ({ eventType, field, attributes, time }, i) => ({
+      eventId: task.scheduledEventId + i,
+      eventTime: timestamp(time!),
+      eventType,
+      [field]: attributes,
+    }),
+  );
+}
