@@ -47,6 +47,11 @@ export interface Config {
          */
         maxCachedWorkflows?: number;
       };
+      /**
+       * How much of the Temporal SDK core's own logging (connections, polling, failed workflow
+       * tasks) reaches the backend's logger, which applies its own level too. Default: `WARN`.
+       */
+      sdkLogLevel?: 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
       metrics?: {
         /** Where the Temporal SDK serves its Prometheus metrics, e.g. `0.0.0.0:9464`. Off when absent. */
         prometheusBindAddress?: string;

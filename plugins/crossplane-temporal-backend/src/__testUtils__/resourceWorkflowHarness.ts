@@ -292,6 +292,26 @@ export const HISTORIES_DIR = path.resolve(
   '../workflows/__histories__',
 );
 
+/** A recorded history, as the replay test reads it. */
+export function readRecordedHistory(name: string): proto.api.history.v1.History {
+  return proto.api.history.v1.History.fromObject(
+    JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8')),
+  );
+}
+
+/**
+ * The `provision` recording with its first activity renamed: the history an unpatched change
+ * that schedules another activity would meet, which replay must refuse as nondeterministic.
+ */
+export function historyTheCodeWouldNotMake(): proto.api.history.v1.History {
+  const history = readRecordedHistory('provision');
+  const scheduled = history.events.find(
+    e => e.activityTaskScheduledEventAttributes,
+  )!.activityTaskScheduledEventAttributes!;
+  scheduled.activityType = { name: 'validateRequestOnly' };
+  return history;
+}
+
 /**
  * With RECORD_WORKFLOW_HISTORIES=1, saves a finished run's history under `name`, so the replay test
  * checks future workflow code against it. Re-record only when a change is meant to be incompatible

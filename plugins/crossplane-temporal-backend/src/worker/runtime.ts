@@ -6,21 +6,27 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { setFlagsFromString } from 'node:v8';
+import type { SdkLogLevel } from './temporalConfig';
 
-let installedFor: string | undefined;
+let installedWith:
+  | { prometheusBindAddress: string; sdkLogLevel: SdkLogLevel }
+  | undefined;
 
 export function installTemporalRuntime(options: {
   logger: LoggerService;
   prometheusBindAddress?: string;
+  /** The SDK core's own logs at this level and above. Default: WARN. */
+  sdkLogLevel?: SdkLogLevel;
 }): void {
-  const key = options.prometheusBindAddress ?? '';
-  if (installedFor !== undefined) {
-    if (installedFor !== key) {
+  const settings = {
+    prometheusBindAddress: options.prometheusBindAddress ?? 'off',
+    sdkLogLevel: options.sdkLogLevel ?? 'WARN',
+  };
+  if (installedWith) {
+    if (JSON.stringify(installedWith) !== JSON.stringify(settings)) {
       options.logger.warn(
-        'the Temporal runtime is already installed; its metrics settings stay as they were',
-        {
-          prometheusBindAddress: installedFor || 'off',
-        },
+        'the Temporal runtime is already installed; its metrics and log settings stay as they were',
+        installedWith,
       );
     }
     return;
@@ -46,15 +52,23 @@ export function installTemporalRuntime(options: {
       warn: (m, meta) => forward('WARN', m, meta),
       error: (m, meta) => forward('ERROR', m, meta),
     },
-    telemetryOptions: options.prometheusBindAddress
-      ? {
-          metrics: {
-            prometheus: { bindAddress: options.prometheusBindAddress },
-          },
-        }
-      : undefined,
+    telemetryOptions: {
+      // The SDK core's own logs (connections, failed workflow tasks, nondeterminism) through the
+      // same logger, structured, rather than printed to stderr in a format of their own.
+      logging: {
+        forward: {},
+        filter: { core: settings.sdkLogLevel, other: 'ERROR' },
+      },
+      ...(options.prometheusBindAddress
+        ? {
+            metrics: {
+              prometheus: { bindAddress: options.prometheusBindAddress },
+            },
+          }
+        : {}),
+    },
   });
-  installedFor = key;
+  installedWith = settings;
 }
 
 /**

@@ -40,6 +40,7 @@ export async function startResourceWorker(options: {
   installTemporalRuntime({
     logger,
     prometheusBindAddress: settings.prometheusBindAddress,
+    sdkLogLevel: settings.sdkLogLevel,
   });
 
   const clusters = createClusterClients({ config, logger });

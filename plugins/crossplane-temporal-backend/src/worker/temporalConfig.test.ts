@@ -13,6 +13,7 @@ describe('readTemporalSettings', () => {
       namespace: 'default',
       taskQueue: 'crossplane-temporal',
       worker: { enabled: true, watchers: true },
+      sdkLogLevel: 'WARN',
     });
     // Resource workflows are idle most of their life: only those changing now stay cached.
     expect(settings.worker.maxCachedWorkflows).toBe(100);
@@ -45,5 +46,16 @@ describe('readTemporalSettings', () => {
         }),
       ),
     ).toThrow(/certFile and keyFile go together/);
+  });
+
+  it('reads the SDK log level in any case, and refuses one that is not a level', () => {
+    const level = (sdkLogLevel: string) =>
+      readTemporalSettings(
+        new ConfigReader({ crossplaneTemporal: { temporal: { sdkLogLevel } } }),
+      ).sdkLogLevel;
+    expect(level('debug')).toBe('DEBUG');
+    expect(() => level('verbose')).toThrow(
+      "crossplaneTemporal.temporal.sdkLogLevel: 'verbose' is not a level; use one of ERROR, WARN, INFO, DEBUG, TRACE",
+    );
   });
 });

@@ -25,7 +25,11 @@ export interface TemporalSettings {
     maxCachedWorkflows: number;
   };
   prometheusBindAddress?: string;
+  sdkLogLevel: SdkLogLevel;
 }
+
+export const SDK_LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
+export type SdkLogLevel = (typeof SDK_LOG_LEVELS)[number];
 
 export const DEFAULT_TASK_QUEUE = 'crossplane-temporal';
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
@@ -102,7 +106,19 @@ export function readTemporalSettings(config: Config): TemporalSettings {
     prometheusBindAddress: temporal?.getOptionalString(
       'metrics.prometheusBindAddress',
     ),
+    sdkLogLevel: readSdkLogLevel(temporal?.getOptionalString('sdkLogLevel')),
   };
+}
+
+function readSdkLogLevel(value: string | undefined): SdkLogLevel {
+  if (value === undefined) return 'WARN';
+  const level = SDK_LOG_LEVELS.find(l => l === value.toUpperCase());
+  if (!level) {
+    throw new Error(
+      `crossplaneTemporal.temporal.sdkLogLevel: '${value}' is not a level; use one of ${SDK_LOG_LEVELS.join(', ')}`,
+    );
+  }
+  return level;
 }
 
 /** The TLS options of a Temporal connection (client or worker) from the settings. */
