@@ -35,6 +35,7 @@ import {
   scheduledEvent,
   startedEvent,
   transientEvents,
+  workflowTaskFailedEvent,
 } from './workflowTaskEvents';
 
 export interface WorkflowTask {
@@ -551,17 +552,10 @@ export class WorkflowEngine implements RunControl {
       if (task.attempt === 1)
         this.endWorkflowTask(
           e,
-          {
-            eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-            field: 'workflowTaskFailedEventAttributes',
-            attributes: {
-              scheduledEventId: task.scheduledEventId,
-              startedEventId,
-              cause: refusal.cause,
-              failure: serverFailure(refusal.message),
-              identity: request.identity,
-            },
-          },
+          workflowTaskFailedEvent(task, startedEventId, request.identity, {
+            cause: refusal.cause,
+            failure: serverFailure(refusal.message),
+          }),
           true,
         );
       throw new RpcError(grpc.status.INVALID_ARGUMENT, refusal.message);
@@ -572,17 +566,13 @@ export class WorkflowEngine implements RunControl {
       e.buffered.length > 0 &&
       commands.some(c => CLOSING_COMMANDS.has(c.commandType))
     ) {
-      this.endWorkflowTask(e, {
-        eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-        field: 'workflowTaskFailedEventAttributes',
-        attributes: {
-          scheduledEventId: task.scheduledEventId,
-          startedEventId,
+      this.endWorkflowTask(
+        e,
+        workflowTaskFailedEvent(task, startedEventId, request.identity, {
           cause: 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND',
           failure: serverFailure('UnhandledCommand'),
-          identity: request.identity,
-        },
-      });
+        }),
+      );
       throw new RpcError(grpc.status.INVALID_ARGUMENT, 'UnhandledCommand');
     }
     this.deadlines.disarm(`${e.runId}/workflow-task`);
@@ -691,17 +681,10 @@ export class WorkflowEngine implements RunControl {
     );
     this.endWorkflowTask(
       e,
-      {
-        eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-        field: 'workflowTaskFailedEventAttributes',
-        attributes: {
-          scheduledEventId: task.scheduledEventId,
-          startedEventId,
-          cause: request.cause,
-          failure: request.failure,
-          identity: request.identity,
-        },
-      },
+      workflowTaskFailedEvent(task, startedEventId, request.identity, {
+        cause: request.cause,
+        failure: request.failure,
+      }),
       true,
     );
   }

@@ -3,13 +3,9 @@
  * activities with retries, timers, signals and failures.
  */
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-} from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from './__testUtils__/activities';
+import { installQuietRuntime } from './__testUtils__/conformance';
 import { startTemporalDevServer, type TemporalDevServer } from '.';
 
 jest.setTimeout(120_000);
@@ -27,7 +23,7 @@ describe('temporal dev server with a Temporal worker', () => {
   const id = (name: string) => `${name}-${++counter}`;
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    installQuietRuntime();
     server = await startTemporalDevServer({ logLevel: 'error' });
     workerConnection = await NativeConnection.connect({
       address: server.address,

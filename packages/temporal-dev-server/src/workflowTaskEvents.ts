@@ -1,5 +1,5 @@
 /*
- * The scheduled and started events of a workflow task, built from its state: written to the
+ * The scheduled, started and failed events of a workflow task, built from its state: written to the
  * history as the task moves on or, for a retry whose events are written only if it completes (a
  * transient task, as Temporal calls it), shown to its worker after the history.
  */
@@ -49,6 +49,26 @@ export function startedEvent(e: Execution, task: WorkflowTaskState): NewEvent {
       identity: task.startedIdentity ?? '',
       requestId: `${e.runId}-${task.scheduledEventId}-${task.attempt}`,
       historySizeBytes: 0,
+    },
+  };
+}
+
+/** How a workflow task failed: the worker said so, or the server refused what it answered. */
+export function workflowTaskFailedEvent(
+  task: WorkflowTaskState,
+  startedEventId: number,
+  identity: string | undefined,
+  why: { cause: string; failure: unknown },
+): NewEvent {
+  return {
+    eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
+    field: 'workflowTaskFailedEventAttributes',
+    attributes: {
+      scheduledEventId: task.scheduledEventId,
+      startedEventId,
+      cause: why.cause,
+      failure: why.failure,
+      identity,
     },
   };
 }

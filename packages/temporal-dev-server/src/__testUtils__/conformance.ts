@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
+  type LogLevel,
   NativeConnection,
   Runtime,
   Worker,
@@ -51,10 +52,13 @@ export function workflowBundle(): Promise<{ code: string }> {
 /** The SDK's runtime, logging errors only (TEMPORAL_LOG_LEVEL=WARN etc. to see more). */
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
+  const level = (process.env.TEMPORAL_LOG_LEVEL as LogLevel) ?? 'ERROR';
   Runtime.install({
-    logger: new DefaultLogger(
-      (process.env.TEMPORAL_LOG_LEVEL as any) ?? 'ERROR',
-    ),
+    logger: new DefaultLogger(level),
+    // The SDK core's logs too (it warns of every workflow task a scenario fails on purpose).
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: level, other: level } },
+    },
   });
   runtimeInstalled = true;
 }
