@@ -111,6 +111,15 @@ export interface ResourceWorkflowHarness {
   ): Promise<ResourceStatus>;
 }
 
+/**
+ * The workflows of these tests read the cluster on their own only every ten minutes, far beyond
+ * any test's wait: what they see happen, they see through the watchers' events. A test of the
+ * durable fallback sets its own, shorter period.
+ */
+export const EVENT_DRIVEN: ResourceWorkflowOptions = {
+  fallbackPollSeconds: 600,
+};
+
 let requests = 0;
 const nextRequestId = () => `request-${++requests}`;
 
@@ -194,6 +203,8 @@ export function useResourceWorkflows(
     wrapActivities?: (activities: ResourceActivities) => ResourceActivities;
     /** Workers on the task queue, each with its own watchers, as replicas of a deployment. */
     replicas?: number;
+    /** Whether the workers run the watchers. Default: true. */
+    watchers?: boolean;
   } = {},
 ): ResourceWorkflowHarness {
   const taskQueue =
@@ -224,7 +235,11 @@ export function useResourceWorkflows(
         await startResourceWorker({
           config: new ConfigReader({
             crossplaneTemporal: {
-              temporal: { address: temporal.address, taskQueue },
+              temporal: {
+                address: temporal.address,
+                taskQueue,
+                worker: { watchers: options.watchers ?? true },
+              },
               clusters: [cluster.clusterConfig],
             },
           }),
@@ -252,7 +267,7 @@ export function useResourceWorkflows(
       policy: o.policy,
       parameters: o.parameters,
       spec: o.spec,
-      workflowOptions: o.workflowOptions,
+      workflowOptions: { ...EVENT_DRIVEN, ...o.workflowOptions },
     });
 
   harness.update = (handle, spec, requestId = nextRequestId()) =>
