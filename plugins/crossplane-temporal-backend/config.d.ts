@@ -100,8 +100,14 @@ export interface Config {
             context?: string;
           };
       /**
-       * Make writes as the requesting Backstage user and their groups (Kubernetes impersonation),
-       * so that Crossplane's RBAC separates tenants. Default: true.
+       * Whether the requests made for a user (applies and their dry runs, deletes, and reads of a
+       * resource's connection secret) are made as that user and their groups, through Kubernetes
+       * impersonation (`Impersonate-User`, one `Impersonate-Group` per group), so that the
+       * cluster's RBAC separates tenants. The backend's identity then needs read access to the
+       * Crossplane objects and the `impersonate` verb on users and groups. With `false`, every
+       * request is made as the backend's own identity, which then needs to write claims and
+       * namespaced composites itself wherever resources are provisioned (and to read their
+       * connection secrets), and the cluster no longer tells tenants apart. Default: true.
        */
       impersonate?: boolean;
     }>;

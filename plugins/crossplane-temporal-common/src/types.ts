@@ -26,8 +26,8 @@ export interface Requester {
   /** The Backstage entities the user belongs to, e.g. `group:default/team-alpha`. */
   ownershipEntityRefs: string[];
   /**
-   * The Kubernetes identity writes are made as, when the cluster impersonates users. Absent when
-   * the cluster's config does not impersonate.
+   * The Kubernetes identity writes are made as, on clusters whose config impersonates users
+   * (`impersonate`, the default). Ignored on the others, where writes are made as the backend.
    */
   kubernetes?: { user: string; groups: string[] };
 }

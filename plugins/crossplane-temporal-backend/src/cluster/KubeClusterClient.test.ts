@@ -1,6 +1,6 @@
 /*
- * The cluster clients against the cluster simulator: server-side apply as the requesting user,
- * tenancy, validation, and credentials that expire and rotate; over HTTPS, client certificates
+ * The cluster clients against the cluster simulator: server-side apply as the requesting user
+ * (or as the backend, when the cluster's config does not impersonate), tenancy, validation, and credentials that expire and rotate; over HTTPS, client certificates
  * and in-cluster service accounts.
  */
 import { mockServices } from '@backstage/backend-test-utils';
@@ -49,12 +49,22 @@ describe('cluster clients', () => {
   let dir: string;
   let tokenFile: string;
 
-  const clientsWith = (auth: JsonObject, environment?: CredentialEnvironment) =>
+  const clientsWith = (
+    auth: JsonObject,
+    environment?: CredentialEnvironment,
+    cluster: JsonObject = {},
+  ) =>
     createClusterClients({
       config: new ConfigReader({
         crossplaneTemporal: {
           clusters: [
-            { name: 'local', url: sim.url, skipTLSVerify: true, auth },
+            {
+              name: 'local',
+              url: sim.url,
+              skipTLSVerify: true,
+              auth,
+              ...cluster,
+            },
           ],
         },
       }),
@@ -162,6 +172,133 @@ describe('cluster clients', () => {
       'crossplane-temporal',
     );
     await clients.close();
+  });
+
+  it('makes writes as the requesting user only when the cluster impersonates: by default and with impersonate: true, as the backend itself with impersonate: false', async () => {
+    // A namespace where the backend's own identity may manage claims and alice may not: whose
+    // RBAC decides shows in the answers as well as in the audit.
+    await sim.admin.applyManifest({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-gamma' },
+    });
+    await sim.admin.applyManifest({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: {
+        name: 'backstage-crossplane-tenant',
+        namespace: 'team-gamma',
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: 'backstage',
+          namespace: 'crossplane-system',
+        },
+      ],
+      roleRef: {
+        kind: 'ClusterRole',
+        name: 'crossplane-tenant',
+        apiGroup: 'rbac.authorization.k8s.io',
+      },
+    });
+
+    /** A dry run, an apply and a delete of claim `name` as alice: the outcomes and the audit. */
+    async function writesAsAlice(name: string, cluster: JsonObject) {
+      const clients = clientsWith(
+        { type: 'serviceAccountToken', tokenFile },
+        undefined,
+        cluster,
+      );
+      const local = clients.get('local');
+      const outcome = (write: Promise<unknown>) =>
+        write.then(
+          result => (typeof result === 'string' ? result : 'applied'),
+          error => {
+            if (error instanceof ClusterRequestError) return error.reason;
+            throw error;
+          },
+        );
+      const { lastSeq } = await sim.admin.audit();
+      const outcomes = [];
+      try {
+        for (const dryRun of [true, false])
+          outcomes.push(
+            await outcome(
+              local.apply(claim(name, 'team-gamma'), {
+                fieldManager: 'crossplane-temporal',
+                dryRun,
+                as: alice,
+              }),
+            ),
+          );
+        outcomes.push(
+          await outcome(
+            local.delete(
+              {
+                apiVersion: 'database.example.org/v1alpha1',
+                kind: 'PostgreSQLInstance',
+                namespace: 'team-gamma',
+                name,
+              },
+              { as: alice },
+            ),
+          ),
+        );
+      } finally {
+        await clients.close();
+      }
+      const { records } = await sim.admin.audit({
+        sinceSeq: lastSeq,
+        resource: 'postgresqlinstances',
+        name,
+      });
+      return {
+        outcomes,
+        seen: records.map(r => ({
+          user: r.user,
+          impersonatedUser: r.impersonatedUser,
+          impersonatedGroups: r.impersonatedGroups,
+          verb: r.verb,
+          dryRun: r.dryRun ?? false,
+          code: r.code,
+        })),
+      };
+    }
+
+    const asAlice = (verb: string, dryRun = false) => ({
+      user: BACKSTAGE,
+      impersonatedUser: 'alice',
+      impersonatedGroups: ['team-alpha', 'system:authenticated'],
+      verb,
+      dryRun,
+      code: 403,
+    });
+    const impersonated = {
+      outcomes: ['Forbidden', 'Forbidden', 'Forbidden'],
+      seen: [asAlice('patch', true), asAlice('patch'), asAlice('delete')],
+    };
+    expect(await writesAsAlice('default-db', {})).toEqual(impersonated);
+    expect(
+      await writesAsAlice('impersonated-db', { impersonate: true }),
+    ).toEqual(impersonated);
+
+    const asBackend = (verb: string, code: number, dryRun = false) => ({
+      user: BACKSTAGE,
+      impersonatedUser: undefined,
+      impersonatedGroups: undefined,
+      verb,
+      dryRun,
+      code,
+    });
+    expect(await writesAsAlice('backend-db', { impersonate: false })).toEqual({
+      outcomes: ['applied', 'applied', 'deleted'],
+      seen: [
+        asBackend('patch', 201, true),
+        asBackend('patch', 201),
+        asBackend('delete', 200),
+      ],
+    });
   });
 
   it('authenticates with the current context of a kubeconfig, and reads it again when the server refuses its token', async () => {

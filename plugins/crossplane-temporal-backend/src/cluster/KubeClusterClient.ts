@@ -1,8 +1,9 @@
 /*
  * Where the plugin touches a cluster: every request to the Kubernetes API goes through here.
  * It finds a kind's resource through discovery, authenticates (refreshing credentials once when
- * the server refuses them), impersonates the requesting user and each of their groups, and turns
- * failures into ClusterRequestErrors the workflows can decide on.
+ * the server refuses them), impersonates the requesting user and each of their groups when the
+ * cluster's config says so (`impersonate`), and turns failures into ClusterRequestErrors the
+ * workflows can decide on.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -96,6 +97,7 @@ export class KubeClusterClient implements ClusterClient {
   constructor(
     readonly name: string,
     private readonly endpoint: ClusterEndpoint,
+    /** With `false`, every request is made as the backend's own identity, whatever `as` says. */
     readonly impersonatesUsers: boolean,
     private readonly logger: LoggerService,
   ) {}
@@ -445,7 +447,7 @@ export class KubeClusterClient implements ClusterClient {
     };
     if (call.contentType && call.body !== undefined)
       headers['Content-Type'] = call.contentType;
-    if (call.as) {
+    if (call.as && this.impersonatesUsers) {
       headers['Impersonate-User'] = call.as.user;
       // One header line per group: a comma-joined value would be a single group to Kubernetes.
       if (call.as.groups.length) headers['Impersonate-Group'] = call.as.groups;

@@ -45,7 +45,11 @@ export interface Impersonation {
 }
 
 export interface RequestOptions {
-  /** Make the request as this identity (Impersonate-User and one Impersonate-Group per group). */
+  /**
+   * Make the request as this identity (Impersonate-User and one Impersonate-Group per group) when
+   * the cluster impersonates users (`impersonatesUsers`); ignored otherwise, and the request is
+   * made as the backend's own identity.
+   */
   as?: Impersonation;
   signal?: AbortSignal;
 }
@@ -72,7 +76,7 @@ export interface ListQuery {
 /** One cluster, as configured; every call may throw a `ClusterRequestError`. */
 export interface ClusterClient extends ClusterWatching {
   readonly name: string;
-  /** Whether writes are made as the requesting user (config `impersonate`). */
+  /** Whether requests with `as` are made as that user (config `impersonate`, default true). */
   readonly impersonatesUsers: boolean;
   /** Server-side apply; returns the object as stored (or as it would be stored, for a dry run). */
   apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject>;
