@@ -34,7 +34,18 @@ export interface Config {
          * periodic reads.
          */
         watchers?: boolean;
-        /** Use a pre-built workflow bundle (from `yarn workspace @crossplane-temporal/worker bundle`) instead of bundling at start. */
+        /**
+         * The pre-built workflow bundle the worker loads (`workflowBundle: { codePath }`), as
+         * Temporal recommends for production, instead of bundling the workflows at start. The
+         * build makes it: packing the plugin writes it into the package, so `yarn build:backend`
+         * and `yarn workspace @crossplane-temporal/worker build` carry it in their
+         * dist/bundle.tar.gz as `plugins/crossplane-temporal-backend/dist/workflow-bundle.js`,
+         * where app-config.production.yaml points. A relative path is resolved against the
+         * directory the process runs in (the bundle's root in production). When the file is
+         * missing, unreadable or not a workflow bundle, the worker does not start, with an error
+         * that names this setting and the path. Needed wherever the plugin runs built (it then
+         * has no workflow sources to bundle); without it, workers bundle the sources at start.
+         */
         workflowBundlePath?: string;
         maxConcurrentActivityTaskExecutions?: number;
         maxConcurrentWorkflowTaskExecutions?: number;

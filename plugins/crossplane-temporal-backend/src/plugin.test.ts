@@ -33,7 +33,7 @@ describe('worker plugin', () => {
   let workflowBundlePath: string;
 
   beforeAll(async () => {
-    // Production workers load a pre-built workflow bundle; build one as packages/worker does.
+    // Production workers load a pre-built workflow bundle; build one as the plugin's prepack does.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
     workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     fs.writeFileSync(workflowBundlePath, await bundleResourceWorkflows());

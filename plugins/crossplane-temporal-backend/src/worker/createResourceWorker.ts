@@ -9,7 +9,7 @@ import {
 } from '@temporalio/worker';
 import type { ResourceActivities } from '../activities/types';
 import { temporalTlsOptions, type TemporalSettings } from './temporalConfig';
-import { WORKFLOWS_PATH } from './workflowBundle';
+import { checkWorkflowBundle, workflowsPath } from './workflowBundle';
 
 export interface ResourceWorkerOptions {
   settings: TemporalSettings;
@@ -18,14 +18,19 @@ export interface ResourceWorkerOptions {
   workerOptions?: Partial<WorkerOptions>;
 }
 
-/** The workflow code: a pre-built bundle in production, bundled from source otherwise. */
-function workflowSource(
+/**
+ * The workflow code: a pre-built bundle in production (checked first, so that a missing or
+ * unreadable one is reported with its config key and path), bundled from source otherwise.
+ */
+async function workflowSource(
   settings: TemporalSettings,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (settings.worker.workflowBundlePath) {
-    return { workflowBundle: { codePath: settings.worker.workflowBundlePath } };
+): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
+  const codePath = settings.worker.workflowBundlePath;
+  if (codePath) {
+    await checkWorkflowBundle(codePath);
+    return { workflowBundle: { codePath } };
   }
-  return { workflowsPath: WORKFLOWS_PATH };
+  return { workflowsPath: workflowsPath() };
 }
 
 export async function connectWorker(
@@ -48,7 +53,7 @@ export async function createResourceWorker(
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     activities: options.activities,
-    ...workflowSource(settings),
+    ...(await workflowSource(settings)),
     maxConcurrentActivityTaskExecutions:
       settings.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions:

@@ -5,7 +5,7 @@
 import { Worker } from '@temporalio/worker';
 import { readRecordedHistory } from '../__testUtils__/resourceWorkflowHarness';
 import { installTemporalRuntime } from './runtime';
-import { WORKFLOWS_PATH } from './workflowBundle';
+import { workflowsPath } from './workflowBundle';
 
 jest.setTimeout(60_000);
 
@@ -38,13 +38,15 @@ describe('installTemporalRuntime', () => {
   it("sends the SDK core's logs to the Backstage logger", async () => {
     // A replay runs a worker, which the core logs at INFO as it initialises it.
     await Worker.runReplayHistory(
-      { workflowsPath: WORKFLOWS_PATH, replayName: 'runtime-logging' },
+      { workflowsPath: workflowsPath(), replayName: 'runtime-logging' },
       readRecordedHistory('provision'),
       'runtime-logging',
     );
     const fromCore = () =>
       entries.filter(
-        e => e.fields.sdkComponent === 'core' && /Initializing worker/.test(e.message),
+        e =>
+          e.fields.sdkComponent === 'core' &&
+          /Initializing worker/.test(e.message),
       );
     // The core hands its logs over in batches; wait for this one.
     await waitFor(() => fromCore().length > 0);
@@ -67,7 +69,10 @@ describe('installTemporalRuntime', () => {
         fields: { prometheusBindAddress: 'off', sdkLogLevel: 'INFO' },
       },
     ]);
-    installTemporalRuntime({ logger: capturingLogger(later), sdkLogLevel: 'INFO' });
+    installTemporalRuntime({
+      logger: capturingLogger(later),
+      sdkLogLevel: 'INFO',
+    });
     expect(later).toHaveLength(1);
   });
 });

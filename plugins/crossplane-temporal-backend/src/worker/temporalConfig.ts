@@ -4,6 +4,7 @@
  */
 import type { Config } from '@backstage/config';
 import fs from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 
 export interface TemporalSettings {
   address: string;
@@ -19,6 +20,7 @@ export interface TemporalSettings {
     enabled: boolean;
     /** Whether this worker runs the cluster watchers (see config.d.ts). */
     watchers: boolean;
+    /** Absolute: a relative path in app-config is resolved against the working directory. */
     workflowBundlePath?: string;
     maxConcurrentActivityTaskExecutions?: number;
     maxConcurrentWorkflowTaskExecutions?: number;
@@ -28,7 +30,13 @@ export interface TemporalSettings {
   sdkLogLevel: SdkLogLevel;
 }
 
-export const SDK_LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
+export const SDK_LOG_LEVELS = [
+  'ERROR',
+  'WARN',
+  'INFO',
+  'DEBUG',
+  'TRACE',
+] as const;
 export type SdkLogLevel = (typeof SDK_LOG_LEVELS)[number];
 
 export const DEFAULT_TASK_QUEUE = 'crossplane-temporal';
@@ -90,8 +98,8 @@ export function readTemporalSettings(config: Config): TemporalSettings {
     worker: {
       enabled: temporal?.getOptionalBoolean('worker.enabled') ?? true,
       watchers: temporal?.getOptionalBoolean('worker.watchers') ?? true,
-      workflowBundlePath: temporal?.getOptionalString(
-        'worker.workflowBundlePath',
+      workflowBundlePath: optionalPath(
+        temporal?.getOptionalString('worker.workflowBundlePath'),
       ),
       maxConcurrentActivityTaskExecutions: temporal?.getOptionalNumber(
         'worker.maxConcurrentActivityTaskExecutions',
@@ -110,12 +118,19 @@ export function readTemporalSettings(config: Config): TemporalSettings {
   };
 }
 
+/** As the SDK and Backstage treat file paths: relative to the directory the process runs in. */
+function optionalPath(value: string | undefined): string | undefined {
+  return value ? resolvePath(value) : undefined;
+}
+
 function readSdkLogLevel(value: string | undefined): SdkLogLevel {
   if (value === undefined) return 'WARN';
   const level = SDK_LOG_LEVELS.find(l => l === value.toUpperCase());
   if (!level) {
     throw new Error(
-      `crossplaneTemporal.temporal.sdkLogLevel: '${value}' is not a level; use one of ${SDK_LOG_LEVELS.join(', ')}`,
+      `crossplaneTemporal.temporal.sdkLogLevel: '${value}' is not a level; use one of ${SDK_LOG_LEVELS.join(
+        ', ',
+      )}`,
     );
   }
   return level;

@@ -14,7 +14,7 @@ import {
   historyTheCodeWouldNotMake,
   readRecordedHistory,
 } from '../__testUtils__/resourceWorkflowHarness';
-import { WORKFLOWS_PATH } from '../worker/workflowBundle';
+import { workflowsPath } from '../worker/workflowBundle';
 
 jest.setTimeout(120_000);
 
@@ -33,7 +33,7 @@ const recorded = fs
 
 function replay(history: temporal.api.history.v1.IHistory, name: string) {
   return Worker.runReplayHistory(
-    { workflowsPath: WORKFLOWS_PATH, replayName: `replay-${name}` },
+    { workflowsPath: workflowsPath(), replayName: `replay-${name}` },
     history,
     `recorded-${name}`,
   );
