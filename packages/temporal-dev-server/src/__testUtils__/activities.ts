@@ -21,6 +21,15 @@ export async function refuse(): Promise<string> {
   });
 }
 
+/** Fails with an error that itself says not to retry it (of a type no retry policy names). */
+export async function refuseForGood(): Promise<string> {
+  throw ApplicationFailure.create({
+    type: 'Gone',
+    message: 'the cluster is gone for good',
+    nonRetryable: true,
+  });
+}
+
 /** Heartbeats until the workflow cancels it. */
 export async function heartbeatUntilCancelled(): Promise<string> {
   const context = Context.current();

@@ -28,7 +28,9 @@ import {
 } from '@temporalio/common';
 import type * as activities from './activities';
 
-const { greet, flaky, refuse } = proxyActivities<typeof activities>({
+const { greet, flaky, refuse, refuseForGood } = proxyActivities<
+  typeof activities
+>({
   startToCloseTimeout: '10 seconds',
   retry: {
     initialInterval: '10 ms',
@@ -66,6 +68,10 @@ export async function refused(): Promise<string> {
   return await refuse();
 }
 
+export async function refusedForGood(): Promise<string> {
+  return await refuseForGood();
+}
+
 export async function failing(): Promise<string> {
   throw ApplicationFailure.create({
     type: 'QuotaExceeded',
@@ -92,6 +98,11 @@ export async function counting(stopAt: number): Promise<number> {
 // ---- Updates ------------------------------------------------------------------------------
 
 export const resize = defineUpdate<string, [number]>('resize');
+/** As `resize`, but its handler waits for an `allow` signal before it resizes. */
+export const resizeWhenAllowed = defineUpdate<string, [number]>(
+  'resizeWhenAllowed',
+);
+export const allow = defineSignal('allow');
 export const sizeQuery = defineQuery<number>('size');
 export const finish = defineSignal('finish');
 
@@ -99,6 +110,10 @@ export const finish = defineSignal('finish');
 export async function resizable(initial: number): Promise<number> {
   let size = initial;
   let done = false;
+  let allowed = false;
+  const validator = (to: number) => {
+    if (to <= 0) throw new Error(`size must be positive, got ${to}`);
+  };
   setHandler(
     resize,
     async to => {
@@ -107,12 +122,20 @@ export async function resizable(initial: number): Promise<number> {
       size = to;
       return `resized from ${initial} to ${to}`;
     },
-    {
-      validator: to => {
-        if (to <= 0) throw new Error(`size must be positive, got ${to}`);
-      },
-    },
+    { validator },
   );
+  setHandler(
+    resizeWhenAllowed,
+    async to => {
+      await condition(() => allowed);
+      size = to;
+      return `resized from ${initial} to ${to} once allowed`;
+    },
+    { validator },
+  );
+  setHandler(allow, () => {
+    allowed = true;
+  });
   setHandler(sizeQuery, () => size);
   setHandler(finish, () => {
     done = true;

@@ -1,5 +1,6 @@
 /*
- * Conformance: activity retries. Error types the retry policy names are not retried; attempts
+ * Conformance: activity retries. Error types the retry policy names are not retried, nor errors
+ * marked non-retryable themselves; attempts
  * wait out the policy's backoff; the activity fails for good when its attempts run out; an
  * activity without a policy gets Temporal's default one; heartbeat details of a failed or
  * timed-out attempt reach the next attempt.
@@ -41,6 +42,21 @@ describe('activity retries', () => {
     expect(result.cause.cause.type).toBe('Refused');
     expect(result.cause.cause.message).toBe('the cluster refused the request');
     expect(result.cause.cause.nonRetryable).toBe(false);
+    expect(lastAttempt(events)).toBe(1);
+  });
+
+  it('does not retry an ApplicationFailure marked nonRetryable, though the policy allows more attempts', async () => {
+    // The policy allows 5 attempts and does not name the error's type.
+    const { result, events } = await run('refusedForGood');
+    expect(result).toBeInstanceOf(WorkflowFailedError);
+    expect(result.cause).toBeInstanceOf(ActivityFailure);
+    expect(result.cause.retryState).toBe('NON_RETRYABLE_FAILURE');
+    expect(result.cause.cause).toBeInstanceOf(ApplicationFailure);
+    expect(result.cause.cause).toMatchObject({
+      type: 'Gone',
+      message: 'the cluster is gone for good',
+      nonRetryable: true,
+    });
     expect(lastAttempt(events)).toBe(1);
   });
 

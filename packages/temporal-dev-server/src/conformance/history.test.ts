@@ -2,13 +2,14 @@
  * Conformance: history in pages and history long-polls. A workflow task of a long history comes
  * with its first page and a token for the rest, which a worker without a cache fetches to replay
  * the whole of it; a client reads a history of more than 1000 events page by page; a long-poll for
- * new events answers when one is written.
+ * new events answers when one is written, and one for the close event when the run closes.
  */
 import { temporal } from '@temporalio/proto';
 import { useConformance } from '../__testUtils__/conformance';
 import { EventType, ofType, type HistoryEvent } from '../__testUtils__/history';
 
-const { WorkflowTaskFailedCause } = temporal.api.enums.v1;
+const { HistoryEventFilterType, WorkflowTaskFailedCause } =
+  temporal.api.enums.v1;
 
 jest.setTimeout(60_000);
 
@@ -154,5 +155,42 @@ describe('history', () => {
     ]);
     expect(news.nextPageToken?.length).toBeGreaterThan(0);
     await handle.terminate('done with it');
+  });
+
+  it('answers a history long-poll for the close event when the run closes, with that event alone', async () => {
+    const handle = await t.client.workflow.start('awaitingApproval', {
+      taskQueue: t.taskQueue,
+      workflowId: t.id('close-poll'),
+    });
+    let answered = false;
+    const waiting = service()
+      .getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: {
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+        },
+        waitNewEvent: true,
+        historyEventFilterType:
+          HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+      })
+      .finally(() => {
+        answered = true;
+      });
+    // A round trip later it still waits: the run waits for its approval.
+    await handle.describe();
+    expect(answered).toBe(false);
+
+    await handle.signal('approve', 'pat');
+    const answer = await waiting;
+    const events = answer.history?.events ?? [];
+    expect(events.map(e => e.eventType)).toEqual([
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    ]);
+    const [payload] =
+      events[0].workflowExecutionCompletedEventAttributes?.result?.payloads ??
+      [];
+    expect(Buffer.from(payload.data!).toString()).toBe('"approved by pat"');
+    expect(answer.nextPageToken?.length ?? 0).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 /*
  * Conformance: cancellation (of workflows and, through heartbeats, of activities),
  * continue-as-new, child workflows with their parent close policies, external signals, and the
- * workflow ID conflict and reuse policies.
+ * workflow ID conflict and reuse policies (TERMINATE_IF_RUNNING among them).
  */
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -146,6 +146,37 @@ describe('workflow lifecycle', () => {
     expect((await firstRun.describe()).status.name).toBe('TERMINATED');
     await replacement.signal('approve', 'quinn');
     expect(await replacement.result()).toBe('approved by quinn');
+  });
+
+  it('terminates the running run under reuse policy TERMINATE_IF_RUNNING, and starts a closed ID again under it', async () => {
+    const workflowId = t.id('terminate-if-running');
+    const startReplacing = () =>
+      t.client.workflow.start('awaitingApproval', {
+        taskQueue: t.taskQueue,
+        workflowId,
+        workflowIdReusePolicy: 'TERMINATE_IF_RUNNING',
+      });
+    const first = await start('awaitingApproval', [], workflowId);
+    const second = await startReplacing();
+    expect(second.firstExecutionRunId).not.toBe(first.firstExecutionRunId);
+    const firstRun = t.client.workflow.getHandle(
+      workflowId,
+      first.firstExecutionRunId,
+    );
+    expect((await firstRun.describe()).status.name).toBe('TERMINATED');
+    await second.signal('approve', 'rita');
+    expect(await second.result()).toBe('approved by rita');
+
+    // Nothing runs: a new run starts, and the closed one stays as it ended.
+    const third = await startReplacing();
+    expect(third.firstExecutionRunId).not.toBe(second.firstExecutionRunId);
+    const secondRun = t.client.workflow.getHandle(
+      workflowId,
+      second.firstExecutionRunId,
+    );
+    expect((await secondRun.describe()).status.name).toBe('COMPLETED');
+    await third.signal('approve', 'sam');
+    expect(await third.result()).toBe('approved by sam');
   });
 
   it('applies workflow ID reuse policies once a run has closed', async () => {

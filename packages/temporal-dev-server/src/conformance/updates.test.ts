@@ -1,9 +1,11 @@
 /*
- * Conformance: workflow updates, accepted, rejected by a validator, waited on through
+ * Conformance: workflow updates, accepted (the answer to a start that waits for acceptance
+ * comes before the handler finishes), rejected by a validator, waited on through
  * PollWorkflowExecutionUpdate, and deduplicated by update ID.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { useConformance } from '../__testUtils__/conformance';
+import { EventType } from '../__testUtils__/history';
 
 jest.setTimeout(60_000);
 
@@ -47,19 +49,35 @@ describe('workflow updates', () => {
     expect(await handle.result()).toBe(2);
   });
 
-  it('starts an update, answers once accepted, and gives the result later', async () => {
+  it('starts an update and answers once it is accepted, while its handler still waits; the result comes later', async () => {
     const handle = await startResizable(1);
-    const update = await handle.startUpdate<string, [number]>('resize', {
-      args: [5],
-      waitForStage: 'ACCEPTED',
-    });
-    expect(await update.result()).toBe('resized from 1 to 5');
+    // The handler waits for an `allow` signal, which the test sends only after this answer: an
+    // answer held back until the update completed would never come.
+    const update = await handle.startUpdate<string, [number]>(
+      'resizeWhenAllowed',
+      { args: [5], waitForStage: 'ACCEPTED' },
+    );
+    const before = (await handle.fetchHistory()).events!.map(e => e.eventType);
+    expect(before).toContain(
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    );
+    expect(before).not.toContain(
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    );
+    expect(await handle.query<number>('size')).toBe(1);
+
+    await handle.signal('allow');
+    expect(await update.result()).toBe('resized from 1 to 5 once allowed');
     // A handle to the same update, by ID, sees the same outcome.
     expect(await handle.getUpdateHandle<string>(update.updateId).result()).toBe(
-      'resized from 1 to 5',
+      'resized from 1 to 5 once allowed',
+    );
+    const after = (await handle.fetchHistory()).events!.map(e => e.eventType);
+    expect(after).toContain(
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
     );
     await handle.signal('finish');
-    await handle.result();
+    expect(await handle.result()).toBe(5);
   });
 
   it('applies an update sent twice with one update ID once', async () => {
