@@ -20,6 +20,13 @@ export class Deadlines {
   private readonly owners = new Map<string, Map<string, Deadline>>();
   /** Called after a deadline's action ran (the time skipper looks again). */
   onFired: () => void = () => {};
+  /**
+   * Called when a deadline's action throws (a bug: actions handle what they expect). The server
+   * logs it, and the other deadlines still fire; unset, the error is thrown on, as uncaught.
+   */
+  onError: (name: string, error: unknown) => void = (_name, error) => {
+    throw error;
+  };
 
   constructor(readonly clock: Clock) {}
 
@@ -42,7 +49,11 @@ export class Deadlines {
       }
       const deadline = this.take(name);
       if (!deadline) return;
-      deadline.action();
+      try {
+        deadline.action();
+      } catch (error) {
+        this.onError(name, error);
+      }
       this.onFired();
     }, Math.max(0, at - this.clock.now()));
   }

@@ -158,24 +158,27 @@ function stopOnSignals(server: { stop(): Promise<void> }) {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  const started = Date.now();
   const options = parseCommandLine(argv);
   const logger = createLogger(options.logLevel ?? 'info', options.logFormat);
+  for (const [key, value] of Object.entries(options.dynamicConfig))
+    logger.info('dynamic config value', {
+      key,
+      value,
+      applied: key === EAGER_ACTIVITIES_KEY,
+    });
   const server = await startTemporalDevServer(options);
-  logger.debug('options', {
-    dynamicConfig: options.dynamicConfig,
-    searchAttributes: options.searchAttributes,
-  });
+  // Before the ready line: whoever waits for it may stop the server as soon as it reads it.
+  stopOnSignals(server);
+  // Since the process started (performance's time origin), as whoever spawned it waits.
   process.stdout.write(
-    `temporal-dev-server ready at ${server.address} in ${
-      Date.now() - started
-    } ms (${
+    `temporal-dev-server ready at ${server.address} in ${Math.round(
+      performance.now(),
+    )} ms (${
       options.dbFilename
         ? `state in ${options.dbFilename}, ${server.restoredRuns} runs restored`
         : 'state in memory'
     })\n`,
   );
-  stopOnSignals(server);
 }
 
 /** `temporal-test-server PORT [...]`: the time-skipping test server's command line. */
@@ -190,8 +193,8 @@ export async function runTestServerCli(argv: string[]): Promise<void> {
     timeSkipping: true,
     logLevel: 'warn',
   });
+  stopOnSignals(server);
   process.stdout.write(
     `temporal-test-server ready at ${server.address} (time skipping)\n`,
   );
-  stopOnSignals(server);
 }

@@ -9,17 +9,22 @@ import {
   serviceImplementation,
   serviceMethods,
 } from './grpc/serviceDefinition';
-import { createLogger, type LogLevel } from './logger';
+import { createLogger, type LogLevel, type LogSink } from './logger';
 import { Namespaces } from './Namespaces';
 import { operatorServiceHandlers } from './operatorServiceHandlers';
+import { runLifecycleLog } from './runLog';
 import { SkippingClock, systemClock } from './clock';
-import { isRunning } from './state';
+import { isRunning, type Execution } from './state';
 import { TimeSkipping } from './testService/TimeSkipping';
 import { INDEXED_VALUE_TYPES, Visibility } from './visibility/Visibility';
 import { SqliteStore } from './store/SqliteStore';
 import { WorkflowEngine } from './WorkflowEngine';
 import { WorkflowExecutions } from './WorkflowExecutions';
 import { workflowServiceHandlers } from './workflowServiceHandlers';
+
+const TYPE_NAMES = Object.fromEntries(
+  Object.entries(INDEXED_VALUE_TYPES).map(([name, type]) => [type, name]),
+);
 
 export interface TemporalDevServerOptions {
   /** 0 (default) picks a free port. */
@@ -33,8 +38,11 @@ export interface TemporalDevServerOptions {
   dbFilename?: string;
   /** Custom search attributes to register in every namespace at start: name → type (Keyword, Int, ...). */
   searchAttributes?: Record<string, string>;
+  /** Default `warn`; `info` adds the server's own events, `debug` every run's start and close. */
   logLevel?: LogLevel;
   logFormat?: 'json' | 'pretty';
+  /** Where log lines go (each ends with a newline). Default: stderr. */
+  logSink?: LogSink;
   /**
    * Serve Temporal's TestService and skip time while nothing runs, as the time-skipping test
    * server does (for TestWorkflowEnvironment.createTimeSkipping).
@@ -60,7 +68,13 @@ export async function startTemporalDevServer(
   options: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {
   const ip = options.ip ?? '127.0.0.1';
-  const logger = createLogger(options.logLevel ?? 'warn', options.logFormat);
+  // An IPv6 address is written in brackets before its port.
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  const logger = createLogger(
+    options.logLevel ?? 'warn',
+    options.logFormat,
+    options.logSink,
+  );
   const methods = serviceMethods(
     'temporal.api.workflowservice.v1.WorkflowService',
   );
@@ -96,9 +110,25 @@ export async function startTemporalDevServer(
   const engine = new WorkflowEngine(executions, visibility, clock, {
     eagerActivities: options.eagerActivities ?? true,
   });
+  // A deadline whose action fails is reported; the others still fire.
+  engine.deadlines.onError = (deadline, error) =>
+    logger.error('internal error', {
+      deadline,
+      error: String((error as Error)?.stack ?? error),
+    });
   const restored = store?.load() ?? [];
   for (const run of restored) executions.restore(run);
-  if (store) executions.onChange = run => store.save(run);
+  const save = store && ((run: Execution) => store.save(run));
+  const logRun = logger.enabled('debug')
+    ? runLifecycleLog(logger, restored)
+    : undefined;
+  if (save && logRun)
+    executions.onChange = run => {
+      save(run);
+      logRun(run);
+    };
+  else if (save) executions.onChange = save;
+  else if (logRun) executions.onChange = logRun;
   for (const run of restored) if (isRunning(run)) engine.resume(run);
   if (store)
     logger.info('state loaded', {
@@ -106,6 +136,29 @@ export async function startTemporalDevServer(
       runs: restored.length,
       running: restored.filter(isRunning).length,
     });
+  // What changes after the start: namespaces and search attributes registered through the API.
+  const keepNamespace = namespaces.onAdded;
+  namespaces.onAdded = info => {
+    keepNamespace(info);
+    logger.info('namespace registered', {
+      namespace: info.name,
+      namespaceId: info.id,
+      retentionSeconds: info.retentionSeconds,
+    });
+  };
+  const keepAttributes = visibility.onChange;
+  visibility.onChange = (namespace, attributes) => {
+    keepAttributes(namespace, attributes);
+    logger.info('search attributes changed', {
+      namespace,
+      searchAttributes: Object.fromEntries(
+        Object.entries(attributes).map(([name, type]) => [
+          name,
+          TYPE_NAMES[type] ?? type,
+        ]),
+      ),
+    });
+  };
 
   // No channelz: nothing here serves it, and its per-call bookkeeping costs every request.
   const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
@@ -153,15 +206,28 @@ export async function startTemporalDevServer(
     );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
-      `${ip}:${options.port ?? 0}`,
+      `${host}:${options.port ?? 0}`,
       grpc.ServerCredentials.createInsecure(),
       (error, bound) => (error ? reject(error) : resolve(bound)),
     );
   });
+  const address = `${host}:${port}`;
+  logger.info('server listening', {
+    address,
+    namespaces: namespaces.names(),
+    dbFilename: options.dbFilename,
+    state: store ? 'sqlite' : 'memory',
+    timeSkipping: Boolean(timeSkipping),
+    eagerActivities: options.eagerActivities ?? true,
+    searchAttributes: Object.keys(fromOptions).length
+      ? options.searchAttributes
+      : undefined,
+  });
   return {
-    address: `${ip}:${port}`,
+    address,
     restoredRuns: restored.length,
     async stop() {
+      logger.info('server stopping', { address });
       // Waiting polls answer at once, so that workers and the gRPC server can finish.
       engine.stop();
       await new Promise<void>(resolve => server.tryShutdown(() => resolve()));

@@ -19,12 +19,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface Spawned {
+  child: ChildProcess;
+  /** The line that matched. */
+  line: string;
+  /** What it wrote on stderr so far. */
+  stderr(): string;
+}
+
 /** Spawns a command and resolves once it printed a line matching `ready`. */
 export function spawnReady(
   command: string,
   args: string[],
   ready: RegExp,
-): Promise<{ child: ChildProcess; line: string }> {
+): Promise<Spawned> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', chunk => {
@@ -35,7 +43,7 @@ export function spawnReady(
     child.stdout!.on('data', chunk => {
       stdout += chunk;
       const line = stdout.split('\n').find(l => ready.test(l));
-      if (line) done({ child, line });
+      if (line) done({ child, line, stderr: () => stderr });
     });
     child.on('exit', code =>
       fail(
@@ -51,4 +59,12 @@ export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve();
   return new Promise(done => child.once('exit', () => done()));
+}
+
+/** Resolves once the process exited and its output streams closed (all it wrote was read). */
+export function closed(child: ChildProcess): Promise<number | null> {
+  const ended = child.exitCode !== null || child.signalCode !== null;
+  if (ended && [child.stdout, child.stderr].every(s => !s || s.closed))
+    return Promise.resolve(child.exitCode);
+  return new Promise(done => child.once('close', code => done(code)));
 }

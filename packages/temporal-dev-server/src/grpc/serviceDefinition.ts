@@ -133,8 +133,14 @@ export function serviceImplementation(
             }
             callback({ code: error.code, details: error.message, metadata });
           } else {
+            const request = call.request ?? {};
+            const execution = request.execution ?? request.workflowExecution;
             log('internal error', {
               rpc: m.name,
+              namespace: request.namespace || undefined,
+              workflowId:
+                request.workflowId || execution?.workflowId || undefined,
+              runId: execution?.runId || undefined,
               error: String((error as Error)?.stack ?? error),
             });
             callback({
