@@ -1,6 +1,7 @@
 /*
  * The worker plugins inside a real Backstage backend: the worker starts with the backend, runs
- * the resource workflows, keeps the backend serving while Temporal is unreachable, and stops with it.
+ * the resource workflows, keeps the backend serving while Temporal is unreachable or the worker
+ * cannot start (each try letting go of what it set up), and stops with it.
  */
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
@@ -16,6 +17,8 @@ import { Runtime } from '@temporalio/worker';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startConnectionCountingProxy } from './__testUtils__/connectionCountingProxy';
+import { recordingLogger } from './__testUtils__/recordingLogger';
 import {
   startTestCluster,
   type TestCluster,
@@ -197,5 +200,48 @@ describe('worker plugin', () => {
       'could not start the resource worker; retrying',
       expect.objectContaining({ failures: 1 }),
     );
+  });
+
+  it('lets go of what each try set up while the worker cannot start', async () => {
+    const proxy = await startConnectionCountingProxy(temporal.address);
+    const logger = recordingLogger();
+    const backend = await startTestBackend({
+      features: [
+        crossplaneTemporalWorkerPlugin,
+        logger.factory,
+        mockServices.rootConfig.factory({
+          data: {
+            crossplaneTemporal: {
+              temporal: {
+                address: proxy.address,
+                taskQueue: 'plugin-cannot-start',
+                // Found missing once connected to Temporal and watching the cluster.
+                worker: { workflowBundlePath: path.join(dir, 'missing.js') },
+              },
+              clusters: [cluster.clusterConfig],
+            },
+          },
+        }),
+      ],
+    });
+    try {
+      const failedTry = (failures: number) =>
+        logger.logged(
+          l =>
+            l.message === 'could not start the resource worker; retrying' &&
+            l.fields.failures === failures,
+        );
+      await failedTry(1);
+      await proxy.noneOpen();
+      const connectedOnFirstTry = proxy.accepted;
+      expect(connectedOnFirstTry).toBeGreaterThan(0);
+      // The second try (two seconds later) connects again, and lets go again.
+      await failedTry(2);
+      await proxy.noneOpen();
+      expect(proxy.accepted).toBeGreaterThan(connectedOnFirstTry);
+    } finally {
+      await backend.stop();
+      await proxy.stop();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /*
  * Watchers against the cluster simulator: changes to a managed claim, its composite and its
  * managed resources all reach the claim's workflow, also after the watch streams dropped;
- * changes no workflow acts on are not sent.
+ * changes no workflow acts on are not sent; a cluster that cannot be reached at start is tried
+ * again in the background while the others are watched.
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
@@ -12,10 +13,13 @@ import {
   type ObservedObjectEvent,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { KubeSim } from '@crossplane-temporal/kube-sim';
+import fs from 'node:fs';
+import { recordingLogger } from '../__testUtils__/recordingLogger';
 import {
   startTestCluster,
   type TestCluster,
 } from '../__testUtils__/testCluster';
+import { unusedPort } from '../__testUtils__/unusedPort';
 import { createClusterClients } from '../cluster';
 import { createResourceWatchers } from '.';
 
@@ -53,6 +57,15 @@ describe('resource watchers', () => {
       waiters.add(check);
       check();
     });
+
+  /** Resolves once a claim's workflow has been told that the claim is Ready. */
+  const readyIn = (workflowId: string) =>
+    delivered(
+      (id, e) =>
+        id === workflowId &&
+        e.role === 'resource' &&
+        e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
+    );
 
   const claim = (name: string, workflowId: string, size = 'small') => ({
     apiVersion: 'database.example.org/v1alpha1',
@@ -300,19 +313,10 @@ describe('resource watchers', () => {
         fieldManager: 'crossplane-temporal',
         as: alice,
       });
-      const readyIn = (workflowId: string) =>
-        delivered(
-          (id, e) =>
-            id === workflowId &&
-            e.role === 'resource' &&
-            e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
-        );
       await Promise.all([readyIn('wf-twin-local'), readyIn('wf-twin-other')]);
       const uidsOf = (workflowId: string) =>
         new Set(
-          events
-            .filter(e => e.workflowId === workflowId)
-            .map(e => e.event.uid),
+          events.filter(e => e.workflowId === workflowId).map(e => e.event.uid),
         );
       const local = uidsOf('wf-twin-local');
       for (const uid of uidsOf('wf-twin-other'))
@@ -322,6 +326,118 @@ describe('resource watchers', () => {
       await both.close();
       await other.stop();
     }
+  });
+
+  const COULD_NOT_DISCOVER =
+    'could not discover what to watch in the cluster; trying again';
+
+  it('watches the other clusters while one cannot be reached, and that one once it answers', async () => {
+    // Nobody listens there yet; a simulator is started there later.
+    const port = await unusedPort();
+    const both = createClusterClients({
+      config: new ConfigReader({
+        crossplaneTemporal: {
+          clusters: [
+            cluster.clusterConfig,
+            {
+              ...cluster.clusterConfig,
+              name: 'late',
+              url: `http://127.0.0.1:${port}`,
+            },
+          ],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    const logger = recordingLogger();
+    const watching = createResourceWatchers({
+      clusters: both,
+      logger,
+      onEvent: record,
+      discoveryBackoff: { initialMs: 50, maxMs: 200 },
+    });
+    let late: TestCluster | undefined;
+    try {
+      await watching.start();
+      const failure = await logger.logged(
+        l => l.message === COULD_NOT_DISCOVER && l.fields.cluster === 'late',
+      );
+      expect(failure).toMatchObject({
+        level: 'warn',
+        fields: {
+          reason: 'Transient',
+          error: expect.stringContaining(
+            `cluster late could not be reached: connect ECONNREFUSED 127.0.0.1:${port}`,
+          ),
+        },
+      });
+      // Nothing of the backend's credentials in what it says.
+      const token = fs.readFileSync(cluster.tokenFile, 'utf8').trim();
+      expect(JSON.stringify(logger.lines)).not.toContain(token);
+
+      // The cluster that answers is watched meanwhile.
+      await both.get('local').apply(claim('early-db', 'wf-early'), {
+        fieldManager: 'crossplane-temporal',
+        as: alice,
+      });
+      await readyIn('wf-early');
+
+      late = await startTestCluster({ port });
+      await logger.logged(
+        l =>
+          l.message === 'the cluster answers again; watching it' &&
+          l.fields.cluster === 'late',
+      );
+      await both.get('late').apply(claim('late-db', 'wf-late'), {
+        fieldManager: 'crossplane-temporal',
+        as: alice,
+      });
+      await readyIn('wf-late');
+    } finally {
+      await watching.stop();
+      await both.close();
+      await late?.stop();
+    }
+  });
+
+  it('stops trying a cluster that cannot be reached once it is stopped', async () => {
+    const unreachable = createClusterClients({
+      config: new ConfigReader({
+        crossplaneTemporal: {
+          clusters: [
+            {
+              ...cluster.clusterConfig,
+              name: 'unreachable',
+              url: `http://127.0.0.1:${await unusedPort()}`,
+            },
+          ],
+        },
+      }),
+      logger: mockServices.logger.mock(),
+    });
+    const logger = recordingLogger();
+    const intervalMs = 20;
+    const watching = createResourceWatchers({
+      clusters: unreachable,
+      logger,
+      onEvent: record,
+      discoveryBackoff: { initialMs: intervalMs, maxMs: intervalMs },
+    });
+    const tries = () =>
+      logger.lines.filter(l => l.message === COULD_NOT_DISCOVER).length;
+    try {
+      await watching.start();
+      await logger.logged(
+        l => l.message === COULD_NOT_DISCOVER && l.fields.failures === 3,
+      );
+    } finally {
+      await watching.stop();
+      await unreachable.close();
+    }
+    const triesWhenStopped = tries();
+    // Nothing to wait for that would show a try that is not made: ten times the interval instead.
+    await new Promise(resolve => setTimeout(resolve, 10 * intervalMs));
+    expect(tries()).toBe(triesWhenStopped);
   });
 
   it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {

@@ -13,11 +13,13 @@ import {
   type Condition,
   type ObservedObjectEvent,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { ClusterRequestError } from '../cluster/errors';
 import type {
   ClusterClient,
   ClusterClients,
   KubeObject,
 } from '../cluster/types';
+import { backoffDelayMs, type Backoff } from './backoff';
 import { DeliveryQueue } from './DeliveryQueue';
 import { Informer, type InformerEvent } from './Informer';
 
@@ -29,7 +31,14 @@ export interface ResourceWatchersOptions {
   rediscoverMs?: number;
   /** Signals in flight at once, over all clusters. Default 16. */
   deliveryConcurrency?: number;
+  /**
+   * How long to wait before looking again at a cluster whose kinds could not be discovered at
+   * start (unreachable, credentials refused). Default: 1 s, doubling up to 30 s.
+   */
+  discoveryBackoff?: Backoff;
 }
+
+const DEFAULT_DISCOVERY_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
 
 interface Kinds {
   /** v1 claims and v2 namespaced composites: what the workflows apply. */
@@ -101,14 +110,17 @@ function quiet(role: ObservedObjectEvent['role'], object: KubeObject): boolean {
   return conditions.length === 0;
 }
 
-async function discoverKinds(client: ClusterClient): Promise<Kinds> {
+async function discoverKinds(
+  client: ClusterClient,
+  signal: AbortSignal,
+): Promise<Kinds> {
   const kinds: Kinds = { resources: [], composites: [], managed: [] };
   for (const apiVersion of [
     'apiextensions.crossplane.io/v2',
     'apiextensions.crossplane.io/v1',
   ]) {
     const xrds = await client
-      .list({ apiVersion, kind: 'CompositeResourceDefinition' })
+      .list({ apiVersion, kind: 'CompositeResourceDefinition' }, { signal })
       .catch(() => []);
     for (const xrd of xrds) {
       const spec = xrd.spec ?? {};
@@ -130,10 +142,10 @@ async function discoverKinds(client: ClusterClient): Promise<Kinds> {
       }
     }
   }
-  const crds = await client.list({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-  });
+  const crds = await client.list(
+    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
+    { signal },
+  );
   for (const crd of crds) {
     if (!(crd.spec?.names?.categories ?? []).includes('managed')) continue;
     for (const version of (crd.spec?.versions ?? []).filter(
@@ -164,6 +176,8 @@ class ClusterWatcher {
   private readonly compositeInformers = new Map<string, Informer>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  /** Aborts the discovery requests in flight when the watcher stops. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly client: ClusterClient,
@@ -172,32 +186,77 @@ class ClusterWatcher {
     private readonly logger: LoggerService,
   ) {}
 
+  /**
+   * Resolves once the cluster is watched, or once its first discovery failed: then it is tried
+   * again in the background, with backoff, until it answers or the watcher stops. One cluster
+   * that cannot be reached leaves the others watched and the workflows running; they read what
+   * they wait for every so often meanwhile.
+   */
   async start(): Promise<void> {
-    await this.discover();
-    const every = this.options.rediscoverMs ?? 30_000;
-    const tick = () => {
-      this.timer = setTimeout(() => {
-        this.discover()
-          .catch(error =>
-            this.logger.warn('could not look for new kinds', {
-              error: String(error),
-            }),
-          )
-          .finally(() => !this.stopped && tick());
-      }, every);
-      this.timer.unref();
-    };
-    tick();
+    await this.startWatching(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     await Promise.all([...this.informers.values()].map(i => i.stop()));
   }
 
+  /** @param failures - discoveries that failed in a row before this one */
+  private async startWatching(failures: number): Promise<void> {
+    try {
+      await this.discover();
+    } catch (error) {
+      if (this.stopped) return;
+      const retryInMs = backoffDelayMs(
+        this.options.discoveryBackoff ?? DEFAULT_DISCOVERY_BACKOFF,
+        failures + 1,
+      );
+      this.logger.warn(
+        'could not discover what to watch in the cluster; trying again',
+        {
+          cluster: this.client.name,
+          error: String(error),
+          reason:
+            error instanceof ClusterRequestError ? error.reason : undefined,
+          failures: failures + 1,
+          retryInMs,
+        },
+      );
+      this.after(retryInMs, () => this.startWatching(failures + 1));
+      return;
+    }
+    if (failures > 0)
+      this.logger.info('the cluster answers again; watching it', {
+        cluster: this.client.name,
+        failures,
+      });
+    this.keepRediscovering();
+  }
+
+  /** Looks for new kinds every `rediscoverMs` (new XRDs, providers), until the watcher stops. */
+  private keepRediscovering(): void {
+    this.after(this.options.rediscoverMs ?? 30_000, async () => {
+      await this.discover().catch(error => {
+        if (!this.stopped)
+          this.logger.warn('could not look for new kinds', {
+            error: String(error),
+          });
+      });
+      this.keepRediscovering();
+    });
+  }
+
+  /** Runs `next` after `ms`, unless the watcher stops first. */
+  private after(ms: number, next: () => Promise<void>): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void next(), ms);
+    this.timer.unref();
+  }
+
   private async discover(): Promise<void> {
-    const kinds = await discoverKinds(this.client);
+    const kinds = await discoverKinds(this.client, this.stopping.signal);
     const starts: Promise<void>[] = [];
     const add = (
       role: ObservedObjectEvent['role'],

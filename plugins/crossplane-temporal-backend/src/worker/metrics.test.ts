@@ -3,7 +3,6 @@
  * (crossplaneTemporal.temporal.metrics.prometheusBindAddress).
  */
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   startTemporalDevServer,
   type TemporalDevServer,
@@ -24,17 +23,10 @@ import {
   spawnWorkerProcess,
   stopWorkerProcess,
 } from '../__testUtils__/spawnWorkerProcess';
+import { unusedPort } from '../__testUtils__/unusedPort';
 import { deprovisionUpdate } from '../workflows/definitions';
 
 jest.setTimeout(120_000);
-
-const freePort = () =>
-  new Promise<number>(resolve => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('worker metrics', () => {
   let cluster: TestCluster;
@@ -48,7 +40,7 @@ describe('worker metrics', () => {
       startTestCluster({ providerDelayMs: 50 }),
       startTemporalDevServer({ logLevel: 'error' }),
     ]);
-    const port = await freePort();
+    const port = await unusedPort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     worker = await spawnWorkerProcess({
       crossplaneTemporal: {

@@ -7,7 +7,11 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { WorkerOptions } from '@temporalio/worker';
+import type {
+  NativeConnection,
+  Worker,
+  WorkerOptions,
+} from '@temporalio/worker';
 import { createResourceActivities } from '../activities/createResourceActivities';
 import type { ResourceActivities } from '../activities/types';
 import { createClusterClients } from '../cluster';
@@ -16,6 +20,7 @@ import { createResourceWatchers } from '../watchers';
 import { observedSignal } from '../workflows/definitions';
 import { connectWorker, createResourceWorker } from './createResourceWorker';
 import { installTemporalRuntime } from './runtime';
+import { SetUp } from './SetUp';
 import { createTemporalClient } from './temporalClient';
 import { readTemporalSettings, type TemporalSettings } from './temporalConfig';
 
@@ -43,22 +48,51 @@ export async function startResourceWorker(options: {
     sdkLogLevel: settings.sdkLogLevel,
   });
 
-  const clusters = createClusterClients({ config, logger });
-  const real = createResourceActivities({
-    clusters,
-    logger,
-    notifications: options.notifications,
-  });
-  const activities = options.wrapActivities?.(real) ?? real;
-  const connection = await connectWorker(settings);
-  const worker = await createResourceWorker(connection, {
-    settings,
-    activities,
-    workerOptions: options.workerOptions,
-  });
-  const watchers = settings.worker.watchers
-    ? await signallingWatchers(settings, clusters, logger)
-    : undefined;
+  // Set up in this order, the Temporal worker last: once created, the SDK lets go of a worker only
+  // by running it and shutting it down, and a running worker takes tasks. So every step that can
+  // fail (a cluster's settings, Temporal unreachable, the watchers' client, a workflow bundle that
+  // does not load) comes before it, the watchers watch the clusters that answer by the time it
+  // polls, and a failure undoes what was set up, newest first, leaving nothing running.
+  const setUp = new SetUp(logger);
+  let clusters: ReturnType<typeof createClusterClients>;
+  let connection: NativeConnection;
+  let watchers: SignallingWatchers | undefined;
+  let worker: Worker;
+  try {
+    clusters = await setUp.step(
+      'could not set up the cluster clients',
+      () => createClusterClients({ config, logger }),
+      c => c.close(),
+    );
+    connection = await setUp.step(
+      `could not connect to Temporal at ${settings.address}`,
+      () => connectWorker(settings),
+      c => c.close(),
+    );
+    if (settings.worker.watchers)
+      watchers = await setUp.step(
+        `could not start the cluster watchers (Temporal at ${settings.address})`,
+        () => startSignallingWatchers(settings, clusters, logger),
+        w => w.stop(),
+      );
+    const real = createResourceActivities({
+      clusters,
+      logger,
+      notifications: options.notifications,
+    });
+    worker = await setUp.step(
+      `could not create the Temporal worker for task queue ${settings.taskQueue}`,
+      () =>
+        createResourceWorker(connection, {
+          settings,
+          activities: options.wrapActivities?.(real) ?? real,
+          workerOptions: options.workerOptions,
+        }),
+    );
+  } catch (error) {
+    await setUp.undo();
+    throw error;
+  }
 
   let stopping: Promise<void> | undefined;
   const running = worker.run().then(
@@ -76,7 +110,6 @@ export async function startResourceWorker(options: {
       });
     },
   );
-  await watchers?.start();
   logger.info('resource worker started', {
     address: settings.address,
     namespace: settings.namespace,
@@ -101,12 +134,19 @@ export async function startResourceWorker(options: {
   };
 }
 
-/** Watchers whose news reaches the owning workflows as signals, through a client of their own. */
-async function signallingWatchers(
+interface SignallingWatchers {
+  stop(): Promise<void>;
+}
+
+/**
+ * Watchers whose news reaches the owning workflows as signals, through a client of their own;
+ * started, or given up on and nothing left open.
+ */
+async function startSignallingWatchers(
   settings: TemporalSettings,
   clusters: ClusterClients,
   logger: LoggerService,
-) {
+): Promise<SignallingWatchers> {
   const client = await createTemporalClient(settings);
   const watchers = createResourceWatchers({
     clusters,
@@ -123,11 +163,15 @@ async function signallingWatchers(
       }
     },
   });
-  return {
-    start: () => watchers.start(),
-    async stop() {
-      await watchers.stop();
-      await client.connection.close();
-    },
+  const stop = async () => {
+    await watchers.stop();
+    await client.connection.close();
   };
+  try {
+    await watchers.start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stop };
 }

@@ -1,0 +1,72 @@
+/*
+ * A logger for tests that keeps every line, its children's included with the fields they were
+ * made with, so that a test can wait for a line the code under test logs.
+ */
+import {
+  coreServices,
+  createServiceFactory,
+  type LoggerService,
+  type ServiceFactory,
+} from '@backstage/backend-plugin-api';
+
+export interface LogLine {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+  /** The child loggers' fields and the line's own. */
+  fields: Record<string, unknown>;
+}
+
+export interface RecordingLogger extends LoggerService {
+  readonly lines: LogLine[];
+  /** Resolves with the first line, logged already or later, that matches. */
+  logged(match: (line: LogLine) => boolean): Promise<LogLine>;
+  /** Gives it to the plugins of a test backend as their logger. */
+  factory: ServiceFactory<LoggerService, 'plugin'>;
+}
+
+export function recordingLogger(): RecordingLogger {
+  const lines: LogLine[] = [];
+  const waiters = new Set<() => void>();
+
+  const loggerWith = (fields: Record<string, unknown>): LoggerService => {
+    const at =
+      (level: LogLine['level']) => (message: string, meta?: unknown) => {
+        lines.push({
+          level,
+          message,
+          fields: { ...fields, ...(meta as object) },
+        });
+        for (const waiter of [...waiters]) waiter();
+      };
+    return {
+      error: at('error'),
+      warn: at('warn'),
+      info: at('info'),
+      debug: at('debug'),
+      child: meta => loggerWith({ ...fields, ...meta }),
+    };
+  };
+
+  const logger = loggerWith({});
+  return {
+    ...logger,
+    lines,
+    factory: createServiceFactory({
+      service: coreServices.logger,
+      deps: {},
+      factory: () => logger,
+    }),
+    logged(match) {
+      return new Promise(resolve => {
+        const check = () => {
+          const line = lines.find(match);
+          if (!line) return;
+          waiters.delete(check);
+          resolve(line);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
