@@ -53,6 +53,11 @@ export interface KubeSimOptions {
   stateFile?: string;
   /** How long the simulated provider takes to make a managed resource ready. Default 500 ms. */
   providerDelayMs?: number;
+  /**
+   * Whether claims' conditions say which generation they are about (`observedGeneration`), as
+   * from Crossplane 1.19. Default true; false behaves as earlier Crossplane versions.
+   */
+  claimConditionGenerations?: boolean;
   /** Enforce RBAC (default true). */
   rbac?: boolean;
   /**
@@ -211,6 +216,7 @@ export async function startKubeSim(
     registry,
     log,
     providerDelayMs: options.providerDelayMs ?? 500,
+    claimConditionGenerations: options.claimConditionGenerations ?? true,
   });
 
   const garbageCollector = new GarbageCollector({ store, registry, log });

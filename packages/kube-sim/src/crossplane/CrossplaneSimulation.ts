@@ -54,6 +54,7 @@ export class CrossplaneSimulation {
       registry: ResourceRegistry;
       log: Log;
       providerDelayMs: number;
+      claimConditionGenerations?: boolean;
     },
   ) {
     this.events = new EventRecorder(deps.store, 'crossplane');
@@ -333,11 +334,15 @@ export class CrossplaneSimulation {
 
     // Status follows the composite's.
     const ready = composite ? conditionOf(composite, 'Ready') : undefined;
+    const observedGeneration =
+      this.deps.claimConditionGenerations === false
+        ? undefined
+        : claim.metadata.generation;
     setCondition(next, {
       type: 'Synced',
       status: 'True',
       reason: 'ReconcileSuccess',
-      observedGeneration: claim.metadata.generation,
+      observedGeneration,
     });
     setCondition(next, {
       type: 'Ready',
@@ -347,7 +352,7 @@ export class CrossplaneSimulation {
         ready?.status === 'True'
           ? undefined
           : 'Composite resource claim is waiting for composite resource to become Ready',
-      observedGeneration: claim.metadata.generation,
+      observedGeneration,
     });
     if (claimSecretRef?.name && composite)
       this.copyConnectionSecret(

@@ -15,7 +15,7 @@ import {
   type ResourceRef,
   type ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import type { KubeSim } from '@crossplane-temporal/kube-sim';
+import type { KubeSim, KubeSimOptions } from '@crossplane-temporal/kube-sim';
 import {
   startTemporalDevServer,
   type TemporalDevServer,
@@ -205,6 +205,8 @@ export function useResourceWorkflows(
     replicas?: number;
     /** Whether the workers run the watchers. Default: true. */
     watchers?: boolean;
+    /** How the simulated cluster behaves, beyond the provider's delay. */
+    cluster?: KubeSimOptions;
   } = {},
 ): ResourceWorkflowHarness {
   const taskQueue =
@@ -218,7 +220,10 @@ export function useResourceWorkflows(
   beforeAll(async () => {
     let cluster: TestCluster;
     [cluster, temporal] = await Promise.all([
-      startTestCluster({ providerDelayMs: options.providerDelayMs ?? 50 }),
+      startTestCluster({
+        providerDelayMs: options.providerDelayMs ?? 50,
+        ...options.cluster,
+      }),
       startTemporalDevServer({ logLevel: 'error' }),
     ]);
     harness.cluster = cluster;

@@ -8,7 +8,6 @@ import {
   FIELD_MANAGER,
   describeResourceRef,
   type ComposedResource,
-  type Condition,
   type JsonObject,
   type ResourceRef,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
@@ -18,6 +17,7 @@ import type {
   KubeObject,
   ObjectRef,
 } from '../cluster/types';
+import { conditionsOf } from '../cluster/conditions';
 import { summariseComposed } from '../workflows/readiness';
 import { invalidSpec, translatingClusterErrors } from './failures';
 import { describeSchemaErrors, SpecSchemaCache } from './schemaValidation';
@@ -266,19 +266,6 @@ function keyOf(ref: ObjectRef): string {
 
 function sameObject(a: ObjectRef, b: ObjectRef | undefined): boolean {
   return b !== undefined && keyOf(a) === keyOf(b);
-}
-
-function conditionsOf(object: KubeObject | undefined): Condition[] {
-  const conditions = object?.status?.conditions;
-  if (!Array.isArray(conditions)) return [];
-  return conditions.map((c: any) => ({
-    type: String(c.type),
-    status: c.status,
-    reason: c.reason,
-    message: c.message,
-    observedGeneration: c.observedGeneration,
-    lastTransitionTime: c.lastTransitionTime,
-  }));
 }
 
 function summarise(object: KubeObject): ComposedResource {

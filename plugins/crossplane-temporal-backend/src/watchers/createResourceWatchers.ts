@@ -10,7 +10,6 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   WORKFLOW_ID_ANNOTATION,
-  type Condition,
   type ObservedObjectEvent,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { ClusterRequestError } from '../cluster/errors';
@@ -19,6 +18,8 @@ import type {
   ClusterClients,
   KubeObject,
 } from '../cluster/types';
+import { conditionsOf } from '../cluster/conditions';
+import { isOutsider } from '../workflows/fieldManagers';
 import { backoffDelayMs, type Backoff } from './backoff';
 import { DeliveryQueue } from './DeliveryQueue';
 import { Informer, type InformerEvent } from './Informer';
@@ -48,17 +49,6 @@ interface Kinds {
   managed: Array<{ apiVersion: string; kind: string }>;
 }
 
-function conditionsOf(object: KubeObject): Condition[] {
-  return ((object.status?.conditions ?? []) as any[]).map(c => ({
-    type: c.type,
-    status: c.status,
-    reason: c.reason,
-    message: c.message,
-    observedGeneration: c.observedGeneration,
-    lastTransitionTime: c.lastTransitionTime,
-  }));
-}
-
 /** Who last changed the spec, from managedFields: the newest entry that owns a spec field. */
 export function lastSpecManager(object: KubeObject): string | undefined {
   let newest: { manager?: string; time?: string } | undefined;
@@ -73,9 +63,10 @@ export function lastSpecManager(object: KubeObject): string | undefined {
 /**
  * What a workflow acts on in an object. For claims, namespaced composites and managed resources:
  * their spec's generation, deletion, conditions and who last changed their spec. For a claim's
- * composite, only its deletion and its failures: its readiness shows on the claim, and Crossplane
- * is the one that changes its spec. A change to anything else (status details, resource
- * references, labels) is not worth a signal: workflow tasks are what a busy worker runs short of.
+ * composite, not its readiness (that shows on the claim) but its deletion, its failures and
+ * changes to its spec by someone other than Crossplane (drift). A change to anything else (status
+ * details, resource references, labels) is not worth a signal: workflow tasks are what a busy
+ * worker runs short of.
  */
 function significant(
   role: ObservedObjectEvent['role'],
@@ -84,11 +75,16 @@ function significant(
   const conditions = conditionsOf(object).map(
     ({ lastTransitionTime: _, ...c }) => c,
   );
-  if (role === 'composite')
+  if (role === 'composite') {
+    const manager = lastSpecManager(object);
     return JSON.stringify([
       object.metadata.deletionTimestamp,
       conditions.filter(c => c.type === 'Synced' && c.status === 'False'),
+      // Crossplane changes a composite's spec as it works; only someone else's change is news,
+      // and so is Crossplane's taking it back.
+      isOutsider(manager) ? [object.metadata.generation, manager] : undefined,
     ]);
+  }
   return JSON.stringify([
     object.metadata.generation,
     object.metadata.deletionTimestamp,

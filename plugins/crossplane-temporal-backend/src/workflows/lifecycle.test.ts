@@ -39,6 +39,33 @@ async function observedEvents(
 }
 
 /**
+ * Validation of resources named `hasty-*` reports back only once the workflow has accepted a
+ * deprovision: the request arrives while the provision is being validated.
+ */
+function holdingBackValidation(h: ResourceWorkflowHarness) {
+  return (real: ResourceActivities): ResourceActivities => ({
+    ...real,
+    async validateAndDryRun(input) {
+      await real.validateAndDryRun(input);
+      if (!input.ref.name.startsWith('hasty')) return;
+      const { workflowId } = Context.current().info.workflowExecution!;
+      for (;;) {
+        const { events } = await h.client.workflow
+          .getHandle(workflowId)
+          .fetchHistory();
+        const accepted = (events ?? []).some(
+          e =>
+            e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest
+              ?.input?.name === 'deprovision',
+        );
+        if (accepted) return;
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+    },
+  });
+}
+
+/**
  * Applies of resources named `late-news-*` report back only once the workflow has been told that
  * a managed resource failed: the workflow then sees that news before the apply's result, as it
  * does when a busy worker's activity completion reaches Temporal late.
@@ -66,7 +93,8 @@ function holdingBackApplies(h: ResourceWorkflowHarness) {
 
 describe('resource lifecycle', () => {
   const h: ResourceWorkflowHarness = useResourceWorkflows({
-    wrapActivities: activities => holdingBackApplies(h)(activities),
+    wrapActivities: activities =>
+      holdingBackValidation(h)(holdingBackApplies(h)(activities)),
   });
 
   afterEach(async () => {
@@ -211,6 +239,27 @@ describe('resource lifecycle', () => {
       expect.objectContaining({ code: 200, impersonatedUser: 'alice' }),
     ]);
     await recordHistory(handle, 'deprovision');
+  });
+
+  it('deprovisions a resource whose provision is still being validated, applying nothing', async () => {
+    const ref = refFor('hasty-db');
+    const { lastSeq } = await h.sim.admin.audit();
+    const handle = await h.provision(ref);
+    await h.statusWhen(handle, s => s.phase === 'Validating');
+    await h.deprovision(handle);
+    const status = (await handle.result()) as ResourceStatus;
+    expect(status.phase).toBe('Deleted');
+    expect(stepsOf(status)).toEqual(
+      expect.arrayContaining(['provision:skipped', 'wait-deleted:succeeded']),
+    );
+    // Only the dry run reached the cluster: no claim was ever written.
+    const { records } = await h.sim.admin.audit({
+      sinceSeq: lastSeq,
+      name: 'hasty-db',
+      verb: 'patch',
+    });
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every(r => r.dryRun)).toBe(true);
   });
 
   it('deprovisions a resource whose provisioning is still waiting for Ready', async () => {

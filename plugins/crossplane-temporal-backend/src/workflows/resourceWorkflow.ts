@@ -17,7 +17,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  FIELD_MANAGER,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   OWNER_ANNOTATION,
@@ -55,9 +54,11 @@ import {
   describeConditions,
   failureOf,
   failuresBefore,
+  findCondition,
   isReadyFor,
   withoutStaleFailures,
 } from './readiness';
+import { isOutsider } from './fieldManagers';
 import {
   acceptRequestId,
   addStep,
@@ -107,6 +108,16 @@ const PATCHES = {
   fewerRoundTrips: 'fewer-round-trips',
   /** A provision request is refused while another provision runs, not queued behind it. */
   oneProvisionAtATime: 'one-provision-at-a-time',
+  /** A claim's composite whose spec someone else changed has drifted, as a composed resource has. */
+  compositeChangesAreDrift: 'composite-changes-are-drift',
+  /**
+   * Where Crossplane does not say which generation its Ready condition is about (claims before
+   * Crossplane 1.19), Ready counts for a first generation, and for a later one once it changed
+   * after the apply or held for a fallback period since.
+   */
+  readyWithoutGenerations: 'ready-without-generations',
+  /** A deprovision that arrives while a provision is validated stops it before it applies. */
+  deprovisionBeforeApply: 'deprovision-before-apply',
 } as const;
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -412,6 +423,8 @@ export async function resourceWorkflow(
       state.observedVersion = event.resourceVersion;
     } else if (event.role === 'managed') {
       recordComposedEvent(state, event);
+    } else {
+      state.compositeSpecManager = event.lastSpecManager;
     }
     detectDrift(event);
     observations++;
@@ -448,12 +461,12 @@ export async function resourceWorkflow(
 
   /** A spec change made by someone other than this workflow, Crossplane or a provider. */
   function changedByOutsider(event: ObservedObjectEvent): boolean {
-    const manager = event.lastSpecManager;
-    if (!manager || manager === FIELD_MANAGER || isControllerManager(manager))
-      return false;
+    if (!isOutsider(event.lastSpecManager)) return false;
     if (event.role === 'resource') {
       return (event.generation ?? 0) > (state.applied?.generation ?? Infinity);
     }
+    if (event.role === 'composite')
+      return patched(PATCHES.compositeChangesAreDrift);
     return event.role === 'managed';
   }
 
@@ -527,16 +540,35 @@ export async function resourceWorkflow(
     timeoutSeconds: number,
     restored: () => boolean = () => true,
   ): Promise<WaitOutcome> {
-    const deadline = Date.now() + timeoutSeconds * 1000;
+    const waitingSince = Date.now();
+    const deadline = waitingSince + timeoutSeconds * 1000;
     const generation = state.applied?.generation;
     const onlyCurrentReports = patched(PATCHES.failuresJudgedBySpec);
-    let lastRead = Date.now();
+    let lastRead = waitingSince;
+    const readyForApplied = () => {
+      if (isReadyFor(state.conditions, generation)) return true;
+      const ready = findCondition(state.conditions, 'Ready');
+      if (
+        ready?.status !== 'True' ||
+        ready.observedGeneration !== undefined ||
+        generation === undefined ||
+        !patched(PATCHES.readyWithoutGenerations)
+      )
+        return false;
+      // Crossplane does not say which generation Ready is about. Nothing older than a first
+      // generation exists; for a later one, Ready that changed since the apply (to the second,
+      // as Kubernetes keeps time) or still holds a fallback period after it is taken as current.
+      const changedAt = Date.parse(ready.lastTransitionTime ?? '');
+      return (
+        generation === 1 ||
+        changedAt >= Math.floor(waitingSince / 1000) * 1000 ||
+        Date.now() - waitingSince >= fallbackPollMs
+      );
+    };
     // Ready for our generation is not enough: a provider may still refuse the new spec of a
     // composed resource whose Ready condition dates from the previous one.
     const done = () =>
-      isReadyFor(state.conditions, generation) &&
-      composedSettled(state.composed) &&
-      restored();
+      readyForApplied() && composedSettled(state.composed) && restored();
     for (;;) {
       if (deprovisionQueued()) return { kind: 'interrupted' };
       // Watch events can arrive out of order: confirm with a read before declaring Ready.
@@ -807,6 +839,10 @@ export async function resourceWorkflow(
     state.lastError = undefined;
 
     await validate(request.spec, request.requestedBy, request.requestId);
+    if (deprovisionQueued() && patched(PATCHES.deprovisionBeforeApply)) {
+      step('provision', 'skipped', 'deprovision requested; nothing was applied');
+      return;
+    }
     const approval = await awaitApproval(
       'provision',
       request.requestedBy,
@@ -1024,7 +1060,7 @@ export async function resourceWorkflow(
           'crossplane-temporal.io/repaired-at': now().toISOString(),
         },
         // Ready may not have flipped yet when a composed resource went missing; wait until
-        // every deleted one is back and ready.
+        // every deleted one is back and ready, and a changed composite's spec is Crossplane's.
         restored: () =>
           reports
             .filter(r => r.role === 'managed' && r.what === 'deleted')
@@ -1032,7 +1068,10 @@ export async function resourceWorkflow(
               state.composed.some(
                 c => c.kind === r.kind && c.name === r.name && c.ready === true,
               ),
-            ),
+            ) &&
+          reports
+            .filter(r => r.role === 'composite' && r.what === 'changed')
+            .every(() => !isOutsider(state.compositeSpecManager)),
       },
     );
     if (outcome.kind === 'ready') {
@@ -1117,11 +1156,6 @@ export async function resourceWorkflow(
   await condition(allHandlersFinished);
   log.info('resource workflow finished', { workflowId, phase: state.phase });
   return status();
-}
-
-/** Managers that belong to Crossplane and providers; changes by anyone else are drift. */
-function isControllerManager(manager: string): boolean {
-  return /crossplane|provider|composite|claim/i.test(manager);
 }
 
 /** The message of what failed, without the wrapping layers of activity failures. */

@@ -51,6 +51,8 @@ export interface ResourceState {
   /** resourceVersion of the newest observation of the resource itself. */
   observedVersion?: string;
   composite?: ObjectRef;
+  /** Who last changed the composite's spec, as its newest observation says. */
+  compositeSpecManager?: string;
   composed: ComposedResource[];
   /** Failures composed resources reported when the current spec was applied (stale ones). */
   failuresAtApply?: Record<string, number>;
