@@ -176,6 +176,34 @@ describe('drift', () => {
     expect(after!.spec!.forProvider.instanceClass).toBe(instanceClass);
   });
 
+  it("repairs a composite whose spec someone else changed to the claim's", async () => {
+    const ref = refFor('rewired-db');
+    const [handle, ready] = await readyWith(ref, 'repair');
+    const composite = ready.outputs!.composite!;
+    await h.sim.admin.driftPatch(
+      composite,
+      { spec: { parameters: { size: 'large' } } },
+      'kubectl-edit',
+    );
+    const status = await h.statusWhen(handle, s =>
+      stepsOf(s).includes('drift-repaired:succeeded'),
+    );
+    expect(status.phase).toBe('Ready');
+    expect(status.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          step: 'drift-detected',
+          message: `${composite.kind} ${composite.name} changed by kubectl-edit; policy: repair`,
+        }),
+      ]),
+    );
+    // Repaired means the composite's spec is the claim's again, set by Crossplane.
+    const after = await h.kube.get(composite);
+    expect(after!.spec!.parameters.size).toBe(
+      (specFor(ref).parameters as any).size,
+    );
+  });
+
   it('repairs a deleted composite: detected, composed again, Ready again', async () => {
     const [handle, ready] = await readyWith(refFor('uprooted-db'), 'repair');
     const composite = ready.outputs!.composite!;
