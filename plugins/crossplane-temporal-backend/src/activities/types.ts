@@ -17,7 +17,7 @@ export interface ApplyResourceInput {
   annotations: Record<string, string>;
   /** Make the write as the requesting user, when the cluster impersonates. */
   as?: Impersonation;
-  /** Take back fields someone else changed (drift repair). */
+  /** Take back fields someone else changed (drift repair, updates asked for through Backstage). */
   force?: boolean;
 }
 

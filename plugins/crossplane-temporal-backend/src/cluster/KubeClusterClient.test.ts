@@ -382,6 +382,45 @@ describe('cluster clients', () => {
     await clients.close();
   });
 
+  it('refuses an apply that would take fields from another manager at once, naming them, and forces when asked', async () => {
+    const clients = clientsWith({ type: 'serviceAccountToken', tokenFile });
+    const local = clients.get('local');
+    const options = { fieldManager: 'crossplane-temporal', as: alice };
+    await local.apply(claim('contested-db', 'team-alpha'), options);
+    await sim.admin.driftPatch(
+      {
+        apiVersion: 'database.example.org/v1alpha1',
+        kind: 'PostgreSQLInstance',
+        namespace: 'team-alpha',
+        name: 'contested-db',
+      },
+      { spec: { parameters: { size: 'medium' } } },
+      'kubectl-edit',
+    );
+    const { lastSeq } = await sim.admin.audit();
+    const conflict = await failure(
+      local.apply(claim('contested-db', 'team-alpha', 'large'), options),
+    );
+    expect(conflict.reason).toBe('FieldConflict');
+    expect(conflict.retryable).toBe(false);
+    expect(conflict.message).toBe(
+      'cluster local: PostgreSQLInstance contested-db has fields someone else manages (conflict with "kubectl-edit": .spec.parameters.size); undo their change, or let a drift repair take the fields back',
+    );
+    // Refused once: a conflict is not retried like a transient error.
+    const { records } = await sim.admin.audit({
+      sinceSeq: lastSeq,
+      name: 'contested-db',
+    });
+    expect(records.map(r => r.code)).toEqual([409]);
+
+    const forced = await local.apply(claim('contested-db', 'team-alpha', 'large'), {
+      ...options,
+      force: true,
+    });
+    expect(forced.spec?.parameters.size).toBe('large');
+    await clients.close();
+  });
+
   it('runs an exec credential plugin again when the server refuses its token, and retries once', async () => {
     const current = path.join(dir, 'exec-token');
     fs.writeFileSync(current, sim.tokenFor(BACKSTAGE));

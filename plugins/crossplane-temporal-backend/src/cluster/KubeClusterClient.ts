@@ -77,12 +77,22 @@ function retryDelayMs(
   return 50 * 2 ** retry * (0.5 + Math.random());
 }
 
+/** The fields a server-side apply would take from other managers, as the API server lists them. */
+function fieldConflicts(body: any): string[] {
+  const causes: any[] = body?.details?.causes ?? [];
+  return causes
+    .filter(c => c?.reason === 'FieldManagerConflict')
+    .map(c => String(c.message ?? c.field));
+}
+
 function reasonFor(status: number, body: any): ClusterErrorReason {
   if (status === 401) return 'Unauthorized';
   if (status === 403) return 'Forbidden';
   if (status === 404) return 'NotFound';
-  if (status === 409)
-    return body?.reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict';
+  if (status === 409) {
+    if (body?.reason === 'AlreadyExists') return 'AlreadyExists';
+    return fieldConflicts(body).length > 0 ? 'FieldConflict' : 'Conflict';
+  }
   if (status === 400 || status === 422 || status === 415) return 'Invalid';
   return 'Transient';
 }
@@ -421,10 +431,15 @@ export class KubeClusterClient implements ClusterClient {
     const reason = reasonFor(response.statusCode, body);
     const serverMessage: string =
       body?.message ?? `HTTP ${response.statusCode}`;
-    const message =
-      reason === 'Unauthorized'
-        ? `cluster ${this.name} refused the backend's credentials even after refreshing them`
-        : `cluster ${this.name}: ${serverMessage}`;
+    let message = `cluster ${this.name}: ${serverMessage}`;
+    if (reason === 'Unauthorized')
+      message = `cluster ${this.name} refused the backend's credentials even after refreshing them`;
+    else if (reason === 'FieldConflict')
+      message = `cluster ${this.name}: ${[body.details?.kind, body.details?.name]
+        .filter(Boolean)
+        .join(' ')} has fields someone else manages (${fieldConflicts(
+        body,
+      ).join('; ')}); undo their change, or let a drift repair take the fields back`;
     this.logger.debug('cluster request failed', {
       cluster: this.name,
       method: call.method,

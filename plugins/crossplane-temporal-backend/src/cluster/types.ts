@@ -136,6 +136,8 @@ export interface ClusterClients {
  * - `Forbidden`: the identity may not do this; retrying will not help.
  * - `Invalid`: the object was refused by validation (schema, admission); the message says why.
  * - `NotFound`, `Conflict`, `AlreadyExists`: as in Kubernetes.
+ * - `FieldConflict`: a server-side apply would change fields another manager owns; retrying the
+ *   same apply cannot succeed.
  * - `Transient`: 429, 5xx, timeouts, dropped connections: worth retrying.
  * - `UnknownCluster`: no such cluster in app-config.
  */
@@ -145,6 +147,7 @@ export type ClusterErrorReason =
   | 'Invalid'
   | 'NotFound'
   | 'Conflict'
+  | 'FieldConflict'
   | 'AlreadyExists'
   | 'Transient'
   /** The server's certificate does not verify against the configured CA: a setup to fix. */

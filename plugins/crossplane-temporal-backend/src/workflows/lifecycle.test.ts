@@ -162,6 +162,35 @@ describe('resource lifecycle', () => {
     expect(status.outputs?.composed.every(c => c.ready && c.synced)).toBe(true);
   });
 
+  it('applies an update over a field someone changed outside it, taking the field back', async () => {
+    const ref = refFor('contested-db');
+    const handle = await h.provision(ref, { policy: { drift: 'notify' } });
+    await h.statusWhen(handle, s => s.phase === 'Ready');
+    await h.sim.admin.driftPatch(
+      ref,
+      { spec: { parameters: { size: 'medium' } } },
+      'kubectl-edit',
+    );
+    await h.statusWhen(handle, s =>
+      s.steps.some(step => step.message === 'owner notified; nothing changed'),
+    );
+    await h.updateSpec(handle, ref, { size: 'large' });
+    const status = await h.statusWhen(
+      handle,
+      s =>
+        s.phase === 'Ready' &&
+        (s.lastGoodSpec as any)?.parameters?.size === 'large',
+    );
+    expect(status.lastError).toBeUndefined();
+    const claim = await h.kube.get(ref);
+    expect(claim!.spec!.parameters.size).toBe('large');
+    // The field is this plugin's again: kubectl-edit owns nothing in the spec any more.
+    const editor = claim!.metadata.managedFields?.find(
+      f => f.manager === 'kubectl-edit',
+    );
+    expect(JSON.stringify(editor?.fieldsV1 ?? {})).not.toContain('f:size');
+  });
+
   it('rolls a failed update back to the last good spec and reports both', async () => {
     const ref = refFor('resizing-db');
     const handle = await h.provision(ref);

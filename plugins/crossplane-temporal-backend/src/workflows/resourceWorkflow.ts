@@ -118,6 +118,11 @@ const PATCHES = {
   readyWithoutGenerations: 'ready-without-generations',
   /** A deprovision that arrives while a provision is validated stops it before it applies. */
   deprovisionBeforeApply: 'deprovision-before-apply',
+  /**
+   * An update someone asked for through Backstage takes the claim's fields back from whoever
+   * changed them outside it (server-side apply with force), instead of failing on the conflict.
+   */
+  updatesTakeFieldsBack: 'updates-take-fields-back',
 } as const;
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -736,6 +741,7 @@ export async function resourceWorkflow(
     spec: JsonObject,
     requester: Requester,
     requestId: string,
+    force?: boolean,
   ) {
     state.phase = 'Validating';
     step(
@@ -749,6 +755,7 @@ export async function resourceWorkflow(
       labels: objectLabels(),
       annotations: objectAnnotations(requester, requestId),
       as: identity(requester),
+      ...(force ? { force } : {}),
     };
     if (patched(PATCHES.fewerRoundTrips)) {
       await cluster.validateAndDryRun(desired);
@@ -808,16 +815,20 @@ export async function resourceWorkflow(
   // ---- operations --------------------------------------------------------------------------------
 
   /** Applies a request's spec; once Ready, it is the last good spec and its outputs are recorded. */
-  async function applyRequestedSpec(request: {
-    spec: JsonObject;
-    requestedBy: Requester;
-    requestId: string;
-  }): Promise<WaitOutcome> {
+  async function applyRequestedSpec(
+    request: {
+      spec: JsonObject;
+      requestedBy: Requester;
+      requestId: string;
+    },
+    force?: boolean,
+  ): Promise<WaitOutcome> {
     const outcome = await applyAndWait(
       request.spec,
       request.requestedBy,
       request.requestId,
       'apply',
+      force ? { force } : undefined,
     );
     if (outcome.kind === 'ready') {
       state.lastGoodSpec = request.spec;
@@ -880,8 +891,14 @@ export async function resourceWorkflow(
     state.lastError = undefined;
 
     const restingPhase = state.phase;
+    const force = patched(PATCHES.updatesTakeFieldsBack);
     try {
-      await validate(request.spec, request.requestedBy, request.requestId);
+      await validate(
+        request.spec,
+        request.requestedBy,
+        request.requestId,
+        force,
+      );
     } catch (error) {
       // A refused update leaves the resource as it was.
       state.phase = restingPhase;
@@ -905,7 +922,7 @@ export async function resourceWorkflow(
       return;
     }
 
-    const outcome = await applyRequestedSpec(request);
+    const outcome = await applyRequestedSpec(request, force);
     if (outcome.kind === 'ready') {
       return;
     }
