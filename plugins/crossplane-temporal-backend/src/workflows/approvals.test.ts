@@ -4,6 +4,7 @@
  */
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { pendingApprovalQuery, phaseQuery } from './definitions';
 import {
   alice,
   recordHistory,
@@ -44,6 +45,10 @@ describe('approvals', () => {
       approvers: ['group:default/platform'],
     });
     const requestId = waiting.pendingApproval!.requestId;
+    // The pending-approval query answers the same, on its own.
+    expect(await handle.query(pendingApprovalQuery)).toEqual(
+      waiting.pendingApproval,
+    );
     expect(await writesTo('approved-db', lastSeq)).toEqual([]);
 
     // The requester is no approver: the update is rejected and nothing changes.
@@ -120,7 +125,43 @@ describe('approvals', () => {
       ]),
     );
     expect(await writesTo('expired-db', lastSeq)).toEqual([]);
-    // A decision after the deadline is refused.
-    await expect(h.decide(handle, { requestId: 'whatever' })).rejects.toThrow();
+    expect(status.pendingApproval).toBeUndefined();
+  });
+
+  it('refuses an approval by the person who asked, even when they are an approver', async () => {
+    const handle = await h.provision(refFor('self-approved-db'), {
+      policy: {
+        approval: {
+          operations: ['provision' as const],
+          approvers: ['group:default/team-alpha'],
+          timeoutSeconds: 60,
+        },
+      },
+    });
+    const waiting = await h.statusWhen(
+      handle,
+      s => s.phase === 'AwaitingApproval',
+    );
+    const refused: any = await h
+      .decide(handle, {
+        requestId: waiting.pendingApproval!.requestId,
+        decidedBy: alice.userEntityRef,
+        decidedByOwnershipRefs: alice.ownershipEntityRefs,
+      })
+      .catch(e => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(refused.cause.message).toBe(
+      'a request cannot be approved by the person who made it',
+    );
+    expect(await handle.query(phaseQuery)).toBe('AwaitingApproval');
+    // A decision for a request that is not waiting is refused too.
+    const unknown: any = await h
+      .decide(handle, { requestId: 'not-this-one' })
+      .catch(e => e);
+    expect(unknown.cause.message).toBe(
+      'no request not-this-one is waiting for approval',
+    );
+    await h.deprovision(handle);
+    expect(((await handle.result()) as ResourceStatus).phase).toBe('Deleted');
   });
 });

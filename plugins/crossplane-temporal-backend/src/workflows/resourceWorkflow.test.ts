@@ -201,4 +201,46 @@ describe('resource workflow', () => {
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(refused.cause.message).toMatch(/nothing to retry/);
   });
+
+  it('refuses updates and deprovisions that cannot apply, saying why, and changes nothing', async () => {
+    const refused = async (promise: Promise<unknown>) => {
+      const error: any = await promise.catch(e => e);
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      return error.cause.message as string;
+    };
+    const ref = refFor('guarded-db');
+    const handle = await h.client.workflow.start('resourceWorkflow', {
+      workflowId: resourceWorkflowId(ref),
+      taskQueue: h.taskQueue,
+      args: [{ ref }],
+    });
+    expect(await refused(h.updateSpec(handle, ref, { size: 'medium' }))).toBe(
+      'PostgreSQLInstance team-alpha/guarded-db is not provisioned (phase Pending); provision it first',
+    );
+
+    await handle.executeUpdate(provisionUpdate, {
+      args: [provisionRequest(ref, { requestId: 'guarded-provision' })],
+    });
+    await h.statusWhen(handle, s => s.phase === 'Ready');
+    expect(
+      await refused(h.update(handle, ['not', 'a', 'spec'] as any)),
+    ).toBe('spec must be an object');
+
+    // Slow enough that the deprovision is still running when the next requests arrive.
+    await h.sim.admin.configureProvider({ delayMs: 2_000 });
+    try {
+      await h.deprovision(handle);
+      expect(await refused(h.deprovision(handle))).toBe(
+        'PostgreSQLInstance team-alpha/guarded-db is already being deprovisioned',
+      );
+      expect(
+        await refused(h.updateSpec(handle, ref, { size: 'large' })),
+      ).toBe('PostgreSQLInstance team-alpha/guarded-db is being deprovisioned');
+    } finally {
+      await h.sim.admin.configureProvider({ delayMs: 50 });
+    }
+    const status = (await handle.result()) as ResourceStatus;
+    expect(status.phase).toBe('Deleted');
+    expect(status.lastGoodSpec).toEqual(specFor(ref));
+  });
 });
