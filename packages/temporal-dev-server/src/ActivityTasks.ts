@@ -254,17 +254,17 @@ export class ActivityTasks {
       token.workflowId,
       token.runId,
     );
-    const state = e?.activities[token.scheduledEventId];
-    if (
-      !e ||
-      !isRunning(e) ||
-      !state ||
-      state.attempt !== token.attempt ||
-      !state.startedAt
-    ) {
+    if (e && !isRunning(e))
       throw new RpcError(
         grpc.status.NOT_FOUND,
-        'Activity task not found: it timed out, was retried, or the workflow closed',
+        'workflow execution already completed',
+      );
+    const state = e?.activities[token.scheduledEventId];
+    if (!e || !state || state.attempt !== token.attempt || !state.startedAt) {
+      // It timed out, was retried, or finished already.
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        'invalid activityID or activity already timed out or invoking workflow is completed',
       );
     }
     return { e, state };
@@ -425,17 +425,12 @@ export class ActivityTasks {
 
   /**
    * The workflow asks to cancel an activity: one not yet started is cancelled at once; a running
-   * one learns it from its next heartbeat.
+   * one learns it from its next heartbeat. One that finished while the workflow task ran (its
+   * finish event waits in the buffer) has the request recorded and nothing more, as Temporal does.
+   * The engine checked that the activity is one of these before the task's commands were applied.
    */
   requestCancel(e: Execution, attributes: any, completedEventId: number): void {
     const scheduledEventId = Number(attributes.scheduledEventId);
-    const state = e.activities[scheduledEventId];
-    if (!state) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `activity with scheduled event ${scheduledEventId} is not pending`,
-      );
-    }
     const [requested] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED',
       field: 'activityTaskCancelRequestedEventAttributes',
@@ -444,6 +439,8 @@ export class ActivityTasks {
         workflowTaskCompletedEventId: completedEventId,
       },
     });
+    const state = e.activities[scheduledEventId];
+    if (!state) return;
     state.cancelRequested = true;
     if (!state.startedAt) {
       delete e.activities[scheduledEventId];

@@ -10,6 +10,7 @@ import { ActivityTasks, type ActivityTask } from './ActivityTasks';
 import { systemClock, type Clock } from './clock';
 import { ChildWorkflows, type RunControl } from './ChildWorkflows';
 import { Deadlines } from './Deadlines';
+import { packAny } from './grpc/any';
 import { RpcError } from './grpc/serviceDefinition';
 import { historyPage } from './history/pages';
 import { durationMs, timestamp } from './history/time';
@@ -28,7 +29,8 @@ import type {
   StartResult,
   WorkflowExecutions,
 } from './WorkflowExecutions';
-import { WorkflowUpdates } from './WorkflowUpdates';
+import { WorkflowUpdates, type UpdateStage } from './WorkflowUpdates';
+import { unimplementedStartOption } from './startRequests';
 import type { Visibility } from './visibility/Visibility';
 import {
   normalQueue,
@@ -73,12 +75,93 @@ const COMMAND = {
 
 const KNOWN_COMMANDS = new Set<number>(Object.values(COMMAND));
 
+/** Each command type's short name, as Temporal's messages print it ("StartTimer"). */
+const COMMAND_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(COMMAND).map(([name, type]) => [type, shortName(name)]),
+);
+
+/** An enum value's short name, as Temporal's Go enums print it: START_TIMER → StartTimer. */
+function shortName(screaming: string): string {
+  return screaming
+    .toLowerCase()
+    .split('_')
+    .map(word => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
+
+/** One thing a workflow task's completion does: handle a protocol message, or apply a command. */
+interface CompletionStep {
+  command?: any;
+  /** A protocol message; with a ProtocolMessage command, the message it names (if present). */
+  message?: any;
+}
+
+/**
+ * A completion's messages and commands in the order they take effect, as the Temporal server
+ * orders them: a worker that sequences no message with a ProtocolMessage command has its messages
+ * handled before its commands (it produced them first); otherwise each where its command names
+ * it, and those no command names (rejections leave no event) after the commands.
+ */
+function completionSteps(commands: any[], messages: any[]): CompletionStep[] {
+  const byId = new Map<string, any>(messages.map(m => [m.id, m]));
+  const steps: CompletionStep[] = [];
+  const sequenced = commands.some(
+    c => c.commandType === COMMAND.PROTOCOL_MESSAGE,
+  );
+  if (!sequenced) {
+    for (const message of byId.values()) steps.push({ message });
+    byId.clear();
+  }
+  for (const command of commands) {
+    if (command.commandType !== COMMAND.PROTOCOL_MESSAGE) {
+      steps.push({ command });
+      continue;
+    }
+    const id = command.protocolMessageCommandAttributes?.messageId;
+    steps.push({ command, message: byId.get(id) });
+    byId.delete(id);
+  }
+  for (const message of byId.values()) steps.push({ message });
+  return steps;
+}
+
+const ACTIVITY_FINISHES = new Set([
+  'EVENT_TYPE_ACTIVITY_TASK_COMPLETED',
+  'EVENT_TYPE_ACTIVITY_TASK_FAILED',
+  'EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT',
+  'EVENT_TYPE_ACTIVITY_TASK_CANCELED',
+]);
+
+/** The activities (by scheduled event ID) that finished while the workflow task ran. */
+function bufferedActivityFinishes(e: Execution): Set<number> {
+  const finished = new Set<number>();
+  for (const batch of e.buffered)
+    for (const event of batch.events)
+      if (ACTIVITY_FINISHES.has(event.eventType))
+        finished.add(Number(event.attributes.scheduledEventId));
+  return finished;
+}
+
 const CLOSING_COMMANDS = new Set<number>([
   COMMAND.COMPLETE_WORKFLOW_EXECUTION,
   COMMAND.FAIL_WORKFLOW_EXECUTION,
   COMMAND.CANCEL_WORKFLOW_EXECUTION,
   COMMAND.CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 ]);
+
+/**
+ * Temporal's WorkflowNotReady: FAILED_PRECONDITION, with the details by which clients know it
+ * (a query or update the run cannot take in its state).
+ */
+const workflowNotReady = (message: string) =>
+  new RpcError(
+    grpc.status.FAILED_PRECONDITION,
+    message,
+    packAny('temporal.api.errordetails.v1.WorkflowNotReadyFailure', {}),
+  );
+
+/** From this attempt on, a run's workflow task counts as failing: queries and updates fail fast. */
+const FAILING_WORKFLOW_TASK_ATTEMPT = 3;
 
 /** A failure the server reports (a refused workflow task), as Temporal builds it. */
 const serverFailure = (message: string) => ({
@@ -301,7 +384,13 @@ export class WorkflowEngine implements RunControl {
 
   /** Admits an update and gives the workflow a task to decide on it. */
   admitUpdate(e: Execution, request: any) {
-    const admitted = this.updates.admit(e, request);
+    const admitted = this.updates.admit(e, request, () => {
+      // As Temporal does: an update would fail with the task, so it fails at once.
+      if (this.failingWorkflowTask(e))
+        throw workflowNotReady(
+          'Unable to perform workflow execution update due to Workflow Task in failed state.',
+        );
+    });
     if (admitted.isNew) this.requestWorkflowTask(e);
     return admitted.update;
   }
@@ -525,10 +614,8 @@ export class WorkflowEngine implements RunControl {
       task.attempt !== token.attempt ||
       !task.startedEventId
     ) {
-      throw new RpcError(
-        grpc.status.NOT_FOUND,
-        'Workflow task not found: it timed out, or the workflow closed',
-      );
+      // Temporal's answer: the task timed out, was answered already, or the workflow closed.
+      throw new RpcError(grpc.status.NOT_FOUND, 'Workflow task not found.');
     }
     return { e, task, startedEventId: task.startedEventId };
   }
@@ -546,7 +633,24 @@ export class WorkflowEngine implements RunControl {
     );
     this.answerQueries(request.queryResults);
     const commands: any[] = request.commands ?? [];
-    const refusal = this.refuseCommands(e, commands, request.messages ?? []);
+    // As Temporal's ValidateCommandSequence: refused before anything else, without failing the
+    // task (it times out and is retried).
+    const closing = commands.findIndex(c =>
+      CLOSING_COMMANDS.has(c.commandType),
+    );
+    if (closing !== -1 && closing < commands.length - 1) {
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `invalid command sequence: [${commands
+          .map(c => COMMAND_NAMES[c.commandType] ?? c.commandType)
+          .join(', ')}], command ${
+          COMMAND_NAMES[commands[closing].commandType]
+        } must be the last command.`,
+      );
+    }
+    const steps = completionSteps(commands, request.messages ?? []);
+    // Everything is checked before anything is written: applying the steps cannot fail.
+    const refusal = this.refuseCompletion(e, steps);
     if (refusal) {
       // As Temporal does, only a first attempt is failed: a retry refused again times out.
       if (task.attempt === 1)
@@ -603,34 +707,12 @@ export class WorkflowEngine implements RunControl {
         }
       : undefined;
 
-    const messages = new Map<string, any>(
-      (request.messages ?? []).map((m: any) => [m.id, m]),
-    );
-    // As the Temporal server does: a worker that sequences no message with a ProtocolMessage
-    // command has its messages handled before its commands (it produced them first).
-    const sequenced = commands.some(
-      c => c.commandType === COMMAND.PROTOCOL_MESSAGE,
-    );
-    if (!sequenced) {
-      for (const message of messages.values())
-        this.updates.handleMessage(e, message);
-      messages.clear();
-    }
     const eager: ActivityTask[] = [];
-    for (const command of commands) {
+    for (const step of steps) {
       if (!isRunning(e)) break;
-      if (command.commandType === COMMAND.PROTOCOL_MESSAGE) {
-        const id = command.protocolMessageCommandAttributes?.messageId;
-        const message = messages.get(id);
-        messages.delete(id);
-        this.updates.handleMessage(e, message);
-      } else {
-        this.apply(e, command, completed.eventId, eager);
-      }
+      if (step.message) this.updates.handleMessage(e, step.message);
+      else this.apply(e, step.command, completed.eventId, eager);
     }
-    // Messages no command sequenced (rejections leave no event) are handled after the commands.
-    for (const message of messages.values())
-      if (isRunning(e)) this.updates.handleMessage(e, message);
     if (!isRunning(e)) return {};
     this.updates.redeliver(e, task.updateIds);
     const flushed = this.executions.flush(e);
@@ -690,30 +772,87 @@ export class WorkflowEngine implements RunControl {
   }
 
   /**
-   * Checks a workflow task's commands before any is applied, as the Temporal server does: a
-   * refused task fails as a whole with the cause that names what was wrong.
+   * Checks a workflow task's messages and commands before any is applied, as the Temporal server
+   * does (it discards what it applied of a task it then fails): a refused task fails as a whole
+   * with the cause that names what was wrong, in Temporal's words. The check follows what each
+   * step would do to the run's timers, activities and updates, so the steps after it can rely on
+   * the earlier ones (a timer started and cancelled in one task, say).
    */
-  private refuseCommands(
+  private refuseCompletion(
     e: Execution,
-    commands: any[],
-    messages: any[],
+    steps: CompletionStep[],
   ): { cause: string; message: string } | undefined {
     const refuse = (cause: string, message: string) => ({
       cause: `WORKFLOW_TASK_FAILED_CAUSE_${cause}`,
-      message,
+      // Temporal prefixes the cause's short name ("BadCancelTimerAttributes: ...").
+      message: `${shortName(cause)}: ${message}`,
     });
-    const timerIds = new Set(Object.keys(e.timers));
-    const messageIds = new Set(messages.map(m => m.id));
+    const invalidAction = (action: string, details: string) =>
+      `invalid history builder state for action: ${action}, ${details}`;
+    const timers = new Set(Object.keys(e.timers));
+    // Timers that fired while the task ran: their fired events wait in the buffer.
+    const firedTimers = new Set(
+      e.buffered.map(b => b.timerId).filter((id): id is string => Boolean(id)),
+    );
+    const activities = new Map(
+      Object.values(e.activities).map(a => [
+        a.scheduledEventId,
+        {
+          activityId: String(a.attributes.activityId),
+          started: Boolean(a.startedAt),
+          cancelRequested: Boolean(a.cancelRequested),
+        },
+      ]),
+    );
+    const activityIds = new Set(
+      [...activities.values()].map(a => a.activityId),
+    );
+    const finishedActivities = bufferedActivityFinishes(e);
+    const updateStages = new Map<string, UpdateStage>();
     const searchAttributesRefused = (attributes: any) =>
       attributes && this.visibility.validate(e.namespace, attributes);
-    for (const c of commands) {
+    for (const step of steps) {
+      const c = step.command;
+      if (c?.commandType === COMMAND.PROTOCOL_MESSAGE) {
+        const id = c.protocolMessageCommandAttributes?.messageId;
+        if (!id)
+          return refuse(
+            'BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE',
+            'MessageID is not set on ProtocolMessageCommand.',
+          );
+        if (!step.message)
+          return refuse(
+            'BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE',
+            `ProtocolMessageCommand referenced absent message ID ${id}`,
+          );
+      }
+      if (step.message) {
+        const refused = this.updates.refuseMessage(
+          e,
+          step.message,
+          updateStages,
+        );
+        if (refused)
+          return refuse('BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE', refused);
+        continue;
+      }
       switch (c.commandType) {
         case COMMAND.SCHEDULE_ACTIVITY_TASK: {
-          const a = c.scheduleActivityTaskCommandAttributes ?? {};
-          if (!a.activityId || !a.activityType?.name)
+          const a = c.scheduleActivityTaskCommandAttributes;
+          if (!a)
             return refuse(
               'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
-              'ActivityId and ActivityType are required',
+              'ScheduleActivityTaskCommandAttributes is not set on ScheduleActivityTaskCommand.',
+            );
+          if (!a.activityId)
+            return refuse(
+              'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
+              'activityId is not set',
+            );
+          if (!a.activityType?.name)
+            return refuse(
+              'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
+              'activityType is not set',
             );
           if (
             !durationMs(a.startToCloseTimeout) &&
@@ -721,18 +860,92 @@ export class WorkflowEngine implements RunControl {
           )
             return refuse(
               'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
-              `activity ${a.activityId}: a StartToClose or ScheduleToClose timeout is required`,
+              `a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId=${a.activityId} ActivityType=${a.activityType.name}`,
             );
+          if (activityIds.has(a.activityId))
+            return refuse(
+              'SCHEDULE_ACTIVITY_DUPLICATE_ID',
+              invalidAction(
+                'add-activitytask-scheduled-event',
+                `ActivityID: ${a.activityId}`,
+              ),
+            );
+          activityIds.add(a.activityId);
+          break;
+        }
+        case COMMAND.REQUEST_CANCEL_ACTIVITY_TASK: {
+          const a = c.requestCancelActivityTaskCommandAttributes;
+          if (!a)
+            return refuse(
+              'BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES',
+              'RequestCancelActivityTaskCommandAttributes is not set on RequestCancelActivityTaskCommand.',
+            );
+          const scheduledEventId = Number(a.scheduledEventId ?? 0);
+          if (scheduledEventId <= 0)
+            return refuse(
+              'BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES',
+              'ScheduledEventId is not set on RequestCancelActivityTaskCommand.',
+            );
+          const activity = activities.get(scheduledEventId);
+          // An activity whose finish waits in the buffer: the request is recorded, nothing more.
+          if (!activity && finishedActivities.has(scheduledEventId)) break;
+          if (!activity || activity.cancelRequested)
+            return refuse(
+              'BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES',
+              invalidAction(
+                'add-activitytask-cancel-requested-event',
+                `ScheduledEventID: ${scheduledEventId}`,
+              ),
+            );
+          activity.cancelRequested = true;
+          // One not started yet is cancelled at once, and its ID is free again.
+          if (!activity.started) {
+            activities.delete(scheduledEventId);
+            activityIds.delete(activity.activityId);
+          }
           break;
         }
         case COMMAND.START_TIMER: {
-          const id = c.startTimerCommandAttributes?.timerId;
-          if (!id || timerIds.has(id))
+          const a = c.startTimerCommandAttributes;
+          if (!a)
+            return refuse(
+              'BAD_START_TIMER_ATTRIBUTES',
+              'StartTimerCommandAttributes is not set on StartTimerCommand.',
+            );
+          if (!a.timerId)
+            return refuse(
+              'BAD_START_TIMER_ATTRIBUTES',
+              'TimerId is not set on StartTimerCommand.',
+            );
+          if (timers.has(a.timerId))
             return refuse(
               'START_TIMER_DUPLICATE_ID',
-              `timer ID '${id}' is missing or already in use`,
+              invalidAction('add-timer-started-event', `TimerID: ${a.timerId}`),
             );
-          timerIds.add(id);
+          timers.add(a.timerId);
+          break;
+        }
+        case COMMAND.CANCEL_TIMER: {
+          const a = c.cancelTimerCommandAttributes;
+          if (!a)
+            return refuse(
+              'BAD_CANCEL_TIMER_ATTRIBUTES',
+              'CancelTimerCommandAttributes is not set on CancelTimerCommand.',
+            );
+          if (!a.timerId)
+            return refuse(
+              'BAD_CANCEL_TIMER_ATTRIBUTES',
+              'TimerId is not set on CancelTimerCommand.',
+            );
+          // A running timer, or one that fired while the task ran (its fired event is dropped).
+          if (!timers.delete(a.timerId) && !firedTimers.delete(a.timerId))
+            return refuse(
+              'BAD_CANCEL_TIMER_ATTRIBUTES',
+              invalidAction(
+                'add-timer-canceled-event',
+                `TimerID: ${a.timerId}`,
+              ),
+            );
           break;
         }
         case COMMAND.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
@@ -745,29 +958,36 @@ export class WorkflowEngine implements RunControl {
         }
         case COMMAND.START_CHILD_WORKFLOW_EXECUTION: {
           const a = c.startChildWorkflowExecutionCommandAttributes ?? {};
-          if (!a.workflowId || !a.workflowType?.name)
+          const ns = a.namespace || e.namespace;
+          if (!a.workflowId)
             return refuse(
               'BAD_START_CHILD_EXECUTION_ATTRIBUTES',
-              'WorkflowId and WorkflowType are required',
+              `Required field WorkflowId is not set on StartChildWorkflowExecutionCommand. WorkflowType=${
+                a.workflowType?.name ?? ''
+              } Namespace=${ns}`,
+            );
+          if (!a.workflowType?.name)
+            return refuse(
+              'BAD_START_CHILD_EXECUTION_ATTRIBUTES',
+              `Required field WorkflowType is not set on StartChildWorkflowExecutionCommand. WorkflowId=${a.workflowId} Namespace=${ns}`,
+            );
+          const unimplemented = unimplementedStartOption(a);
+          if (unimplemented)
+            return refuse(
+              'BAD_START_CHILD_EXECUTION_ATTRIBUTES',
+              unimplemented,
             );
           const refused = searchAttributesRefused(a.searchAttributes);
           if (refused) return refuse('BAD_SEARCH_ATTRIBUTES', refused);
           break;
         }
         case COMMAND.CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
-          const refused = searchAttributesRefused(
-            c.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes,
-          );
+          const a = c.continueAsNewWorkflowExecutionCommandAttributes ?? {};
+          const unimplemented = unimplementedStartOption(a);
+          if (unimplemented)
+            return refuse('BAD_CONTINUE_AS_NEW_ATTRIBUTES', unimplemented);
+          const refused = searchAttributesRefused(a.searchAttributes);
           if (refused) return refuse('BAD_SEARCH_ATTRIBUTES', refused);
-          break;
-        }
-        case COMMAND.PROTOCOL_MESSAGE: {
-          const id = c.protocolMessageCommandAttributes?.messageId;
-          if (!messageIds.has(id))
-            return refuse(
-              'BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE',
-              `protocol message command names message '${id}', which the request does not carry`,
-            );
           break;
         }
         default:
@@ -1019,13 +1239,8 @@ export class WorkflowEngine implements RunControl {
     this.begin(next);
   }
 
+  /** Starts a timer (refuseCompletion made sure its ID is free). */
   private startTimer(e: Execution, a: any, completedEventId: number) {
-    if (e.timers[a.timerId]) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `timer ${a.timerId} is already running: timer IDs must be unique`,
-      );
-    }
     const [started] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_TIMER_STARTED',
       field: 'timerStartedEventAttributes',
@@ -1059,22 +1274,20 @@ export class WorkflowEngine implements RunControl {
     });
   }
 
+  /**
+   * Cancels a running timer, or one whose fired event waits in the buffer (it has not fired as far
+   * as the workflow knows: the fired event is dropped, as Temporal drops it). refuseCompletion made
+   * sure it is one of the two.
+   */
   private cancelTimer(e: Execution, a: any, completedEventId: number) {
     let timer = e.timers[a.timerId];
-    // A timer whose fire is still buffered has not fired as far as the workflow knows.
-    const bufferedFire = e.buffered.findIndex(b => b.timerId === a.timerId);
-    if (!timer && bufferedFire !== -1) {
+    if (!timer) {
+      const bufferedFire = e.buffered.findIndex(b => b.timerId === a.timerId);
       const [fired] = e.buffered.splice(bufferedFire, 1);
       timer = {
         startedEventId: Number(fired.events[0].attributes.startedEventId),
         fireAt: 0,
       };
-    }
-    if (!timer) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `timer ${a.timerId} is not running: it fired or was never started`,
-      );
     }
     delete e.timers[a.timerId];
     this.deadlines.disarm(`${e.runId}/timer/${a.timerId}`);
@@ -1127,8 +1340,24 @@ export class WorkflowEngine implements RunControl {
     return queued.filter(q => this.queries.has(q.id));
   }
 
+  /** Whether the run's workflow task keeps failing (its attempt counts up). */
+  private failingWorkflowTask(e: Execution): boolean {
+    const attempt = e.workflowTask?.attempt ?? e.workflowTaskAttempt ?? 1;
+    return isRunning(e) && attempt >= FAILING_WORKFLOW_TASK_ATTEMPT;
+  }
+
   /** Asks a worker to answer a query; resolves with its answer, or rejects after `timeoutMs`. */
   query(e: Execution, request: any, timeoutMs = 30_000): Promise<QueryAnswer> {
+    // As Temporal answers: no worker ever ran the workflow's code, so none can answer; and a
+    // workflow whose task keeps failing would fail the query too.
+    if (!isRunning(e) && !e.previousStartedEventId)
+      throw workflowNotReady(
+        'Workflow execution closed before WorkflowTaskStarted event',
+      );
+    if (this.failingWorkflowTask(e))
+      throw workflowNotReady(
+        'Unable to query workflow due to Workflow Task in failed state.',
+      );
     const id = `${e.runId}/${Math.random().toString(36).slice(2)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -1244,9 +1473,10 @@ export class WorkflowEngine implements RunControl {
     const token = decodeToken(request.taskToken, 'query');
     const answer = this.queries.get(token.queryId ?? '');
     if (!answer) {
+      // The caller gave up waiting; Temporal's words.
       throw new RpcError(
         grpc.status.NOT_FOUND,
-        'query not found: the caller gave up waiting',
+        'query task not found, or already expired',
       );
     }
     answer(

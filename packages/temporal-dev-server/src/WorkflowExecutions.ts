@@ -39,7 +39,12 @@ export interface StartRequest {
 export type StartResult =
   | { kind: 'started'; execution: Execution }
   | { kind: 'duplicate-request'; execution: Execution }
-  | { kind: 'already-started'; execution: Execution }
+  | {
+      kind: 'already-started';
+      execution: Execution;
+      /** Why: the run is running, or the reuse policy refuses a new run after the closed one. */
+      reason: 'running' | 'reject-duplicate' | 'failed-only';
+    }
   /** WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING: the running one is the answer. */
   | { kind: 'use-existing'; execution: Execution }
   /** WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING: the caller terminates it, then starts. */
@@ -90,15 +95,23 @@ export class WorkflowExecutions {
         request.reusePolicy === TERMINATE_IF_RUNNING
       )
         return { kind: 'terminate-existing', execution: latest };
-      return { kind: 'already-started', execution: latest };
+      return { kind: 'already-started', execution: latest, reason: 'running' };
     }
     if (request.reusePolicy === REJECT_DUPLICATE)
-      return { kind: 'already-started', execution: latest };
+      return {
+        kind: 'already-started',
+        execution: latest,
+        reason: 'reject-duplicate',
+      };
     if (
       request.reusePolicy === ALLOW_DUPLICATE_FAILED_ONLY &&
       latest.status === 'WORKFLOW_EXECUTION_STATUS_COMPLETED'
     )
-      return { kind: 'already-started', execution: latest };
+      return {
+        kind: 'already-started',
+        execution: latest,
+        reason: 'failed-only',
+      };
     return undefined;
   }
 

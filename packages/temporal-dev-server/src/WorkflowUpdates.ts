@@ -5,6 +5,7 @@
  * trace in the history, as in Temporal.
  */
 import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
 import { packAny, unpackAny } from './grpc/any';
 import { RpcError } from './grpc/serviceDefinition';
 import { isRunning, type Execution, type UpdateState } from './state';
@@ -17,24 +18,47 @@ export const STAGES = {
   completed: 3,
 } as const;
 
+export type UpdateStage = UpdateState['stage'];
+
+/** The protocol messages a worker answers an update with, by their body's type. */
+const BODY_KINDS: Record<string, 'Acceptance' | 'Rejection' | 'Response'> = {
+  'temporal.api.update.v1.Acceptance': 'Acceptance',
+  'temporal.api.update.v1.Rejection': 'Rejection',
+  'temporal.api.update.v1.Response': 'Response',
+};
+
+/** Where each message takes an update from each stage; absent: not a step it may take. */
+const TRANSITIONS: Record<
+  UpdateStage,
+  Partial<Record<'Acceptance' | 'Rejection' | 'Response', UpdateStage>>
+> = {
+  admitted: { Acceptance: 'accepted', Rejection: 'completed' },
+  accepted: { Response: 'completed' },
+  completed: {},
+};
+
 export class WorkflowUpdates {
   constructor(private readonly executions: WorkflowExecutions) {}
 
   /** Admits an update, or finds the one with the same ID (a retried call). */
-  admit(e: Execution, request: any): { update: UpdateState; isNew: boolean } {
-    const updateId: string | undefined = request?.meta?.updateId;
-    if (!updateId) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        'UpdateId is not set on request.',
-      );
-    }
-    if (!request.input?.name) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        'Update name is not set on request.',
-      );
-    }
+  admit(
+    e: Execution,
+    requested: any,
+    /** Refuses an update to the running workflow before it is looked up (it would fail). */
+    checkRunning: () => void = () => {},
+  ): { update: UpdateState; isNew: boolean } {
+    // Temporal's checks and words; an update without an ID gets one, as Temporal gives it.
+    const invalid = (message: string) =>
+      new RpcError(grpc.status.INVALID_ARGUMENT, message);
+    if (!requested?.meta) throw invalid('Update meta is not set on request.');
+    if (!requested.input) throw invalid('Update input is not set on request.');
+    if (!requested.input.name)
+      throw invalid('Update name is not set on request.');
+    const request = requested.meta.updateId
+      ? requested
+      : { ...requested, meta: { ...requested.meta, updateId: randomUUID() } };
+    const updateId: string = request.meta.updateId;
+    if (isRunning(e)) checkRunning();
     const existing = e.updates[updateId];
     if (existing) return { update: existing, isNew: false };
     if (!isRunning(e)) {
@@ -90,22 +114,36 @@ export class WorkflowUpdates {
     }
   }
 
-  /** Applies a worker's acceptance, rejection or response. */
-  handleMessage(e: Execution, message: any): void {
+  /**
+   * Why Temporal would refuse a protocol message a worker answers with, if it would: an update this
+   * run does not have, a body it cannot read, or a step the update is not at. `stages` follows
+   * what the task's earlier messages did (an acceptance, then its response), and is updated.
+   */
+  refuseMessage(
+    e: Execution,
+    message: any,
+    stages: Map<string, UpdateStage>,
+  ): string | undefined {
     const update = e.updates[message.protocolInstanceId];
-    if (!update) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `protocol message ${message.id} names update ${message.protocolInstanceId}, which this workflow does not have`,
-      );
-    }
+    if (!update)
+      return `update ${message.protocolInstanceId} wasn't found on the server. This is most likely a transient error which will be resolved automatically by retries`;
     const unpacked = unpackAny(message.body);
-    if (!unpacked) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `protocol message ${message.id} has a body of unknown type ${message.body?.type_url}`,
-      );
-    }
+    if (!unpacked)
+      return `protocol message ${message.id} has a body of unknown type ${message.body?.type_url}`;
+    const kind = BODY_KINDS[unpacked.typeName];
+    if (!kind) return `Message type ${unpacked.typeName} not supported`;
+    const stage = stages.get(update.id) ?? update.stage;
+    const next = TRANSITIONS[stage][kind];
+    if (!next)
+      return `invalid state transition attempted for Update ${update.id}: received *update.${kind} message while in state ${stage}`;
+    stages.set(update.id, next);
+    return undefined;
+  }
+
+  /** Applies a worker's acceptance, rejection or response (refuseMessage let it through). */
+  handleMessage(e: Execution, message: any): void {
+    const update = e.updates[message.protocolInstanceId]!;
+    const unpacked = unpackAny(message.body)!;
     const { typeName, message: body } = unpacked;
     if (typeName === 'temporal.api.update.v1.Acceptance') {
       const [accepted] = this.executions.append(e, {
@@ -124,13 +162,7 @@ export class WorkflowUpdates {
     } else if (typeName === 'temporal.api.update.v1.Rejection') {
       update.stage = 'completed';
       update.outcome = { failure: body.failure };
-    } else if (typeName === 'temporal.api.update.v1.Response') {
-      if (update.stage !== 'accepted') {
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
-          `update ${update.id} was completed before it was accepted`,
-        );
-      }
+    } else {
       this.executions.append(e, {
         eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED',
         field: 'workflowExecutionUpdateCompletedEventAttributes',
@@ -142,11 +174,6 @@ export class WorkflowUpdates {
       });
       update.stage = 'completed';
       update.outcome = body.outcome;
-    } else {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        `protocol message ${message.id} has a body of unexpected type ${typeName}`,
-      );
     }
     this.executions.changed(e);
   }

@@ -3,14 +3,22 @@
  * gRPC status Temporal gives and a message that says what is wrong, and the server keeps serving.
  */
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import Long from 'long';
+import { randomUUID } from 'node:crypto';
 import { startTemporalDevServer, type TemporalDevServer } from '.';
+import { waitFor, type HistoryEvent } from './__testUtils__/history';
+import { packAny } from './grpc/any';
 import { encodeToken } from './taskTokens';
+
+const { CommandType, EventType, WorkflowTaskFailedCause } =
+  temporal.api.enums.v1;
 
 // grpc status codes
 const INVALID_ARGUMENT = 3;
 const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
+const FAILED_PRECONDITION = 9;
 const UNIMPLEMENTED = 12;
 
 describe('bad requests', () => {
@@ -20,6 +28,7 @@ describe('bad requests', () => {
   let completedId: string;
   let completedRunId: string;
   let runningId: string;
+  let runningRunId: string;
 
   const service = () => connection.workflowService;
   const operator = () => connection.operatorService;
@@ -29,10 +38,12 @@ describe('bad requests', () => {
     connection = await Connection.connect({ address: server.address });
     client = new Client({ connection });
     runningId = 'bad-input-running';
-    await client.workflow.start('anything', {
-      taskQueue: 'nobody-polls',
-      workflowId: runningId,
-    });
+    runningRunId = (
+      await client.workflow.start('anything', {
+        taskQueue: 'nobody-polls',
+        workflowId: runningId,
+      })
+    ).firstExecutionRunId;
     completedId = 'bad-input-terminated';
     const done = await client.workflow.start('anything', {
       taskQueue: 'nobody-polls',
@@ -69,59 +80,101 @@ describe('bad requests', () => {
     });
   const garbage = Buffer.from('not a token');
 
+  const signalWithStart = (fields: object) =>
+    service().signalWithStartWorkflowExecution({
+      namespace: 'default',
+      workflowId: 'sws',
+      workflowType: { name: 't' },
+      taskQueue: { name: 'q' },
+      signalName: 's',
+      ...fields,
+    });
+
+  const unregistered = {
+    indexedFields: { Nope: { data: Buffer.from('"x"') } },
+  };
+
+  // Each message is Temporal's own (its frontend's, history service's or persistence layer's
+  // words), where this server does what Temporal does; the ones that name this dev server are
+  // what Temporal implements and this server refuses.
   const cases: Array<[string, () => Promise<unknown>, number, RegExp]> = [
     [
       'start without a workflow ID',
       () => start({ workflowId: '' }),
       INVALID_ARGUMENT,
-      /WorkflowId is not set/,
+      /^WorkflowId is not set on request\.$/,
     ],
     [
       'start without a workflow type',
       () => start({ workflowType: {} }),
       INVALID_ARGUMENT,
-      /WorkflowType is not set/,
+      /^WorkflowType is not set on request\.$/,
     ],
     [
       'start without a task queue',
+      () => start({ taskQueue: undefined }),
+      INVALID_ARGUMENT,
+      /^taskQueue is not set$/,
+    ],
+    [
+      'start with a task queue without a name',
       () => start({ taskQueue: {} }),
       INVALID_ARGUMENT,
-      /TaskQueue is not set/,
+      /^missing task queue name$/,
     ],
     [
       'start in an unknown namespace',
       () => start({ namespace: 'nope' }),
       NOT_FOUND,
-      /Namespace nope is not found/,
+      /^Namespace nope is not found\./,
     ],
     [
       'start without a namespace',
       () => start({ namespace: '' }),
       INVALID_ARGUMENT,
-      /Namespace is not set/,
+      /^Namespace is not set on request\.$/,
     ],
     [
       'start with a negative run timeout',
       () => start({ workflowRunTimeout: { seconds: -5 } }),
       INVALID_ARGUMENT,
-      /workflowRunTimeout must not be negative/,
+      /^An invalid WorkflowRunTimeoutSeconds is set on request\. cause: negative duration$/,
+    ],
+    [
+      'start with a task timeout whose seconds and nanos disagree in sign',
+      () => start({ workflowTaskTimeout: { seconds: 5, nanos: -1 } }),
+      INVALID_ARGUMENT,
+      /^An invalid WorkflowTaskTimeoutSeconds is set on request\. cause: duration has seconds and nanos with different signs$/,
     ],
     [
       'start of a running workflow ID',
       () => start({ workflowId: runningId }),
       ALREADY_EXISTS,
-      /already running/,
+      /^Workflow execution is already running\. WorkflowId: bad-input-running, RunId: [-0-9a-f]+\.$/,
+    ],
+    [
+      'start of a closed workflow ID whose reuse policy rejects duplicates',
+      () => start({ workflowId: completedId, workflowIdReusePolicy: 3 }),
+      ALREADY_EXISTS,
+      /^Workflow execution already finished\. WorkflowId: bad-input-terminated, RunId: [-0-9a-f]+\. Workflow Id reuse policy: reject duplicate workflow Id\.$/,
+    ],
+    [
+      'start with TERMINATE_IF_RUNNING and a conflict policy',
+      () => start({ workflowIdReusePolicy: 4, workflowIdConflictPolicy: 2 }),
+      INVALID_ARGUMENT,
+      /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy$/,
+    ],
+    [
+      'start with REJECT_DUPLICATE and TERMINATE_EXISTING',
+      () => start({ workflowIdReusePolicy: 3, workflowIdConflictPolicy: 3 }),
+      INVALID_ARGUMENT,
+      /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING$/,
     ],
     [
       'start with an unregistered search attribute',
-      () =>
-        start({
-          searchAttributes: {
-            indexedFields: { Nope: { data: Buffer.from('"x"') } },
-          },
-        }),
+      () => start({ searchAttributes: unregistered }),
       INVALID_ARGUMENT,
-      /search attribute Nope is not defined/,
+      /^search attribute Nope is not defined/,
     ],
     [
       'start that sets a search attribute the server keeps',
@@ -132,7 +185,19 @@ describe('bad requests', () => {
           },
         }),
       INVALID_ARGUMENT,
-      /search attribute WorkflowType is reserved by the system/,
+      /^WorkflowType attribute can't be set in SearchAttributes$/,
+    ],
+    [
+      'start with a cron schedule (not implemented)',
+      () => start({ cronSchedule: '* * * * *' }),
+      UNIMPLEMENTED,
+      /^CronSchedule is not implemented by this Temporal dev server/,
+    ],
+    [
+      'start with a workflow retry policy (not implemented)',
+      () => start({ retryPolicy: { maximumAttempts: 3 } }),
+      UNIMPLEMENTED,
+      /^A workflow RetryPolicy is not implemented by this Temporal dev server/,
     ],
     [
       'describe without a workflow ID',
@@ -142,7 +207,7 @@ describe('bad requests', () => {
           execution: {},
         }),
       INVALID_ARGUMENT,
-      /WorkflowId is not set/,
+      /^WorkflowId is not set on request\.$/,
     ],
     [
       'describe an unknown workflow',
@@ -152,7 +217,7 @@ describe('bad requests', () => {
           execution: { workflowId: 'ghost' },
         }),
       NOT_FOUND,
-      /not found for workflow ID ghost/,
+      /^workflow not found for ID: ghost$/,
     ],
     [
       'describe an unknown run of a known workflow',
@@ -165,7 +230,7 @@ describe('bad requests', () => {
           },
         }),
       NOT_FOUND,
-      /run ID/,
+      /^workflow execution not found for workflow ID "bad-input-running" and run ID "00000000-0000-0000-0000-000000000000"$/,
     ],
     [
       'terminate a closed workflow',
@@ -175,7 +240,7 @@ describe('bad requests', () => {
           workflowExecution: { workflowId: completedId },
         }),
       NOT_FOUND,
-      /already completed/,
+      /^workflow execution already completed$/,
     ],
     [
       'cancel an unknown workflow',
@@ -185,7 +250,7 @@ describe('bad requests', () => {
           workflowExecution: { workflowId: 'ghost' },
         }),
       NOT_FOUND,
-      /not found/,
+      /^workflow not found for ID: ghost$/,
     ],
     [
       'cancel a closed workflow',
@@ -195,7 +260,7 @@ describe('bad requests', () => {
           workflowExecution: { workflowId: completedId },
         }),
       NOT_FOUND,
-      /already completed/,
+      /^workflow execution already completed$/,
     ],
     [
       'signal without a signal name',
@@ -205,7 +270,7 @@ describe('bad requests', () => {
           workflowExecution: { workflowId: runningId },
         }),
       INVALID_ARGUMENT,
-      /SignalName is not set/,
+      /^SignalName is not set on request\.$/,
     ],
     [
       'signal an unknown workflow',
@@ -216,7 +281,7 @@ describe('bad requests', () => {
           signalName: 's',
         }),
       NOT_FOUND,
-      /not found/,
+      /^workflow not found for ID: ghost$/,
     ],
     [
       'signal a closed workflow',
@@ -227,19 +292,80 @@ describe('bad requests', () => {
           signalName: 's',
         }),
       NOT_FOUND,
-      /already completed/,
+      /^workflow execution already completed$/,
     ],
     [
       'signal-with-start without a signal name',
+      () => signalWithStart({ signalName: '' }),
+      INVALID_ARGUMENT,
+      /^signal not set$/,
+    ],
+    [
+      'signal-with-start without a workflow type',
+      () => signalWithStart({ workflowType: {} }),
+      INVALID_ARGUMENT,
+      /^workflow type not set$/,
+    ],
+    [
+      'signal-with-start with an unregistered search attribute',
+      () => signalWithStart({ searchAttributes: unregistered }),
+      INVALID_ARGUMENT,
+      /^search attribute Nope is not defined/,
+    ],
+    [
+      'signal-with-start of a running workflow with an unregistered search attribute',
       () =>
-        service().signalWithStartWorkflowExecution({
-          namespace: 'default',
-          workflowId: 'sws',
-          workflowType: { name: 't' },
-          taskQueue: { name: 'q' },
+        signalWithStart({
+          workflowId: runningId,
+          searchAttributes: unregistered,
         }),
       INVALID_ARGUMENT,
-      /SignalName is not set/,
+      /^search attribute Nope is not defined/,
+    ],
+    [
+      'signal-with-start with the FAIL conflict policy',
+      () => signalWithStart({ workflowIdConflictPolicy: 1 }),
+      INVALID_ARGUMENT,
+      /^Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation\.$/,
+    ],
+    [
+      'signal-with-start with TERMINATE_IF_RUNNING and a conflict policy',
+      () =>
+        signalWithStart({
+          workflowIdReusePolicy: 4,
+          workflowIdConflictPolicy: 2,
+        }),
+      INVALID_ARGUMENT,
+      /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy$/,
+    ],
+    [
+      'signal-with-start of a closed workflow ID whose reuse policy rejects duplicates',
+      () =>
+        signalWithStart({ workflowId: completedId, workflowIdReusePolicy: 3 }),
+      ALREADY_EXISTS,
+      /^Workflow execution already finished\. WorkflowId: bad-input-terminated, RunId: [-0-9a-f]+\. Workflow Id reuse policy: reject duplicate workflow Id\.$/,
+    ],
+    [
+      'signal-with-start with a cron schedule (not implemented)',
+      () => signalWithStart({ cronSchedule: '* * * * *' }),
+      UNIMPLEMENTED,
+      /^CronSchedule is not implemented by this Temporal dev server/,
+    ],
+    [
+      'signal-with-start with a workflow retry policy (not implemented)',
+      () => signalWithStart({ retryPolicy: {} }),
+      UNIMPLEMENTED,
+      /^A workflow RetryPolicy is not implemented by this Temporal dev server/,
+    ],
+    [
+      'query without a query',
+      () =>
+        service().queryWorkflow({
+          namespace: 'default',
+          execution: { workflowId: runningId },
+        }),
+      INVALID_ARGUMENT,
+      /^WorkflowQuery is not set on request\.$/,
     ],
     [
       'query without a query type',
@@ -250,7 +376,7 @@ describe('bad requests', () => {
           query: {},
         }),
       INVALID_ARGUMENT,
-      /QueryType is not set/,
+      /^QueryType is not set on request\.$/,
     ],
     [
       'query an unknown workflow',
@@ -261,7 +387,18 @@ describe('bad requests', () => {
           query: { queryType: 'q' },
         }),
       NOT_FOUND,
-      /not found/,
+      /^workflow not found for ID: ghost$/,
+    ],
+    [
+      'query a workflow that closed before any worker ran it',
+      () =>
+        service().queryWorkflow({
+          namespace: 'default',
+          execution: { workflowId: completedId },
+          query: { queryType: 'q' },
+        }),
+      FAILED_PRECONDITION,
+      /^Workflow execution closed before WorkflowTaskStarted event$/,
     ],
     [
       'history of an unknown workflow',
@@ -271,7 +408,7 @@ describe('bad requests', () => {
           execution: { workflowId: 'ghost' },
         }),
       NOT_FOUND,
-      /not found/,
+      /^workflow not found for ID: ghost$/,
     ],
     [
       'history with a forged page token',
@@ -282,13 +419,13 @@ describe('bad requests', () => {
           nextPageToken: Buffer.from('x'),
         }),
       INVALID_ARGUMENT,
-      /not a page token/,
+      /^Invalid NextPageToken\.$/,
     ],
     [
       'workflow task completion with a garbage token',
       () => service().respondWorkflowTaskCompleted({ taskToken: garbage }),
       INVALID_ARGUMENT,
-      /not a workflow task token/,
+      /^Error deserializing task token\.$/,
     ],
     [
       'workflow task completion with a stale token',
@@ -297,65 +434,81 @@ describe('bad requests', () => {
           taskToken: staleToken('workflow'),
         }),
       NOT_FOUND,
-      /Workflow task not found/,
+      /^Workflow task not found\.$/,
     ],
     [
       'workflow task failure with a garbage token',
       () => service().respondWorkflowTaskFailed({ taskToken: garbage }),
       INVALID_ARGUMENT,
-      /not a workflow task token/,
+      /^Error deserializing task token\.$/,
     ],
     [
       'activity completion with a garbage token',
       () => service().respondActivityTaskCompleted({ taskToken: garbage }),
       INVALID_ARGUMENT,
-      /not a activity task token/,
+      /^Error deserializing task token\.$/,
     ],
     [
-      'activity completion with a stale token',
+      'activity completion for a closed workflow',
       () =>
         service().respondActivityTaskCompleted({
           taskToken: staleToken('activity'),
         }),
       NOT_FOUND,
-      /Activity task not found/,
+      /^workflow execution already completed$/,
     ],
     [
-      'activity failure with a stale token',
+      'activity completion for an activity the running workflow does not have',
+      () =>
+        service().respondActivityTaskCompleted({
+          taskToken: encodeToken({
+            kind: 'activity',
+            namespace: 'default',
+            workflowId: runningId,
+            runId: runningRunId,
+            scheduledEventId: 99,
+            attempt: 1,
+          }),
+        }),
+      NOT_FOUND,
+      /^invalid activityID or activity already timed out or invoking workflow is completed$/,
+    ],
+    [
+      'activity failure for a closed workflow',
       () =>
         service().respondActivityTaskFailed({
           taskToken: staleToken('activity'),
         }),
       NOT_FOUND,
-      /Activity task not found/,
+      /^workflow execution already completed$/,
     ],
     [
       'activity heartbeat with a garbage token',
       () => service().recordActivityTaskHeartbeat({ taskToken: garbage }),
       INVALID_ARGUMENT,
-      /not a activity task token/,
+      /^Error deserializing task token\.$/,
     ],
     [
-      'activity cancellation with a stale token',
+      'activity cancellation for a closed workflow',
       () =>
         service().respondActivityTaskCanceled({
           taskToken: staleToken('activity'),
         }),
       NOT_FOUND,
-      /Activity task not found/,
+      /^workflow execution already completed$/,
     ],
     [
       'query answer for a query nobody waits on',
       () =>
         service().respondQueryTaskCompleted({ taskToken: staleToken('query') }),
       NOT_FOUND,
-      /query not found/,
+      /^query task not found, or already expired$/,
     ],
     [
       'workflow task poll without a task queue',
       () => service().pollWorkflowTaskQueue({ namespace: 'default' }),
       INVALID_ARGUMENT,
-      /TaskQueue is not set/,
+      /^taskQueue is not set$/,
     ],
     [
       'activity task poll in an unknown namespace',
@@ -365,7 +518,7 @@ describe('bad requests', () => {
           taskQueue: { name: 'q' },
         }),
       NOT_FOUND,
-      /Namespace nope/,
+      /^Namespace nope is not found\./,
     ],
     [
       'list with a malformed query',
@@ -375,7 +528,7 @@ describe('bad requests', () => {
           query: `WorkflowId = `,
         }),
       INVALID_ARGUMENT,
-      /invalid query: expected a value/,
+      /^invalid query: malformed SQL query: expected a value/,
     ],
     [
       'list with an unknown attribute',
@@ -385,7 +538,7 @@ describe('bad requests', () => {
           query: `Colour = 'red'`,
         }),
       INVALID_ARGUMENT,
-      /unknown search attribute Colour/,
+      /^invalid query: invalid expression: column name 'Colour' is not a valid search attribute$/,
     ],
     [
       'count with an unterminated string',
@@ -395,7 +548,7 @@ describe('bad requests', () => {
           query: `WorkflowId = 'x`,
         }),
       INVALID_ARGUMENT,
-      /unterminated string/,
+      /^invalid query: malformed SQL query: unterminated string/,
     ],
     [
       'count grouped by an unsupported attribute',
@@ -405,7 +558,7 @@ describe('bad requests', () => {
           query: `GROUP BY WorkflowType`,
         }),
       INVALID_ARGUMENT,
-      /GROUP BY supports only ExecutionStatus/,
+      /^invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute WorkflowType$/,
     ],
     [
       'register an existing namespace',
@@ -415,28 +568,28 @@ describe('bad requests', () => {
           workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) },
         }),
       ALREADY_EXISTS,
-      /Namespace "default" already exists/,
+      /^Namespace "default" already exists$/,
     ],
     [
       'register a namespace without a retention period',
       () => service().registerNamespace({ namespace: 'no-retention' }),
       INVALID_ARGUMENT,
-      /A valid retention period is not set on request/,
+      /^A valid retention period is not set on request\.$/,
     ],
     [
       'register a namespace without a name',
       () => service().registerNamespace({}),
       INVALID_ARGUMENT,
-      /Namespace is not set/,
+      /^Namespace is not set on request\.$/,
     ],
     [
       'describe an unknown namespace',
       () => service().describeNamespace({ namespace: 'nope' }),
       NOT_FOUND,
-      /Namespace nope is not found/,
+      /^Namespace nope is not found\./,
     ],
     [
-      'update without an update ID',
+      'update without its meta',
       () =>
         service().updateWorkflowExecution({
           namespace: 'default',
@@ -444,7 +597,18 @@ describe('bad requests', () => {
           request: { input: { name: 'u' } },
         }),
       INVALID_ARGUMENT,
-      /UpdateId is not set/,
+      /^Update meta is not set on request\.$/,
+    ],
+    [
+      'update without a name',
+      () =>
+        service().updateWorkflowExecution({
+          namespace: 'default',
+          workflowExecution: { workflowId: runningId },
+          request: { meta: { updateId: 'u0' }, input: {} },
+        }),
+      INVALID_ARGUMENT,
+      /^Update name is not set on request\.$/,
     ],
     [
       'update a closed workflow',
@@ -455,7 +619,13 @@ describe('bad requests', () => {
           request: { meta: { updateId: 'u1' }, input: { name: 'u' } },
         }),
       NOT_FOUND,
-      /already completed/,
+      /^workflow execution already completed$/,
+    ],
+    [
+      'poll an update without naming it',
+      () => service().pollWorkflowExecutionUpdate({ namespace: 'default' }),
+      INVALID_ARGUMENT,
+      /^UpdateRef is not set on request\.$/,
     ],
     [
       'poll an unknown update',
@@ -468,7 +638,7 @@ describe('bad requests', () => {
           },
         }),
       NOT_FOUND,
-      /update ghost not found/,
+      /^update "ghost" not found$/,
     ],
     [
       'add a system search attribute',
@@ -478,7 +648,19 @@ describe('bad requests', () => {
           searchAttributes: { WorkflowId: 2 },
         }),
       INVALID_ARGUMENT,
-      /system attribute/,
+      /^Search attribute WorkflowId is reserved by system\.$/,
+    ],
+    [
+      'add a search attribute of an unknown type',
+      () =>
+        operator().addSearchAttributes({
+          namespace: 'default',
+          searchAttributes: {
+            Colour: 99 as temporal.api.enums.v1.IndexedValueType,
+          },
+        }),
+      INVALID_ARGUMENT,
+      /^Unknown search attribute type: 99\.$/,
     ],
     [
       'add no search attributes',
@@ -488,23 +670,33 @@ describe('bad requests', () => {
           searchAttributes: {},
         }),
       INVALID_ARGUMENT,
-      /searchAttributes is empty/,
+      /^SearchAttributes are not set on request\.$/,
     ],
     [
-      'remove an unknown search attribute',
+      'remove a system search attribute',
       () =>
         operator().removeSearchAttributes({
           namespace: 'default',
-          searchAttributes: ['Nope'],
+          searchAttributes: ['WorkflowId'],
         }),
-      NOT_FOUND,
-      /Nope does not exist/,
+      INVALID_ARGUMENT,
+      /^Unable to remove non-custom search attributes: WorkflowId\.$/,
+    ],
+    [
+      'remove no search attributes',
+      () =>
+        operator().removeSearchAttributes({
+          namespace: 'default',
+          searchAttributes: [],
+        }),
+      INVALID_ARGUMENT,
+      /^SearchAttributes are not set on request\.$/,
     ],
     [
       'an RPC the dev server does not implement',
       () => service().resetWorkflowExecution({ namespace: 'default' }),
       UNIMPLEMENTED,
-      /ResetWorkflowExecution is not implemented/,
+      /^ResetWorkflowExecution is not implemented by this Temporal dev server$/,
     ],
   ];
 
@@ -520,53 +712,232 @@ describe('bad requests', () => {
     });
   });
 
-  it('refuses a workflow task whose commands are invalid, records why, and applies none of them', async () => {
+  // ---- Workflow task completions, driven by hand --------------------------------------------
+
+  /** Starts a workflow on a queue of its own and takes its first workflow task. */
+  const firstTask = async (workflowId: string) => {
+    const taskQueue = `${workflowId}-worker`;
     const handle = await client.workflow.start('anything', {
-      taskQueue: 'raw-worker',
-      workflowId: 'bad-commands',
+      taskQueue,
+      workflowId,
     });
     const task = await service().pollWorkflowTaskQueue({
       namespace: 'default',
-      taskQueue: { name: 'raw-worker' },
-      identity: 'test',
+      taskQueue: { name: taskQueue },
+      identity: 'hand-worker',
     });
+    return { handle, task };
+  };
+  const eventTypes = async (handle: { fetchHistory(): Promise<any> }) =>
+    ((await handle.fetchHistory()).events as HistoryEvent[]).map(
+      e => e.eventType,
+    );
+
+  const startTimer = (timerId: string) => ({
+    commandType: CommandType.COMMAND_TYPE_START_TIMER,
+    startTimerCommandAttributes: {
+      timerId,
+      startToFireTimeout: { seconds: Long.fromNumber(60) },
+    },
+  });
+  const scheduleActivity = (activityId: string, timeouts = true) => ({
+    commandType: CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+    scheduleActivityTaskCommandAttributes: {
+      activityId,
+      activityType: { name: 'x' },
+      taskQueue: { name: 'nobody-polls' },
+      ...(timeouts
+        ? { startToCloseTimeout: { seconds: Long.fromNumber(60) } }
+        : {}),
+    },
+  });
+
+  // Each refused as a whole, before anything is written: the task fails with the cause, the RPC
+  // answers INVALID_ARGUMENT with Temporal's message (the cause's short name, then why).
+  const refusals: Array<[string, () => any[], any[], number, RegExp]> = [
+    [
+      'a timer, then the cancellation of an activity the workflow never scheduled',
+      () => [
+        startTimer('t1'),
+        {
+          commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+          requestCancelActivityTaskCommandAttributes: {
+            scheduledEventId: Long.fromNumber(99),
+          },
+        },
+      ],
+      [],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+      /^BadRequestCancelActivityAttributes: invalid history builder state for action: add-activitytask-cancel-requested-event, ScheduledEventID: 99$/,
+    ],
+    [
+      'a timer, then the cancellation of a timer the workflow never started',
+      () => [
+        startTimer('t1'),
+        {
+          commandType: CommandType.COMMAND_TYPE_CANCEL_TIMER,
+          cancelTimerCommandAttributes: { timerId: 't2' },
+        },
+      ],
+      [],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES,
+      /^BadCancelTimerAttributes: invalid history builder state for action: add-timer-canceled-event, TimerID: t2$/,
+    ],
+    [
+      'a timer, then an activity without any timeout',
+      () => [startTimer('t1'), scheduleActivity('a1', false)],
+      [],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+      /^BadScheduleActivityAttributes: a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity\. ActivityId=a1 ActivityType=x$/,
+    ],
+    [
+      'two activities with one ID',
+      () => [scheduleActivity('a1'), scheduleActivity('a1')],
+      [],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+      /^ScheduleActivityDuplicateId: invalid history builder state for action: add-activitytask-scheduled-event, ActivityID: a1$/,
+    ],
+    [
+      'two timers with one ID',
+      () => [startTimer('t1'), startTimer('t1')],
+      [],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+      /^StartTimerDuplicateId: invalid history builder state for action: add-timer-started-event, TimerID: t1$/,
+    ],
+    [
+      'a child workflow with a cron schedule (not implemented)',
+      () => [
+        startTimer('t1'),
+        {
+          commandType: CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+          startChildWorkflowExecutionCommandAttributes: {
+            workflowId: 'child',
+            workflowType: { name: 'anything' },
+            cronSchedule: '* * * * *',
+          },
+        },
+      ],
+      [],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+      /^BadStartChildExecutionAttributes: CronSchedule is not implemented by this Temporal dev server/,
+    ],
+    [
+      'a timer, then an answer to an update the workflow does not have',
+      () => [startTimer('t1')],
+      [
+        {
+          id: 'ghost/accept',
+          protocolInstanceId: 'ghost',
+          body: packAny('temporal.api.update.v1.Acceptance', {}),
+        },
+      ],
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE,
+      /^BadUpdateWorkflowExecutionMessage: update ghost wasn't found on the server/,
+    ],
+  ];
+
+  it.each(refusals)(
+    'refuses a workflow task with %s, records why, and applies none of it',
+    async (_name, commands, messages, cause, message) => {
+      const { handle, task } = await firstTask(`refused-${randomUUID()}`);
+      const refused = await service()
+        .respondWorkflowTaskCompleted({
+          taskToken: task.taskToken,
+          identity: 'hand-worker',
+          commands: commands(),
+          messages,
+        })
+        .catch(e => e);
+      expect({ code: refused.code, details: refused.details }).toEqual({
+        code: INVALID_ARGUMENT,
+        details: expect.stringMatching(message),
+      });
+      const events: HistoryEvent[] = (await handle.fetchHistory()).events!;
+      // Nothing of the task was written, only its failure, which says what the RPC said.
+      expect(events.map(e => e.eventType)).toEqual([
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+      ]);
+      const failed = events[3].workflowTaskFailedEventAttributes!;
+      expect(failed.cause).toBe(cause);
+      expect(failed.failure?.message).toBe(refused.details);
+      // The run is not stuck: its next attempt waits for a worker.
+      await waitFor(
+        async () =>
+          (await handle.describe()).raw.pendingWorkflowTask?.attempt === 2,
+      );
+      // The refused task's token is spent.
+      const again = await service()
+        .respondWorkflowTaskCompleted({ taskToken: task.taskToken })
+        .catch(e => e);
+      expect(again.code).toBe(NOT_FOUND);
+    },
+  );
+
+  it('takes a timer started and cancelled in one workflow task', async () => {
+    const { handle, task } = await firstTask(
+      `start-and-cancel-${randomUUID()}`,
+    );
+    await service().respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      identity: 'hand-worker',
+      commands: [
+        startTimer('t1'),
+        {
+          commandType: CommandType.COMMAND_TYPE_CANCEL_TIMER,
+          cancelTimerCommandAttributes: { timerId: 't1' },
+        },
+        // Its ID is free again.
+        startTimer('t1'),
+      ],
+    });
+    expect((await eventTypes(handle)).slice(3)).toEqual([
+      EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      EventType.EVENT_TYPE_TIMER_STARTED,
+      EventType.EVENT_TYPE_TIMER_CANCELED,
+      EventType.EVENT_TYPE_TIMER_STARTED,
+    ]);
+  });
+
+  it('refuses commands after the one that closes the workflow without writing anything, as Temporal does', async () => {
+    const { handle, task } = await firstTask(`after-close-${randomUUID()}`);
     const refused = await service()
       .respondWorkflowTaskCompleted({
         taskToken: task.taskToken,
+        identity: 'hand-worker',
         commands: [
           {
-            commandType: 3,
-            startTimerCommandAttributes: {
-              timerId: 't1',
-              startToFireTimeout: { seconds: Long.fromNumber(60) },
-            },
+            commandType: CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+            completeWorkflowExecutionCommandAttributes: {},
           },
-          // An activity without any timeout.
-          {
-            commandType: 1,
-            scheduleActivityTaskCommandAttributes: {
-              activityId: 'a1',
-              activityType: { name: 'x' },
-              taskQueue: { name: 'raw-worker' },
-            },
-          },
+          startTimer('t1'),
         ],
       })
       .catch(e => e);
-    expect(refused.code).toBe(INVALID_ARGUMENT);
-    expect(refused.details).toMatch(
-      /StartToClose or ScheduleToClose timeout is required/,
-    );
-    const events = (await handle.fetchHistory()).events!;
-    const failed = events.find(e => e.eventType === 9)!; // WORKFLOW_TASK_FAILED
-    expect(failed.workflowTaskFailedEventAttributes!.cause).toBe(2); // BAD_SCHEDULE_ACTIVITY_ATTRIBUTES
-    // Neither command was applied: no timer started.
-    expect(events.some(e => e.eventType === 17)).toBe(false);
-    // The refused task's token is spent.
-    const again = await service()
-      .respondWorkflowTaskCompleted({ taskToken: task.taskToken, commands: [] })
-      .catch(e => e);
-    expect(again.code).toBe(NOT_FOUND);
+    expect({ code: refused.code, details: refused.details }).toEqual({
+      code: INVALID_ARGUMENT,
+      details:
+        'invalid command sequence: [CompleteWorkflowExecution, StartTimer], command CompleteWorkflowExecution must be the last command.',
+    });
+    expect(await eventTypes(handle)).toEqual([
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    ]);
+    // The task is still the worker's: a valid answer completes it.
+    await service().respondWorkflowTaskCompleted({
+      taskToken: task.taskToken,
+      identity: 'hand-worker',
+      commands: [
+        {
+          commandType: CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+          completeWorkflowExecutionCommandAttributes: {},
+        },
+      ],
+    });
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
   });
 
   it('still serves after all of that', async () => {

@@ -21,20 +21,23 @@ export function operatorServiceHandlers(options: {
       );
     return namespace;
   };
+  const notSet = () =>
+    new RpcError(
+      grpc.status.INVALID_ARGUMENT,
+      'SearchAttributes are not set on request.',
+    );
   return {
     async AddSearchAttributes(request) {
       const attributes = request.searchAttributes ?? {};
-      if (Object.keys(attributes).length === 0)
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
-          'searchAttributes is empty: name at least one attribute and its type',
-        );
+      if (Object.keys(attributes).length === 0) throw notSet();
       visibility.register(namespaceOf(request), attributes);
       return {};
     },
 
     async RemoveSearchAttributes(request) {
-      visibility.remove(namespaceOf(request), request.searchAttributes ?? []);
+      const names = request.searchAttributes ?? [];
+      if (names.length === 0) throw notSet();
+      visibility.remove(namespaceOf(request), names);
       return {};
     },
 

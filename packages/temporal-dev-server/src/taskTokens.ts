@@ -29,8 +29,9 @@ export function decodeToken(
   } catch {
     // Reported below.
   }
+  // Temporal's words for a token it cannot read.
   throw new RpcError(
     grpc.status.INVALID_ARGUMENT,
-    `the task token is not a ${kind} task token of this server`,
+    'Error deserializing task token.',
   );
 }

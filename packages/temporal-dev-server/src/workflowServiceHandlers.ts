@@ -13,7 +13,20 @@ import {
 } from './history/pages';
 import { timestamp } from './history/time';
 import type { Namespaces } from './Namespaces';
-import type { ActivityState, Execution, UpdateState } from './state';
+import {
+  alreadyStartedMessage,
+  CONFLICT_TERMINATE_EXISTING,
+  CONFLICT_USE_EXISTING,
+  required,
+  taskQueueName,
+  validateStartRequest,
+} from './startRequests';
+import {
+  isRunning,
+  type ActivityState,
+  type Execution,
+  type UpdateState,
+} from './state';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 import { signaledEvent, type WorkflowEngine } from './WorkflowEngine';
 import { STAGES } from './WorkflowUpdates';
@@ -37,6 +50,9 @@ const SUPPORTED_CLIENTS = {
 const CLOSE_EVENT_ONLY = 2;
 /** How long a history long-poll waits before answering "nothing yet, ask again". */
 const LONG_POLL_MS = 20_000;
+
+// temporal.api.enums.v1.WorkflowIdReusePolicy
+const TERMINATE_IF_RUNNING = 4;
 
 /** How long UpdateWorkflowExecution waits for its stage before answering with the one reached. */
 const UPDATE_WAIT_MS = 10_000;
@@ -124,17 +140,6 @@ function alreadyStarted(execution: Execution, message: string): RpcError {
   );
 }
 
-/** A required string field, refused in the words Temporal uses ("WorkflowId is not set on request."). */
-function required(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
-      `${name} is not set on request.`,
-    );
-  }
-  return value;
-}
-
 const pageAnswer = (page: ReturnType<typeof historyPage>) => ({
   history: { events: page.events },
   nextPageToken: page.nextPageToken,
@@ -177,33 +182,15 @@ export function workflowServiceHandlers(options: {
       ref.runId || undefined,
     );
     if (!execution) {
+      // Temporal's words, as its persistence layer answers.
       throw new RpcError(
         grpc.status.NOT_FOUND,
-        `workflow execution not found for workflow ID ${workflowId}${
-          ref.runId ? ` and run ID ${ref.runId}` : ''
-        }`,
+        ref.runId
+          ? `workflow execution not found for workflow ID "${workflowId}" and run ID "${ref.runId}"`
+          : `workflow not found for ID: ${workflowId}`,
       );
     }
     return execution;
-  };
-
-  /** Checks a start request's required fields (StartWorkflowExecution, SignalWithStart). */
-  const validStart = (request: any) => {
-    required(request.workflowId, 'WorkflowId');
-    required(request.workflowType?.name, 'WorkflowType');
-    required(request.taskQueue?.name, 'TaskQueue');
-    for (const field of [
-      'workflowExecutionTimeout',
-      'workflowRunTimeout',
-      'workflowTaskTimeout',
-    ]) {
-      if (Number(request[field]?.seconds ?? 0) < 0)
-        throw new RpcError(
-          grpc.status.INVALID_ARGUMENT,
-          `${field} must not be negative`,
-        );
-    }
-    return request;
   };
 
   const executionInfo = (e: Execution) => ({
@@ -272,15 +259,10 @@ export function workflowServiceHandlers(options: {
 
     async StartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
-      const refused = visibility.validate(namespace, request.searchAttributes);
-      if (refused) throw new RpcError(grpc.status.INVALID_ARGUMENT, refused);
-      const result = engine.startRun(namespace, validStart(request));
-      if (result.kind === 'already-started') {
-        throw alreadyStarted(
-          result.execution,
-          `Workflow execution is already running. WorkflowId: ${request.workflowId}, RunId: ${result.execution.runId}.`,
-        );
-      }
+      validateStartRequest(request, 'start', namespace, visibility);
+      const result = engine.startRun(namespace, request);
+      if (result.kind === 'already-started')
+        throw alreadyStarted(result.execution, alreadyStartedMessage(result));
       return {
         runId: result.execution.runId,
         started: result.kind === 'started',
@@ -373,7 +355,7 @@ export function workflowServiceHandlers(options: {
 
     async PollWorkflowTaskQueue(request, call) {
       const namespace = namespaceOf(request);
-      const queue = required(request.taskQueue?.name, 'TaskQueue');
+      const queue = taskQueueName(request.taskQueue);
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       while (!abort.signal.aborted) {
@@ -405,7 +387,7 @@ export function workflowServiceHandlers(options: {
 
     async PollActivityTaskQueue(request, call) {
       const namespace = namespaceOf(request);
-      const queue = required(request.taskQueue?.name, 'TaskQueue');
+      const queue = taskQueueName(request.taskQueue);
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       while (!abort.signal.aborted) {
@@ -463,18 +445,22 @@ export function workflowServiceHandlers(options: {
     },
 
     async PollWorkflowExecutionUpdate(request, call) {
-      const ref = request.updateRef ?? {};
+      if (!request.updateRef)
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          'UpdateRef is not set on request.',
+        );
+      const ref = request.updateRef;
       const e = executionOf({
         namespace: request.namespace,
         execution: ref.workflowExecution,
       });
       const updateId = required(ref.updateId, 'UpdateId');
-      if (!e.updates[updateId]) {
+      if (!e.updates[updateId])
         throw new RpcError(
           grpc.status.NOT_FOUND,
-          `update ${updateId} not found on workflow ${e.workflowId}`,
+          `update "${updateId}" not found`,
         );
-      }
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       const update = await engine.updates.wait(
@@ -500,7 +486,12 @@ export function workflowServiceHandlers(options: {
     },
 
     async QueryWorkflow(request) {
-      required(request.query?.queryType, 'QueryType');
+      if (!request.query)
+        throw new RpcError(
+          grpc.status.INVALID_ARGUMENT,
+          'WorkflowQuery is not set on request.',
+        );
+      required(request.query.queryType, 'QueryType');
       const e = executionOf(request);
       const answer = await engine.query(e, request.query);
       if (answer.answered) return { queryResult: answer.result };
@@ -520,33 +511,41 @@ export function workflowServiceHandlers(options: {
 
     async SignalWithStartWorkflowExecution(request) {
       const namespace = namespaceOf(request);
-      required(request.signalName, 'SignalName');
+      validateStartRequest(request, 'signal-with-start', namespace, visibility);
       const signal = {
         signalName: request.signalName,
         input: request.signalInput,
         identity: request.identity,
         header: request.header,
       };
-      const running = executions.find(
-        namespace,
-        validStart(request).workflowId,
-      );
-      if (running?.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
+      // As Temporal defaults them for signal-with-start: a running run is signalled, unless the
+      // caller asks to terminate it (the conflict policy, or the older TERMINATE_IF_RUNNING).
+      const conflictPolicy =
+        request.workflowIdConflictPolicy ||
+        (request.workflowIdReusePolicy === TERMINATE_IF_RUNNING
+          ? CONFLICT_TERMINATE_EXISTING
+          : CONFLICT_USE_EXISTING);
+      const running = executions.find(namespace, request.workflowId);
+      if (
+        running &&
+        isRunning(running) &&
+        conflictPolicy !== CONFLICT_TERMINATE_EXISTING
+      ) {
         engine.signal(running, signal);
         return { runId: running.runId, started: false };
       }
       const result = engine.startRun(
         namespace,
-        { ...request, requestId: undefined },
+        {
+          ...request,
+          requestId: undefined,
+          workflowIdConflictPolicy: conflictPolicy,
+        },
         undefined,
         [signaledEvent(signal)],
       );
-      if (result.kind !== 'started') {
-        throw alreadyStarted(
-          result.execution,
-          `Workflow execution is already started. WorkflowId: ${request.workflowId}`,
-        );
-      }
+      if (result.kind === 'already-started')
+        throw alreadyStarted(result.execution, alreadyStartedMessage(result));
       return { runId: result.execution.runId, started: true };
     },
 

@@ -2,11 +2,14 @@
  * Conformance: workflow tasks. A task its worker took and never answered times out and goes to
  * another worker; a task the workflow's code fails is retried, its failure recorded once, until
  * the cause is gone; signals that arrive while a task runs wait for it, and a task that closes the
- * workflow meanwhile is refused; a sticky task whose worker stopped goes to another worker.
+ * workflow meanwhile is refused; a sticky task whose worker stopped goes to another worker; a task
+ * may cancel an activity that finished while it ran.
  */
 import { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { gate } from '../__testUtils__/activities';
 import { useConformance } from '../__testUtils__/conformance';
+import type { InFlightActivities } from '../__testUtils__/inFlightWorkflows';
 import {
   EventType,
   eventMs,
@@ -17,6 +20,15 @@ import {
 
 const { TimeoutType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 
+/** A promise and its resolver, for a rendezvous between the test and an activity. */
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>(r => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 jest.setTimeout(60_000);
 
 describe('workflow tasks', () => {
@@ -24,6 +36,14 @@ describe('workflow tasks', () => {
 
   const history = async (workflowId: string) =>
     (await t.client.workflow.getHandle(workflowId).fetchHistory()).events!;
+
+  /** The workflows of scenarios of this file's own, bundled once. */
+  let inFlight: Promise<{ code: string }> | undefined;
+  const inFlightBundle = () =>
+    (inFlight ??= bundleWorkflowCode({
+      workflowsPath: require.resolve('../__testUtils__/inFlightWorkflows'),
+      logger: new DefaultLogger('ERROR'),
+    }));
 
   it('times out a workflow task that its worker took and never answered, then retries it on another worker', async () => {
     const taskQueue = t.queue('abandoned');
@@ -206,5 +226,75 @@ describe('workflow tasks', () => {
     ).map(e => e.workflowTaskCompletedEventAttributes?.identity);
     expect(completedBy[0]).toBe('first-worker');
     expect(completedBy[completedBy.length - 1]).toBe('second-worker');
+  });
+
+  it('records the cancellation of an activity that finished while the workflow task that cancels it ran, and nothing else, as Temporal does', async () => {
+    const activityStarted = deferred();
+    const activityMayFinish = deferred();
+    const taskHeld = deferred();
+    const taskMayGo = deferred();
+    const activities: InFlightActivities = {
+      async finishWhenTold() {
+        activityStarted.resolve();
+        await activityMayFinish.promise;
+        return 'done';
+      },
+      async holdTheTask() {
+        taskHeld.resolve();
+        await taskMayGo.promise;
+      },
+    };
+    const taskQueue = t.queue('in-flight');
+    const worker = await t.startWorker({
+      taskQueue,
+      activities,
+      workflowBundle: await inFlightBundle(),
+    });
+    const handle = await t.client.workflow.start(
+      'cancellingAnActivityThatFinished',
+      { taskQueue, workflowId: t.id('cancel-finished') },
+    );
+    await activityStarted.promise;
+    // The workflow's next task runs (held by its local activity) while the activity finishes.
+    await handle.signal('proceed');
+    await taskHeld.promise;
+    activityMayFinish.resolve();
+    await waitFor(
+      async () => (await handle.describe()).raw.pendingActivities?.length === 0,
+    );
+    // The task completes, cancelling an activity whose result waits for the task to end.
+    taskMayGo.resolve();
+    const { event: requested } = await waitForEvent(
+      t.client,
+      handle,
+      e => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+    );
+    await handle.signal('finish');
+    // The worker resolved the activity as cancelled when it asked (the default cancellation).
+    expect(await handle.result()).toBe('cancelled');
+    await worker.stop();
+
+    const all = await history(handle.workflowId);
+    const [scheduled] = ofType(
+      all,
+      EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    );
+    expect(
+      Number(
+        requested.activityTaskCancelRequestedEventAttributes?.scheduledEventId,
+      ),
+    ).toBe(Number(scheduled.eventId));
+    // The activity's result, written after the task that asked to cancel it; nothing failed.
+    const [completed] = ofType(
+      all,
+      EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+    );
+    expect(Number(completed.eventId)).toBeGreaterThan(
+      Number(requested.eventId),
+    );
+    expect(ofType(all, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED)).toEqual(
+      [],
+    );
+    expect(ofType(all, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toEqual([]);
   });
 });

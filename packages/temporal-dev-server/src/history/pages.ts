@@ -31,10 +31,7 @@ export function decodePageToken(
   if (!bytes?.length) return { next: 0 };
   const match = /^(\d+)(?::(\d+))?$/.exec(Buffer.from(bytes).toString('utf8'));
   if (!match) {
-    throw new RpcError(
-      grpc.status.INVALID_ARGUMENT,
-      'nextPageToken is not a page token of this server: pass back the one a previous page returned',
-    );
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'Invalid NextPageToken.');
   }
   return {
     next: Number(match[1]),

@@ -104,14 +104,10 @@ export class Visibility {
   register(namespace: string, attributes: Record<string, number>): void {
     const known = this.custom.get(namespace) ?? new Map<string, number>();
     for (const [name, type] of Object.entries(attributes)) {
-      if (SYSTEM_ATTRIBUTES[name])
-        throw invalid(
-          `search attribute ${name} is a system attribute and cannot be added`,
-        );
+      if (SYSTEM_ATTRIBUTES[name] !== undefined)
+        throw invalid(`Search attribute ${name} is reserved by system.`);
       if (!Object.values(INDEXED_VALUE_TYPES).includes(type))
-        throw invalid(
-          `search attribute ${name} has no valid type (got ${type})`,
-        );
+        throw invalid(`Unknown search attribute type: ${type}.`);
       const existing = known.get(name);
       if (existing !== undefined && existing !== type)
         throw new RpcError(
@@ -124,16 +120,15 @@ export class Visibility {
     this.onChange(namespace, Object.fromEntries(known));
   }
 
+  /** As Temporal does: a name nobody registered is skipped; a system one is refused. */
   remove(namespace: string, names: string[]): void {
     const known = this.custom.get(namespace);
-    for (const name of names) {
-      if (!known?.has(name))
-        throw new RpcError(
-          grpc.status.NOT_FOUND,
-          `search attribute ${name} does not exist`,
+    for (const name of names)
+      if (SYSTEM_ATTRIBUTES[name] !== undefined)
+        throw invalid(
+          `Unable to remove non-custom search attributes: ${name}.`,
         );
-      known.delete(name);
-    }
+    for (const name of names) known?.delete(name);
     this.onChange(namespace, Object.fromEntries(known ?? []));
   }
 
@@ -142,7 +137,7 @@ export class Visibility {
     const known = this.custom.get(namespace);
     for (const name of Object.keys(searchAttributes?.indexedFields ?? {})) {
       if (SERVER_ATTRIBUTES[name] !== undefined)
-        return `search attribute ${name} is reserved by the system and cannot be set`;
+        return `${name} attribute can't be set in SearchAttributes`;
       if (PREDEFINED_ATTRIBUTES[name] !== undefined) continue;
       if (!known?.has(name))
         return `search attribute ${name} is not defined; register it first (OperatorService.AddSearchAttributes, or --search-attribute ${name}=Keyword)`;
@@ -154,7 +149,9 @@ export class Visibility {
     const type =
       SYSTEM_ATTRIBUTES[field] ?? this.custom.get(namespace)?.get(field);
     if (type === undefined)
-      throw invalid(`invalid query: unknown search attribute ${field}`);
+      throw invalid(
+        `invalid query: invalid expression: column name '${field}' is not a valid search attribute`,
+      );
     return type;
   }
 
@@ -286,18 +283,18 @@ export class Visibility {
       query = parseQuery(source ?? '');
     } catch (error) {
       if (error instanceof QueryError)
-        throw invalid(`invalid query: ${error.message}`);
+        throw invalid(`invalid query: malformed SQL query: ${error.message}`);
       throw error;
     }
     this.checkFilter(namespace, query.filter);
     for (const { field } of query.orderBy)
       if (this.typeOf(namespace, field) === TEXT)
         throw invalid(
-          `invalid query: unable to sort by search attribute type Text (${field})`,
+          `invalid query: operation is not supported: unable to sort by search attribute type Text (${field})`,
         );
     if (query.groupBy && query.groupBy !== 'ExecutionStatus')
       throw invalid(
-        `invalid query: GROUP BY supports only ExecutionStatus, got ${query.groupBy}`,
+        `invalid query: operation is not supported: 'GROUP BY' clause is not supported for search attribute ${query.groupBy}`,
       );
 
     const selected = runs.filter(
@@ -336,7 +333,7 @@ export class Visibility {
         : { in: 'IN', startsWith: 'STARTS_WITH' }[filter.kind];
     if (op !== '=' && op !== '!=')
       throw invalid(
-        `invalid query: operator '${op}' not supported for Text type search attribute ${filter.field}`,
+        `invalid query: operation is not supported: operator '${op}' not supported for Text type search attribute '${filter.field}'`,
       );
     if (words(filter.kind === 'compare' ? filter.value : '').length === 0)
       throw invalid(

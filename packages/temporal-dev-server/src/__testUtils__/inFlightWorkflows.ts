@@ -1,0 +1,63 @@
+/*
+ * Workflows whose commands are about something that finished while their workflow task ran (its
+ * result waits in the server's buffer until the task completes). Bundled by the tests that run
+ * them, with activities of their own that wait for the test.
+ */
+import {
+  CancellationScope,
+  condition,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
+
+export interface InFlightActivities {
+  /** Waits for the test, then finishes. */
+  finishWhenTold(): Promise<string>;
+  /** Run as a local activity: holds the workflow task open until the test lets it go. */
+  holdTheTask(): Promise<void>;
+}
+
+const { finishWhenTold } = proxyActivities<InFlightActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 1 },
+});
+
+const { holdTheTask } = proxyLocalActivities<InFlightActivities>({
+  startToCloseTimeout: '1 minute',
+});
+
+export const proceed = defineSignal('proceed');
+export const finish = defineSignal('finish');
+
+/**
+ * Starts an activity; on `proceed`, holds its workflow task with a local activity, then cancels
+ * the activity (which the test lets finish meanwhile), and waits for `finish`. Returns how the
+ * activity ended as far as the workflow saw.
+ */
+export async function cancellingAnActivityThatFinished(): Promise<string> {
+  let proceeding = false;
+  let finishing = false;
+  setHandler(proceed, () => {
+    proceeding = true;
+  });
+  setHandler(finish, () => {
+    finishing = true;
+  });
+  const scope = new CancellationScope();
+  const activity = scope.run(() => finishWhenTold());
+  await condition(() => proceeding);
+  await holdTheTask();
+  scope.cancel();
+  let outcome: string;
+  try {
+    outcome = `finished: ${await activity}`;
+  } catch (error) {
+    outcome = isCancellation(error) ? 'cancelled' : `failed: ${error}`;
+  }
+  // Not closing in the task that cancels: that task's commands are applied, not refused.
+  await condition(() => finishing);
+  return outcome;
+}
