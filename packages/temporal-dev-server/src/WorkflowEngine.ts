@@ -181,8 +181,14 @@ export const signaledEvent = (request: any): NewEvent => ({
   },
 });
 
+/**
+ * A sticky queue nobody polled for this long has lost its worker, as Temporal's matching judges
+ * (stickyPollerUnavailableWindow): its runs' tasks go to the normal queue at once.
+ */
+const STICKY_POLLER_UNAVAILABLE_MS = 10_000;
+
 export class WorkflowEngine implements RunControl {
-  readonly workflowTasks = new TaskQueues<WorkflowTask>();
+  readonly workflowTasks: TaskQueues<WorkflowTask>;
   readonly deadlines: Deadlines;
   readonly activities: ActivityTasks;
   readonly updates: WorkflowUpdates;
@@ -198,6 +204,7 @@ export class WorkflowEngine implements RunControl {
     private readonly options: { eagerActivities?: boolean } = {},
   ) {
     this.deadlines = new Deadlines(clock);
+    this.workflowTasks = new TaskQueues<WorkflowTask>(() => clock.now());
     this.activities = new ActivityTasks(executions, this.deadlines, e =>
       this.requestWorkflowTask(e),
     );
@@ -420,11 +427,17 @@ export class WorkflowEngine implements RunControl {
       e.needsWorkflowTask = true;
       return;
     }
-    // As Temporal's matching does: a sticky queue nobody polls (its worker is gone) is skipped.
+    // As Temporal's matching does: a sticky queue nobody polled lately (its worker is gone) is
+    // skipped. One whose worker is only busy keeps the task until the worker's schedule-to-start
+    // timeout, below.
     if (
       !forWorker &&
       e.sticky &&
-      !this.workflowTasks.hasPoller(e.namespace, e.sticky.queue)
+      !this.workflowTasks.polledWithin(
+        e.namespace,
+        e.sticky.queue,
+        STICKY_POLLER_UNAVAILABLE_MS,
+      )
     )
       e.sticky = undefined;
     const sticky = e.sticky;
@@ -444,17 +457,17 @@ export class WorkflowEngine implements RunControl {
     this.executions.changed(e);
     if (forWorker) return;
     const { scheduledEventId } = task;
-    this.workflowTasks.add(e.namespace, task.queue, {
-      execution: e,
-      scheduledEventId,
-    });
+    const queued: WorkflowTask = { execution: e, scheduledEventId };
+    this.workflowTasks.add(e.namespace, task.queue, queued);
     if (sticky) {
-      // A sticky worker that went away: the task moves to the normal queue.
+      // Not taken within the sticky worker's schedule-to-start timeout: the task moves to the
+      // normal queue, as Temporal moves it (a timed-out event, then a task with the whole history).
       this.deadlines.arm(
         `${e.runId}/workflow-task`,
         this.clock.now() + sticky.scheduleToStartMs,
         () => {
           if (e.workflowTask !== task || task.startedEventId) return;
+          this.workflowTasks.remove(e.namespace, task.queue, queued);
           this.endWorkflowTask(e, {
             eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
             field: 'workflowTaskTimedOutEventAttributes',
@@ -1001,13 +1014,14 @@ export class WorkflowEngine implements RunControl {
     return undefined;
   }
 
-  /** A worker shut down: its sticky runs go back to the normal queue. */
+  /** A worker shut down: its sticky runs go back to the normal queue, their waiting tasks at once. */
   dropStickyQueue(namespace: string, queue: string): void {
+    this.workflowTasks.forget(namespace, queue);
     for (const e of this.executions.all()) {
-      if (e.namespace !== namespace || e.sticky?.queue !== queue) continue;
-      e.sticky = undefined;
+      if (e.namespace !== namespace || !isRunning(e)) continue;
+      if (e.sticky?.queue === queue) e.sticky = undefined;
       const task = e.workflowTask;
-      if (task?.sticky && !task.startedEventId) {
+      if (task?.sticky && task.queue === queue && !task.startedEventId) {
         this.endWorkflowTask(e, {
           eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
           field: 'workflowTaskTimedOutEventAttributes',

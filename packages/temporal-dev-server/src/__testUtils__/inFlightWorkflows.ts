@@ -1,7 +1,8 @@
 /*
- * Workflows whose commands are about something that finished while their workflow task ran (its
- * result waits in the server's buffer until the task completes). Bundled by the tests that run
- * them, with activities of their own that wait for the test.
+ * Workflows for workflow task scenarios of their own: commands about something that finished
+ * while the task ran (its result waits in the server's buffer until the task completes), and
+ * several runs whose next tasks become due at once. Bundled by the tests that run them, with
+ * activities of their own that wait for the test.
  */
 import {
   CancellationScope,
@@ -11,6 +12,8 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 
 export interface InFlightActivities {
@@ -60,4 +63,34 @@ export async function cancellingAnActivityThatFinished(): Promise<string> {
   // Not closing in the task that cancels: that task's commands are applied, not refused.
   await condition(() => finishing);
   return outcome;
+}
+
+// ---- Several runs whose next tasks come at once ---------------------------------------------
+
+/** Waits until cancelled. */
+export async function waitingForCancellation(): Promise<void> {
+  await condition(() => false);
+}
+
+/**
+ * Starts `count` children that wait to be cancelled, each cancelled when this workflow closes
+ * (the REQUEST_CANCEL parent close policy); closes on `finish`. Returns the children's IDs.
+ */
+export async function leavingChildrenToBeCancelled(
+  count: number,
+): Promise<string[]> {
+  let finishing = false;
+  setHandler(finish, () => {
+    finishing = true;
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const child = await startChild(waitingForCancellation, {
+      workflowId: `${workflowInfo().workflowId}-child-${i}`,
+      parentClosePolicy: 'REQUEST_CANCEL',
+    });
+    ids.push(child.workflowId);
+  }
+  await condition(() => finishing);
+  return ids;
 }

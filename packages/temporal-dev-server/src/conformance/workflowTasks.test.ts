@@ -2,8 +2,9 @@
  * Conformance: workflow tasks. A task its worker took and never answered times out and goes to
  * another worker; a task the workflow's code fails is retried, its failure recorded once, until
  * the cause is gone; signals that arrive while a task runs wait for it, and a task that closes the
- * workflow meanwhile is refused; a sticky task whose worker stopped goes to another worker; a task
- * may cancel an activity that finished while it ran.
+ * workflow meanwhile is refused; a worker that caches a run gets its next task on its sticky
+ * queue, even when it is too busy to poll as the task comes, and a sticky task whose worker stopped
+ * goes to another worker; a task may cancel an activity that finished while it ran.
  */
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
@@ -18,7 +19,8 @@ import {
   waitForEvent,
 } from '../__testUtils__/history';
 
-const { TimeoutType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
+const { TaskQueueKind, TimeoutType, WorkflowTaskFailedCause } =
+  temporal.api.enums.v1;
 
 /** A promise and its resolver, for a rendezvous between the test and an activity. */
 function deferred<T = void>() {
@@ -194,7 +196,14 @@ describe('workflow tasks', () => {
     );
   });
 
-  it("moves a workflow's next task off the sticky queue of a worker that stopped, to a new worker", async () => {
+  /** The task queue each workflow task of a run was scheduled on, in order. */
+  const scheduledQueues = async (workflowId: string) =>
+    ofType(
+      await history(workflowId),
+      EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    ).map(e => e.workflowTaskScheduledEventAttributes?.taskQueue);
+
+  it("gives a workflow's next task to its worker's sticky queue, then moves it off the sticky queue of a worker that stopped, to a new worker", async () => {
     const taskQueue = t.queue('sticky');
     const first = await t.startWorker({
       taskQueue,
@@ -202,30 +211,106 @@ describe('workflow tasks', () => {
       // Should the server not hear of the shutdown, the sticky task moves after this.
       stickyQueueScheduleToStartTimeout: '1 second',
     });
-    const handle = await t.client.workflow.start('awaitingApproval', {
+    const handle = await t.client.workflow.start('stepping', {
       taskQueue,
       workflowId: t.id('sticky'),
+      args: [1],
     });
+    // The task after the activity: the first worker caches the run, so it goes to its sticky queue.
+    let completions = 0;
     await waitForEvent(
       t.client,
       handle,
-      e => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      e =>
+        e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+        ++completions === 2,
     );
+    const [, second] = await scheduledQueues(handle.workflowId);
+    expect(second).toMatchObject({
+      kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+      normalName: taskQueue,
+    });
+    expect(second?.name).not.toBe(taskQueue);
     await first.stop();
 
-    const second = await t.startWorker({
+    const next = await t.startWorker({
       taskQueue,
       identity: 'second-worker',
     });
-    await handle.signal('approve', 'the second worker');
-    expect(await handle.result()).toBe('approved by the second worker');
-    await second.stop();
+    await handle.signal('finish');
+    expect(await handle.result()).toEqual(['hello step 0']);
+    await next.stop();
     const completedBy = ofType(
       await history(handle.workflowId),
       EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
     ).map(e => e.workflowTaskCompletedEventAttributes?.identity);
-    expect(completedBy[0]).toBe('first-worker');
+    expect(completedBy.slice(0, 2)).toEqual(['first-worker', 'first-worker']);
     expect(completedBy[completedBy.length - 1]).toBe('second-worker');
+    // The new worker's task was on the normal queue (it does not cache the run).
+    const queues = await scheduledQueues(handle.workflowId);
+    expect(queues[queues.length - 1]).toMatchObject({
+      name: taskQueue,
+      kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+    });
+  });
+
+  it("keeps the next tasks of runs its worker caches on the worker's sticky queue when more come at once than the worker has sticky polls", async () => {
+    const taskQueue = t.queue('sticky-burst');
+    const worker = await t.startWorker({
+      taskQueue,
+      identity: 'caching-worker',
+      workflowBundle: await inFlightBundle(),
+      // Two polls at a time: one on the normal queue, one on the sticky queue.
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
+      // Longer than the test: no task reaches the worker by timing out to the normal queue.
+      stickyQueueScheduleToStartTimeout: '1 minute',
+    });
+    const parent = await t.client.workflow.start(
+      'leavingChildrenToBeCancelled',
+      { taskQueue, workflowId: t.id('sticky-parent'), args: [3] },
+    );
+    const children = Array.from(
+      { length: 3 },
+      (_, i) => `${parent.workflowId}-child-${i}`,
+    );
+    let started = 0;
+    await waitForEvent(
+      t.client,
+      parent,
+      e =>
+        e.eventType === EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED &&
+        ++started === children.length,
+    );
+    // Each child ran its first task on the worker, which caches it.
+    for (const workflowId of children)
+      await waitForEvent(
+        t.client,
+        { workflowId },
+        e => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      );
+    // The parent closes: its three children are asked to cancel at once, each needing a task.
+    await parent.signal('finish');
+    expect(await parent.result()).toEqual(children);
+    for (const workflowId of children)
+      await expect(
+        t.client.workflow.getHandle(workflowId).result(),
+      ).rejects.toThrow(/cancelled/i);
+    await worker.stop();
+
+    for (const workflowId of children) {
+      const [, second] = await scheduledQueues(workflowId);
+      expect(second).toMatchObject({
+        kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+        normalName: taskQueue,
+      });
+      const events = await history(workflowId);
+      expect(
+        ofType(events, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
+      ).toEqual([]);
+      expect(
+        ofType(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED),
+      ).toHaveLength(1);
+    }
   });
 
   it('records the cancellation of an activity that finished while the workflow task that cancels it ran, and nothing else, as Temporal does', async () => {
