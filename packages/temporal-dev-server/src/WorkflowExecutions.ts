@@ -188,6 +188,8 @@ export class WorkflowExecutions {
     runs.push(execution);
     runs.sort((a, b) => a.startTime - b.startTime);
     this.runs.set(key, runs);
+    // Closed runs are kept compressed after a restart too, as when they closed.
+    if (!isRunning(execution)) this.freeze(execution);
   }
 
   /** The given run, or the latest run of the workflow ID when no run ID is given. */

@@ -160,6 +160,15 @@ describeLocal('the temporal command line', () => {
       expect(types.filter(t => t === 1)).toHaveLength(1);
       expect(types.filter(t => t === 18)).toHaveLength(1);
       expect(types.filter(t => t === 12)).toHaveLength(1);
+
+      // Closed, it is kept too, with its whole history and its result.
+      const before = (await handle.fetchHistory()).events!;
+      await killAndRestart();
+      expect((await handle.fetchHistory()).events).toEqual(before);
+      expect(await handle.result()).toEqual([
+        'activity succeeded on attempt 2',
+        'timer fired',
+      ]);
     });
   });
 
