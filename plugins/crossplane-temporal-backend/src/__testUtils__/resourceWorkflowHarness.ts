@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ResourceActivities } from '../activities/types';
 import { createClusterClients } from '../cluster';
-import type { ClusterClient } from '../cluster/types';
+import type { ClusterClient, KubeObject } from '../cluster/types';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
@@ -301,7 +301,27 @@ export function useResourceWorkflows(
       ],
     });
 
-  harness.statusWhen = statusWhen;
+  // On a timeout, says what the cluster shows too: the claim's and its composite's conditions.
+  harness.statusWhen = async (handle, done, timeoutMs) => {
+    try {
+      return await statusWhen(handle, done, timeoutMs);
+    } catch (error) {
+      const { ref } = await handle.query(statusQuery);
+      const claim = await harness.kube.get(ref).catch(() => undefined);
+      const compositeRef = claim?.spec?.resourceRef;
+      const composite = compositeRef
+        ? await harness.kube.get(compositeRef).catch(() => undefined)
+        : undefined;
+      const conditionsOf = (o?: KubeObject) =>
+        o ? JSON.stringify(o.status?.conditions ?? []) : 'absent';
+      (error as Error).message += `; in the cluster: claim ${conditionsOf(
+        claim,
+      )}, composite ${compositeRef?.name ?? '(none)'} ${conditionsOf(
+        composite,
+      )}`;
+      throw error;
+    }
+  };
 
   return harness;
 }
