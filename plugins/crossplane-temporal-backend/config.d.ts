@@ -50,10 +50,15 @@ export interface Config {
         maxConcurrentActivityTaskExecutions?: number;
         maxConcurrentWorkflowTaskExecutions?: number;
         /**
+         * Threads that run workflow code. Default: the SDK's (one). A worker process with more
+         * cores than one to spare runs its workflows faster with one per core.
+         */
+        workflowThreadPoolSize?: number;
+        /**
          * How many workflows the worker keeps in memory between their tasks. Resource workflows
          * live as long as their resources, so this bounds the worker's memory; a workflow that is
-         * not cached is replayed from its history when it next has work. Default 100 (about 0.6 MB
-         * each): size it for the number of resources that change at the same time, not for the
+         * not cached is fetched and replayed from its history when it next has work. Default 100
+         * (about 0.6 MB each): size it for the number of resources that change at the same time, not for the
          * number that exist.
          */
         maxCachedWorkflows?: number;

@@ -7,20 +7,22 @@
  * RSS once TOTAL workflows have completed.
  *
  *   yarn workspace @crossplane-temporal/temporal-dev-server bench [--workflows 1000] [--total 10000]
- *     [--workflow-threads 2] [--rounds 3]
+ *     [--workflow-threads 2] [--rounds 3] [--sqlite]
  *
  * The worker has the SDK's defaults (its requests gzip-compressed) but for its two workflow
  * threads, one per core of the machines it is measured on. Each scenario runs ROUNDS times; the
  * median round is printed, with the range.
  *
- * The server runs as npm start runs it, from compiled JavaScript (built first when out of date).
+ * The server runs as npm start runs it, from compiled JavaScript (built first when out of date);
+ * in memory, or with --sqlite on a SQLite file in a temporary folder, as npm start keeps it.
  */
 'use strict';
 
 require('@backstage/cli/config/nodeTransform.cjs');
 const { compiledIsCurrent } = require('../bin/run');
 const { spawn, spawnSync } = require('node:child_process');
-const { readFileSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const os = require('node:os');
 const { createServer } = require('node:net');
 const path = require('node:path');
 const { Client, Connection } = require('@temporalio/client');
@@ -43,6 +45,10 @@ const TOTAL = option('total', 10000);
 const BATCH = 500;
 const WORKFLOW_THREADS = option('workflow-threads', 2);
 const ROUNDS = option('rounds', 3);
+const DB_DIR = args.includes('--sqlite')
+  ? mkdtempSync(path.join(os.tmpdir(), 'dev-server-bench-'))
+  : undefined;
+const DB_FILE = DB_DIR && path.join(DB_DIR, 'bench.db');
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -88,6 +94,7 @@ function startServer(port) {
       String(port),
       '--log-level',
       'warn',
+      ...(DB_FILE ? ['--db-filename', DB_FILE] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -303,6 +310,8 @@ async function main() {
         compiledIsCurrent()
           ? 'compiled JavaScript (dist/)'
           : 'TypeScript sources'
+      }, ${
+        DB_FILE ? 'keeping its state in a SQLite file' : 'in memory'
       }; ready ${readyMs.toFixed(0)} ms after spawn`,
     );
     console.log(
@@ -316,6 +325,11 @@ async function main() {
     clearInterval(sampler);
     await connection.close();
     child.kill('SIGTERM');
+    if (DB_DIR) {
+      if (child.exitCode === null && child.signalCode === null)
+        await new Promise(resolve => child.once('exit', resolve));
+      rmSync(DB_DIR, { recursive: true, force: true });
+    }
   }
 }
 

@@ -10,7 +10,7 @@
  *
  *   yarn workspace @crossplane-temporal/plugin-crossplane-temporal-backend bench \
  *     [--workflows 1000] [--paced-workflows 100] [--paced-rate 5] [--provider-delay-ms 500]
- *     [--max-cached-workflows N]
+ *     [--max-cached-workflows N] [--workflow-threads N]
  *
  * The paced phases run first, on an empty cluster: a worker that starts watching finds every
  * existing resource and tells its workflow, which would disturb them.
@@ -21,7 +21,7 @@
 'use strict';
 
 require('@backstage/cli/config/nodeTransform.cjs');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const { createServer } = require('node:net');
 const os = require('node:os');
@@ -52,6 +52,7 @@ const PACED_N = option('paced-workflows', 100);
 const PACED_RATE = option('paced-rate', 5);
 const PROVIDER_DELAY_MS = option('provider-delay-ms', 500);
 const CACHED = option('max-cached-workflows', 0);
+const WORKFLOW_THREADS = option('workflow-threads', 0);
 const POLL_SECONDS = 10;
 const NAMESPACE = 'team-alpha';
 const CLAIM_KIND = 'PostgreSQLInstance';
@@ -92,12 +93,15 @@ function freePort() {
 }
 
 function startTemporal(port) {
-  const bin = path.join(
-    path.dirname(
-      require.resolve('@crossplane-temporal/temporal-dev-server/package.json'),
-    ),
-    'bin/temporal-dev-server',
+  const serverDir = path.dirname(
+    require.resolve('@crossplane-temporal/temporal-dev-server/package.json'),
   );
+  // As npm start runs it: from compiled JavaScript, built first when out of date.
+  if (!require(path.join(serverDir, 'bin/run')).compiledIsCurrent()) {
+    progress('compiling the Temporal dev server (yarn build)');
+    spawnSync('yarn', ['build'], { cwd: serverDir, stdio: 'inherit' });
+  }
+  const bin = path.join(serverDir, 'bin/temporal-dev-server');
   const child = spawn(
     process.execPath,
     [bin, '--port', String(port), '--log-level', 'warn'],
@@ -255,6 +259,9 @@ async function runPhase({
             watchers,
             workflowBundlePath: stack.workflowBundlePath,
             ...(CACHED ? { maxCachedWorkflows: CACHED } : {}),
+            ...(WORKFLOW_THREADS
+              ? { workflowThreadPoolSize: WORKFLOW_THREADS }
+              : {}),
           },
         },
         clusters: [stack.cluster.clusterConfig],
@@ -313,6 +320,25 @@ async function runPhase({
       )} signals, ${count('workflowTaskCompleted')} workflow tasks, ${count(
         'activityTaskCompleted',
       )} activities`,
+    );
+    // Workflow tasks that waited on a worker's sticky queue past its schedule-to-start timeout
+    // (and went to the normal queue, to be replayed), over a sample of the workflows.
+    const sample = names.slice(0, 100);
+    let timedOut = 0;
+    let failed = 0;
+    let tasks = 0;
+    for (const name of sample) {
+      const history = await client.workflow
+        .getHandle(resourceWorkflowId(refFor(name)))
+        .fetchHistory();
+      for (const e of history.events ?? []) {
+        if (e.workflowTaskTimedOutEventAttributes) timedOut++;
+        if (e.workflowTaskFailedEventAttributes) failed++;
+        if (e.workflowTaskScheduledEventAttributes) tasks++;
+      }
+    }
+    progress(
+      `${label}: workflow tasks timed out: ${timedOut}, failed: ${failed}, of ${tasks} in ${sample.length} workflows`,
     );
     const seconds = (Math.max(...seenAt) - started) / 1000;
     progress(
@@ -411,6 +437,8 @@ async function main() {
         os.cpus().length
       } cores, provider delay ${PROVIDER_DELAY_MS} ms${
         CACHED ? `, maxCachedWorkflows ${CACHED}` : ''
+      }${
+        WORKFLOW_THREADS ? `, workflowThreadPoolSize ${WORKFLOW_THREADS}` : ''
       })`,
     );
     console.log(

@@ -59,6 +59,7 @@ export async function createResourceWorker(
     maxConcurrentWorkflowTaskExecutions:
       settings.worker.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: settings.worker.maxCachedWorkflows,
+    workflowThreadPoolSize: settings.worker.workflowThreadPoolSize,
     // Leave running activities time to finish and report before the process exits.
     shutdownGraceTime: '10 seconds',
     ...options.workerOptions,

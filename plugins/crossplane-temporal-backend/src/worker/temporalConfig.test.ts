@@ -24,7 +24,11 @@ describe('readTemporalSettings', () => {
       new ConfigReader({
         crossplaneTemporal: {
           temporal: {
-            worker: { watchers: false, maxCachedWorkflows: 250 },
+            worker: {
+              watchers: false,
+              maxCachedWorkflows: 250,
+              workflowThreadPoolSize: 2,
+            },
           },
         },
       }),
@@ -33,6 +37,7 @@ describe('readTemporalSettings', () => {
       enabled: true,
       watchers: false,
       maxCachedWorkflows: 250,
+      workflowThreadPoolSize: 2,
     });
   });
 
