@@ -253,7 +253,11 @@ describe('kubectl against kube-sim', () => {
       '-o',
       'name',
     ]);
-    expect(listed.code).toBe(0);
+    // On failure, kubectl's stderr shows in the diff.
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({
+      code: 0,
+      stderr: expect.any(String),
+    });
     const refused = await kubectl('alice-certificate', [
       'get',
       'secrets',
@@ -273,7 +277,10 @@ describe('kubectl against kube-sim', () => {
       ['alice', 'secrets', 'team-alpha', 200],
       ['alice', 'secrets', 'team-beta', 403],
     ]);
-    expect(new Set(records.map(r => r.credentialId))).toEqual(
+    // Every authenticated request (kubectl's first call, /version, is public) by the certificate.
+    expect(
+      new Set(records.filter(r => r.user).map(r => r.credentialId)),
+    ).toEqual(
       new Set([expect.stringMatching(/^X509SHA256=[0-9a-f]{64}$/)]),
     );
   });
@@ -288,7 +295,11 @@ describe('kubectl against kube-sim', () => {
       '--duration',
       '10m',
     ]);
-    expect(created.code).toBe(0);
+    // On failure, kubectl's stderr shows in the diff.
+    expect({ code: created.code, stderr: created.stderr }).toEqual({
+      code: 0,
+      stderr: expect.any(String),
+    });
     const token = created.stdout.trim();
     const claims = JSON.parse(
       Buffer.from(token.split('.')[1], 'base64url').toString(),
@@ -406,7 +417,11 @@ describe('kubectl against kube-sim', () => {
       'DatabaseInstance',
       managed.metadata.name,
     ]);
-    expect(deleted.code).toBe(0);
+    // On failure, kubectl's stderr shows in the diff.
+    expect({ code: deleted.code, stderr: deleted.stderr }).toEqual({
+      code: 0,
+      stderr: expect.any(String),
+    });
     const { records } = await sim.admin.audit({ name: managed.metadata.name });
     expect(records).toEqual([]); // not an API request: as if done elsewhere
     const after = await kubectl('kube-admin', [
