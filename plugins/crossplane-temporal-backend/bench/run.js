@@ -10,7 +10,7 @@
  *
  *   yarn workspace @crossplane-temporal/plugin-crossplane-temporal-backend bench \
  *     [--workflows 1000] [--paced-workflows 100] [--paced-rate 5] [--provider-delay-ms 500]
- *     [--max-cached-workflows N] [--workflow-threads N]
+ *     [--max-cached-workflows N] [--workflow-threads N] [--max-concurrent-workflow-tasks N]
  *
  * The paced phases run first, on an empty cluster: a worker that starts watching finds every
  * existing resource and tells its workflow, which would disturb them.
@@ -53,6 +53,7 @@ const PACED_RATE = option('paced-rate', 5);
 const PROVIDER_DELAY_MS = option('provider-delay-ms', 500);
 const CACHED = option('max-cached-workflows', 0);
 const WORKFLOW_THREADS = option('workflow-threads', 0);
+const WORKFLOW_TASKS = option('max-concurrent-workflow-tasks', 0);
 const POLL_SECONDS = 10;
 const NAMESPACE = 'team-alpha';
 const CLAIM_KIND = 'PostgreSQLInstance';
@@ -262,6 +263,9 @@ async function runPhase({
             ...(WORKFLOW_THREADS
               ? { workflowThreadPoolSize: WORKFLOW_THREADS }
               : {}),
+            ...(WORKFLOW_TASKS
+              ? { maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASKS }
+              : {}),
           },
         },
         clusters: [stack.cluster.clusterConfig],
@@ -439,6 +443,10 @@ async function main() {
         CACHED ? `, maxCachedWorkflows ${CACHED}` : ''
       }${
         WORKFLOW_THREADS ? `, workflowThreadPoolSize ${WORKFLOW_THREADS}` : ''
+      }${
+        WORKFLOW_TASKS
+          ? `, maxConcurrentWorkflowTaskExecutions ${WORKFLOW_TASKS}`
+          : ''
       })`,
     );
     console.log(
