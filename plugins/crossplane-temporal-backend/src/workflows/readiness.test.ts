@@ -3,10 +3,13 @@ import {
   describeConditions,
   failureOf,
   failuresBefore,
+  isCurrentWithoutGeneration,
   isReadyFor,
+  readyWithoutGeneration,
   summariseComposed,
   withoutStaleFailures,
 } from './readiness';
+import { conditionsOf } from '../cluster/conditions';
 
 describe('isReadyFor', () => {
   const ready = (observedGeneration?: number) => [
@@ -30,7 +33,13 @@ describe('isReadyFor', () => {
   });
 
   it('falls back to status.observedGeneration when the condition has none', () => {
-    expect(isReadyFor(ready(undefined), 3, 3)).toBe(true);
+    const read = conditionsOf({
+      apiVersion: 'database.example.org/v1alpha1',
+      kind: 'PostgreSQLInstance',
+      metadata: { name: 'orders-db', generation: 3 },
+      status: { observedGeneration: 3, conditions: ready(undefined) },
+    });
+    expect(isReadyFor(read, 3)).toBe(true);
   });
 
   it('is not ready without Ready=True', () => {
@@ -189,5 +198,38 @@ describe('composed resources', () => {
     expect(failureOf([], withoutStaleFailures([refused], before, true))).toBe(
       'DatabaseInstance orders-db-x1 failed: quota exceeded',
     );
+  });
+});
+
+describe('Ready that says no generation', () => {
+  const ready = (lastTransitionTime: string) => ({
+    type: 'Ready',
+    status: 'True' as const,
+    lastTransitionTime,
+  });
+  const since = Date.parse('2026-12-01T10:00:00.400Z');
+  const wait = (now: number) => ({ since, now, settleMs: 30_000 });
+
+  it('is found only where Ready=True carries no observedGeneration', () => {
+    expect(readyWithoutGeneration([ready('2026-12-01T10:00:00Z')])).toEqual(
+      ready('2026-12-01T10:00:00Z'),
+    );
+    expect(
+      readyWithoutGeneration([{ type: 'Ready', status: 'True', observedGeneration: 2 }]),
+    ).toBeUndefined();
+    expect(
+      readyWithoutGeneration([{ type: 'Ready', status: 'False' }]),
+    ).toBeUndefined();
+  });
+
+  it('is current for a first generation, once it changed since the wait began, or after settling', () => {
+    const old = ready('2026-12-01T09:00:00Z');
+    expect(isCurrentWithoutGeneration(old, 1, wait(since))).toBe(true);
+    expect(isCurrentWithoutGeneration(old, 2, wait(since + 1_000))).toBe(false);
+    // Kubernetes keeps seconds: a change in the wait's first second counts.
+    expect(
+      isCurrentWithoutGeneration(ready('2026-12-01T10:00:00Z'), 2, wait(since)),
+    ).toBe(true);
+    expect(isCurrentWithoutGeneration(old, 2, wait(since + 30_000))).toBe(true);
   });
 });

@@ -21,13 +21,40 @@ export function findCondition(
 export function isReadyFor(
   conditions: Condition[],
   generation: number | undefined,
-  observedGeneration?: number,
 ): boolean {
   const ready = findCondition(conditions, 'Ready');
   if (ready?.status !== 'True') return false;
   if (generation === undefined) return true;
-  const seen = ready.observedGeneration ?? observedGeneration;
+  const seen = ready.observedGeneration;
   return seen !== undefined && seen >= generation;
+}
+
+/** `Ready=True` that does not say which generation it is about (claims before Crossplane 1.19). */
+export function readyWithoutGeneration(
+  conditions: Condition[],
+): Condition | undefined {
+  const ready = findCondition(conditions, 'Ready');
+  return ready?.status === 'True' && ready.observedGeneration === undefined
+    ? ready
+    : undefined;
+}
+
+/**
+ * Whether such a Ready is about the generation applied when the wait began: nothing older than a
+ * first generation exists; for a later one, a Ready that changed since (to the second, as
+ * Kubernetes keeps time) or has held for `settleMs` is taken as current.
+ */
+export function isCurrentWithoutGeneration(
+  ready: Condition,
+  generation: number,
+  wait: { since: number; now: number; settleMs: number },
+): boolean {
+  const changedAt = Date.parse(ready.lastTransitionTime ?? '');
+  return (
+    generation === 1 ||
+    changedAt >= Math.floor(wait.since / 1000) * 1000 ||
+    wait.now - wait.since >= wait.settleMs
+  );
 }
 
 /**

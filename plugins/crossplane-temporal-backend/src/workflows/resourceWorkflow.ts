@@ -54,8 +54,9 @@ import {
   describeConditions,
   failureOf,
   failuresBefore,
-  findCondition,
+  isCurrentWithoutGeneration,
   isReadyFor,
+  readyWithoutGeneration,
   withoutStaleFailures,
 } from './readiness';
 import { isOutsider } from './fieldManagers';
@@ -552,22 +553,16 @@ export async function resourceWorkflow(
     let lastRead = waitingSince;
     const readyForApplied = () => {
       if (isReadyFor(state.conditions, generation)) return true;
-      const ready = findCondition(state.conditions, 'Ready');
-      if (
-        ready?.status !== 'True' ||
-        ready.observedGeneration !== undefined ||
-        generation === undefined ||
-        !patched(PATCHES.readyWithoutGenerations)
-      )
-        return false;
-      // Crossplane does not say which generation Ready is about. Nothing older than a first
-      // generation exists; for a later one, Ready that changed since the apply (to the second,
-      // as Kubernetes keeps time) or still holds a fallback period after it is taken as current.
-      const changedAt = Date.parse(ready.lastTransitionTime ?? '');
+      const ready = readyWithoutGeneration(state.conditions);
       return (
-        generation === 1 ||
-        changedAt >= Math.floor(waitingSince / 1000) * 1000 ||
-        Date.now() - waitingSince >= fallbackPollMs
+        ready !== undefined &&
+        generation !== undefined &&
+        patched(PATCHES.readyWithoutGenerations) &&
+        isCurrentWithoutGeneration(ready, generation, {
+          since: waitingSince,
+          now: Date.now(),
+          settleMs: fallbackPollMs,
+        })
       );
     };
     // Ready for our generation is not enough: a provider may still refuse the new spec of a
@@ -1086,9 +1081,10 @@ export async function resourceWorkflow(
                 c => c.kind === r.kind && c.name === r.name && c.ready === true,
               ),
             ) &&
-          reports
-            .filter(r => r.role === 'composite' && r.what === 'changed')
-            .every(() => !isOutsider(state.compositeSpecManager)),
+          !(
+            reports.some(r => r.role === 'composite' && r.what === 'changed') &&
+            isOutsider(state.compositeSpecManager)
+          ),
       },
     );
     if (outcome.kind === 'ready') {
