@@ -10,6 +10,7 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   WORKFLOW_ID_ANNOTATION,
+  type Condition,
   type ObservedObjectEvent,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { ClusterRequestError } from '../cluster/errors';
@@ -60,6 +61,16 @@ export function lastSpecManager(object: KubeObject): string | undefined {
   return newest?.manager;
 }
 
+/** Read from an object once per event: compared with what was last sent, and sent. */
+interface Observed {
+  conditions: Condition[];
+  lastSpecManager: string | undefined;
+}
+
+/** A composite's failures: all a workflow hears of its conditions (readiness shows on the claim). */
+const syncFailures = (conditions: Condition[]) =>
+  conditions.filter(c => c.type === 'Synced' && c.status === 'False');
+
 /**
  * What a workflow acts on in an object. For claims, namespaced composites and managed resources:
  * their spec's generation, deletion, conditions and who last changed their spec. For a claim's
@@ -71,15 +82,16 @@ export function lastSpecManager(object: KubeObject): string | undefined {
 function significant(
   role: ObservedObjectEvent['role'],
   object: KubeObject,
+  observed: Observed,
 ): string {
-  const conditions = conditionsOf(object).map(
+  const conditions = observed.conditions.map(
     ({ lastTransitionTime: _, ...c }) => c,
   );
+  const manager = observed.lastSpecManager;
   if (role === 'composite') {
-    const manager = lastSpecManager(object);
     return JSON.stringify([
       object.metadata.deletionTimestamp,
-      conditions.filter(c => c.type === 'Synced' && c.status === 'False'),
+      syncFailures(conditions),
       // Crossplane changes a composite's spec as it works; only someone else's change is news,
       // and so is Crossplane's taking it back.
       isOutsider(manager) ? [object.metadata.generation, manager] : undefined,
@@ -89,7 +101,7 @@ function significant(
     object.metadata.generation,
     object.metadata.deletionTimestamp,
     conditions,
-    lastSpecManager(object),
+    manager,
   ]);
 }
 
@@ -98,11 +110,13 @@ function significant(
  * not reported on it), not being deleted, and (for a composite) no failure. The change that gives
  * it something to say is sent.
  */
-function quiet(role: ObservedObjectEvent['role'], object: KubeObject): boolean {
+function quiet(
+  role: ObservedObjectEvent['role'],
+  object: KubeObject,
+  { conditions }: Observed,
+): boolean {
   if (object.metadata.deletionTimestamp) return false;
-  const conditions = conditionsOf(object);
-  if (role === 'composite')
-    return !conditions.some(c => c.type === 'Synced' && c.status === 'False');
+  if (role === 'composite') return syncFailures(conditions).length === 0;
   return conditions.length === 0;
 }
 
@@ -352,12 +366,16 @@ class ClusterWatcher {
     if (!workflowId) return;
     // Compared with what was last sent, not with the previous version: an event can go unsent
     // because its owner was not in the caches yet, and the next one must then still go.
-    const now = significant(role, object);
+    const observed: Observed = {
+      conditions: conditionsOf(object),
+      lastSpecManager: lastSpecManager(object),
+    };
     if (type === 'DELETED') this.lastSent.delete(key);
     else {
+      const now = significant(role, object, observed);
       const unchanged = sent
         ? sent.significant === now && sent.workflowId === workflowId
-        : quiet(role, object);
+        : quiet(role, object, observed);
       this.lastSent.set(key, { workflowId, significant: now });
       if (unchanged) return;
     }
@@ -371,8 +389,7 @@ class ClusterWatcher {
       uid: object.metadata.uid ?? '',
       resourceVersion: object.metadata.resourceVersion ?? '',
       generation: object.metadata.generation,
-      conditions: conditionsOf(object),
-      lastSpecManager: lastSpecManager(object),
+      ...observed,
       observedAt: new Date().toISOString(),
     };
     this.deliveries.push({ key, workflowId, event, fromList });
