@@ -7,7 +7,7 @@
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type PeerCertificate } from 'node:tls';
 import { der, toPem } from './der';
 import type { Authenticated } from './identities';
 
@@ -116,6 +116,9 @@ export class ClientCertificateAuthority {
   }
 }
 
+/** Each connection's identity, worked out at its first request: a socket's certificate is fixed. */
+const identities = new WeakMap<TLSSocket, Authenticated | undefined>();
+
 /**
  * The identity of a client certificate the TLS handshake verified against the client CA; none for
  * plain HTTP, no certificate, a failed verification or an empty CN.
@@ -124,7 +127,12 @@ export function clientCertificateIdentity(
   socket: Socket,
 ): Authenticated | undefined {
   if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
-  const peer = socket.getPeerCertificate();
+  if (!identities.has(socket))
+    identities.set(socket, peerIdentity(socket.getPeerCertificate()));
+  return identities.get(socket);
+}
+
+function peerIdentity(peer: PeerCertificate): Authenticated | undefined {
   const values = (value: string | string[] | undefined) =>
     value === undefined ? [] : [value].flat();
   const [user] = values(peer?.subject?.CN);
