@@ -98,8 +98,12 @@ export class ServiceAccountTokens {
     };
   }
 
-  /** The service account a token stands for, if it is one of ours and still valid. */
-  authenticate(token: string): Authenticated | undefined {
+  /** The claims of tokens whose signature verified, so a client's every request is not verified again. */
+  private readonly verified = new Map<string, Claims | undefined>();
+
+  /** A token's claims if it carries our signature. */
+  private signedClaims(token: string): Claims | undefined {
+    if (this.verified.has(token)) return this.verified.get(token);
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     const header = parseJson(parts[0]);
@@ -111,12 +115,23 @@ export class ServiceAccountTokens {
       Buffer.from(parts[2], 'base64url'),
     );
     if (!signatureValid) return undefined;
-    const claims = parseJson(parts[1]) as Claims;
+    const claims = parseJson(parts[1]) as Claims | undefined;
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  /** The service account a token stands for, if it is one of ours and still valid. */
+  authenticate(token: string): Authenticated | undefined {
+    const claims = this.signedClaims(token);
     const now = this.deps.now();
+    if (claims && now - LEEWAY_MS > claims.exp * 1000) {
+      // Expired for good: no need to remember it.
+      this.verified.delete(token);
+      return undefined;
+    }
     if (
       claims?.iss !== ISSUER ||
       !claims.aud?.includes(ISSUER) ||
-      now - LEEWAY_MS > claims.exp * 1000 ||
       now + LEEWAY_MS < claims.nbf * 1000
     )
       return undefined;
