@@ -40,22 +40,27 @@ describe('drift', () => {
     return h.sim.admin.driftDelete({ apiVersion, kind, name });
   };
 
+  const repaired = (handle: WorkflowHandle) =>
+    h.statusWhen(handle, s => stepsOf(s).includes('drift-repaired:succeeded'));
+
+  /** The history names the drift it detected with `message`. */
+  const expectDetected = (status: ResourceStatus, message: unknown) =>
+    expect(status.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ step: 'drift-detected', message }),
+      ]),
+    );
+
   it('repairs a deleted managed resource: detected, re-created, Ready again', async () => {
     const [handle, ready] = await readyWith(refFor('repaired-db'), 'repair');
     const instance = instanceOf(ready);
     await deleteInstanceOf(ready);
-    const status = await h.statusWhen(handle, s =>
-      stepsOf(s).includes('drift-repaired:succeeded'),
-    );
+    const status = await repaired(handle);
     expect(status.phase).toBe('Ready');
     await recordHistory(handle, 'drift-repair');
-    expect(status.steps).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          step: 'drift-detected',
-          message: `DatabaseInstance ${instance.name} deleted; policy: repair`,
-        }),
-      ]),
+    expectDetected(
+      status,
+      `DatabaseInstance ${instance.name} deleted; policy: repair`,
     );
     // The managed resource is back, and ready.
     expect(status.outputs!.composed.length).toBeGreaterThan(0);
@@ -86,16 +91,10 @@ describe('drift', () => {
       { spec: { parameters: { size: 'large' } } },
       'kubectl-edit',
     );
-    const status = await h.statusWhen(handle, s =>
-      stepsOf(s).includes('drift-repaired:succeeded'),
-    );
-    expect(status.steps).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          step: 'drift-detected',
-          message: `PostgreSQLInstance tampered-db changed by kubectl-edit; policy: repair`,
-        }),
-      ]),
+    const status = await repaired(handle);
+    expectDetected(
+      status,
+      `PostgreSQLInstance tampered-db changed by kubectl-edit; policy: repair`,
     );
     expect(status.lastAppliedSpec).toEqual(specFor(ref));
   });
@@ -161,16 +160,10 @@ describe('drift', () => {
       { spec: { forProvider: { instanceClass: 'db.r5.24xlarge' } } },
       'kubectl-edit',
     );
-    const status = await h.statusWhen(handle, s =>
-      stepsOf(s).includes('drift-repaired:succeeded'),
-    );
-    expect(status.steps).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          step: 'drift-detected',
-          message: `DatabaseInstance ${name} changed by kubectl-edit; policy: repair`,
-        }),
-      ]),
+    const status = await repaired(handle);
+    expectDetected(
+      status,
+      `DatabaseInstance ${name} changed by kubectl-edit; policy: repair`,
     );
     const after = await h.kube.get({ apiVersion, kind, name });
     expect(after!.spec!.forProvider.instanceClass).toBe(instanceClass);
@@ -185,17 +178,11 @@ describe('drift', () => {
       { spec: { parameters: { size: 'large' } } },
       'kubectl-edit',
     );
-    const status = await h.statusWhen(handle, s =>
-      stepsOf(s).includes('drift-repaired:succeeded'),
-    );
+    const status = await repaired(handle);
     expect(status.phase).toBe('Ready');
-    expect(status.steps).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          step: 'drift-detected',
-          message: `${composite.kind} ${composite.name} changed by kubectl-edit; policy: repair`,
-        }),
-      ]),
+    expectDetected(
+      status,
+      `${composite.kind} ${composite.name} changed by kubectl-edit; policy: repair`,
     );
     // Repaired means the composite's spec is the claim's again, set by Crossplane.
     const after = await h.kube.get(composite);
@@ -209,19 +196,11 @@ describe('drift', () => {
     const composite = ready.outputs!.composite!;
     const uid = (await h.kube.get(composite))!.metadata.uid;
     await h.sim.admin.driftDelete(composite);
-    const status = await h.statusWhen(handle, s =>
-      stepsOf(s).includes('drift-repaired:succeeded'),
-    );
+    const status = await repaired(handle);
     expect(status.phase).toBe('Ready');
-    expect(status.steps).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          step: 'drift-detected',
-          message: expect.stringContaining(
-            `${composite.kind} ${composite.name} deleted`,
-          ),
-        }),
-      ]),
+    expectDetected(
+      status,
+      expect.stringContaining(`${composite.kind} ${composite.name} deleted`),
     );
     // The claim has a composite again, with what it composes, all ready.
     const claim = await h.kube.get(refFor('uprooted-db'));
