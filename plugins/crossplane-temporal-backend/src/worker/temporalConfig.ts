@@ -31,7 +31,7 @@ export interface TemporalSettings {
   sdkLogLevel: SdkLogLevel;
 }
 
-export const SDK_LOG_LEVELS = [
+const SDK_LOG_LEVELS = [
   'ERROR',
   'WARN',
   'INFO',
@@ -50,7 +50,7 @@ export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
  * 100 cached (407–420 MB), 55–65 s with 200 (452–459 MB), 50 s with 300 (494 MB) and 29 s with
  * all 1,000 (770 MB); see the README.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 function readFile(path: string, key: string): Buffer {
   try {

@@ -5,7 +5,7 @@
 import { FIELD_MANAGER } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 
 /** Crossplane's own controllers and its providers. */
-export function isControllerManager(manager: string): boolean {
+function isControllerManager(manager: string): boolean {
   return /crossplane|provider|composite|claim/i.test(manager);
 }
 
