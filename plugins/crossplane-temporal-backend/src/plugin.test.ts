@@ -3,7 +3,9 @@
  * the resource workflows, keeps the backend serving while Temporal is unreachable or the worker
  * cannot start (each try letting go of what it set up), and stops with it.
  */
+import type { ServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { JsonObject } from '@backstage/types';
 import {
   resourceWorkflowId,
   type ResourceStatus,
@@ -52,10 +54,10 @@ describe('worker plugin', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A backend with the worker plugin on `taskQueue`, reading the pre-built bundle. */
-  const startBackend = (
-    taskQueue: string,
-    logger = mockServices.logger.mock(),
+  /** A backend with the worker plugin, `temporalConfig` as its Temporal settings. */
+  const startBackendWith = (
+    temporalConfig: JsonObject,
+    logger: { factory: ServiceFactory } = mockServices.logger.mock(),
   ) =>
     startTestBackend({
       features: [
@@ -64,17 +66,27 @@ describe('worker plugin', () => {
         mockServices.rootConfig.factory({
           data: {
             crossplaneTemporal: {
-              temporal: {
-                address: temporal.address,
-                taskQueue,
-                worker: { workflowBundlePath },
-              },
+              temporal: temporalConfig,
               clusters: [cluster.clusterConfig],
             },
           },
         }),
       ],
     });
+
+  /** A backend with the worker plugin on `taskQueue`, reading the pre-built bundle. */
+  const startBackend = (
+    taskQueue: string,
+    logger?: { factory: ServiceFactory },
+  ) =>
+    startBackendWith(
+      {
+        address: temporal.address,
+        taskQueue,
+        worker: { workflowBundlePath },
+      },
+      logger,
+    );
 
   /** Provisions a v2 namespaced composite through the worker on `taskQueue`; its final status. */
   async function provisionQueue(
@@ -181,20 +193,7 @@ describe('worker plugin', () => {
 
   it('starts while Temporal is unreachable and stops promptly', async () => {
     const logger = mockServices.logger.mock();
-    const backend = await startTestBackend({
-      features: [
-        crossplaneTemporalWorkerPlugin,
-        logger.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            crossplaneTemporal: {
-              temporal: { address: '127.0.0.1:1' },
-              clusters: [cluster.clusterConfig],
-            },
-          },
-        }),
-      ],
-    });
+    const backend = await startBackendWith({ address: '127.0.0.1:1' }, logger);
     await backend.stop();
     expect(logger.warn).toHaveBeenCalledWith(
       'could not start the resource worker; retrying',
@@ -205,25 +204,15 @@ describe('worker plugin', () => {
   it('lets go of what each try set up while the worker cannot start', async () => {
     const proxy = await startConnectionCountingProxy(temporal.address);
     const logger = recordingLogger();
-    const backend = await startTestBackend({
-      features: [
-        crossplaneTemporalWorkerPlugin,
-        logger.factory,
-        mockServices.rootConfig.factory({
-          data: {
-            crossplaneTemporal: {
-              temporal: {
-                address: proxy.address,
-                taskQueue: 'plugin-cannot-start',
-                // Found missing once connected to Temporal and watching the cluster.
-                worker: { workflowBundlePath: path.join(dir, 'missing.js') },
-              },
-              clusters: [cluster.clusterConfig],
-            },
-          },
-        }),
-      ],
-    });
+    const backend = await startBackendWith(
+      {
+        address: proxy.address,
+        taskQueue: 'plugin-cannot-start',
+        // Found missing once connected to Temporal and watching the cluster.
+        worker: { workflowBundlePath: path.join(dir, 'missing.js') },
+      },
+      logger,
+    );
     try {
       const failedTry = (failures: number) =>
         logger.logged(
