@@ -12,7 +12,7 @@ import { ChildWorkflows, type RunControl } from './ChildWorkflows';
 import { Deadlines } from './Deadlines';
 import { packAny } from './grpc/any';
 import { RpcError } from './grpc/serviceDefinition';
-import { historyPage } from './history/pages';
+import { historyAnswer, historyPage } from './history/pages';
 import { durationMs, timestamp } from './history/time';
 import {
   isRunning,
@@ -536,8 +536,7 @@ export class WorkflowEngine implements RunControl {
       previousStartedEventId: e.previousStartedEventId,
       startedEventId: open.startedEventId,
       attempt: open.attempt,
-      history: { events: page.events },
-      nextPageToken: page.nextPageToken,
+      ...historyAnswer(page),
       workflowExecutionTaskQueue: normalQueue(e),
       scheduledTime: timestamp(open.scheduledAt),
       startedTime: timestamp(now),
@@ -1435,11 +1434,7 @@ export class WorkflowEngine implements RunControl {
   /** A query task's history, in pages; the worker answers from the last completed task. */
   private queryTaskHistory(e: Execution) {
     const history = e.history;
-    const page = historyPage(history, 0, { end: history.length });
-    return {
-      history: { events: page.events },
-      nextPageToken: page.nextPageToken,
-    };
+    return historyAnswer(historyPage(history, 0, { end: history.length }));
   }
 
   private startQueryTask(task: WorkflowTask, identity: string) {

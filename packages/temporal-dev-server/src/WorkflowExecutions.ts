@@ -18,6 +18,12 @@ import {
   type NewEvent,
   type ParentRef,
 } from './state';
+import {
+  ALLOW_DUPLICATE_FAILED_ONLY,
+  CONFLICT_USE_EXISTING,
+  REJECT_DUPLICATE,
+  TERMINATE_IF_RUNNING,
+} from './workflowIdPolicies';
 
 export type { Execution, ExecutionStatus, HistoryEvent } from './state';
 
@@ -50,12 +56,6 @@ export type StartResult =
   /** WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING: the caller terminates it, then starts. */
   | { kind: 'terminate-existing'; execution: Execution };
 
-// temporal.api.enums.v1.WorkflowIdReusePolicy
-const ALLOW_DUPLICATE_FAILED_ONLY = 2;
-const REJECT_DUPLICATE = 3;
-const TERMINATE_IF_RUNNING = 4;
-// temporal.api.enums.v1.WorkflowIdConflictPolicy
-const USE_EXISTING = 2;
 const TERMINATE_EXISTING = 3;
 
 const durationOf = (d: any): number | undefined =>
@@ -88,7 +88,7 @@ export class WorkflowExecutions {
     if (latest.requestId === request.requestId)
       return { kind: 'duplicate-request', execution: latest };
     if (isRunning(latest)) {
-      if (request.conflictPolicy === USE_EXISTING)
+      if (request.conflictPolicy === CONFLICT_USE_EXISTING)
         return { kind: 'use-existing', execution: latest };
       if (
         request.conflictPolicy === TERMINATE_EXISTING ||

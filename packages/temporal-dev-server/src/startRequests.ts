@@ -10,13 +10,12 @@ import type { Execution } from './state';
 import type { StartResult } from './WorkflowExecutions';
 import type { Visibility } from './visibility/Visibility';
 
-// temporal.api.enums.v1.WorkflowIdReusePolicy
-const REJECT_DUPLICATE = 3;
-const TERMINATE_IF_RUNNING = 4;
-// temporal.api.enums.v1.WorkflowIdConflictPolicy
-const CONFLICT_FAIL = 1;
-export const CONFLICT_USE_EXISTING = 2;
-export const CONFLICT_TERMINATE_EXISTING = 3;
+import {
+  CONFLICT_FAIL,
+  CONFLICT_TERMINATE_EXISTING,
+  REJECT_DUPLICATE,
+  TERMINATE_IF_RUNNING,
+} from './workflowIdPolicies';
 
 const invalid = (message: string) =>
   new RpcError(grpc.status.INVALID_ARGUMENT, message);

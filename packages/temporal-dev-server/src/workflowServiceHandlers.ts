@@ -8,6 +8,7 @@ import { RpcError, type Handler } from './grpc/serviceDefinition';
 import {
   decodePageToken,
   encodePageToken,
+  historyAnswer,
   historyPage,
   pageSize,
 } from './history/pages';
@@ -15,8 +16,6 @@ import { timestamp } from './history/time';
 import type { Namespaces } from './Namespaces';
 import {
   alreadyStartedMessage,
-  CONFLICT_TERMINATE_EXISTING,
-  CONFLICT_USE_EXISTING,
   required,
   taskQueueName,
   validateStartRequest,
@@ -27,6 +26,11 @@ import {
   type Execution,
   type UpdateState,
 } from './state';
+import {
+  CONFLICT_TERMINATE_EXISTING,
+  CONFLICT_USE_EXISTING,
+  TERMINATE_IF_RUNNING,
+} from './workflowIdPolicies';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 import { signaledEvent, type WorkflowEngine } from './WorkflowEngine';
 import { STAGES } from './WorkflowUpdates';
@@ -50,9 +54,6 @@ const SUPPORTED_CLIENTS = {
 const CLOSE_EVENT_ONLY = 2;
 /** How long a history long-poll waits before answering "nothing yet, ask again". */
 const LONG_POLL_MS = 20_000;
-
-// temporal.api.enums.v1.WorkflowIdReusePolicy
-const TERMINATE_IF_RUNNING = 4;
 
 /** How long UpdateWorkflowExecution waits for its stage before answering with the one reached. */
 const UPDATE_WAIT_MS = 10_000;
@@ -139,11 +140,6 @@ function alreadyStarted(execution: Execution, message: string): RpcError {
     ),
   );
 }
-
-const pageAnswer = (page: ReturnType<typeof historyPage>) => ({
-  history: { events: page.events },
-  nextPageToken: page.nextPageToken,
-});
 
 export function workflowServiceHandlers(options: {
   namespaces: Namespaces;
@@ -326,7 +322,7 @@ export function workflowServiceHandlers(options: {
       const size = pageSize(request.maximumPageSize);
       // The rest of a workflow task's history (its poll's token), a transient task's events too.
       if (end !== undefined)
-        return pageAnswer(
+        return historyAnswer(
           historyPage(engine.taskHistory(e), from, { size, end }),
         );
       if (request.waitNewEvent)
@@ -343,7 +339,7 @@ export function workflowServiceHandlers(options: {
       const waitMore =
         request.waitNewEvent &&
         e.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING';
-      return pageAnswer({
+      return historyAnswer({
         events: page.events,
         nextPageToken:
           page.nextPageToken ??

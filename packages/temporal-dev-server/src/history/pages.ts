@@ -69,3 +69,8 @@ export function historyPage(
         : undefined,
   };
 }
+
+/** A page as the history fields of an answer (GetWorkflowExecutionHistory, a polled task). */
+export function historyAnswer(page: ReturnType<typeof historyPage>) {
+  return { history: { events: page.events }, nextPageToken: page.nextPageToken };
+}
