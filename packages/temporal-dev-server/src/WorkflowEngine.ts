@@ -1410,13 +1410,13 @@ export class WorkflowEngine implements RunControl {
       });
       return;
     }
-    if (!task.startedEventId) {
-      const queued = this.queuedQueries.get(e.runId) ?? [];
-      queued.push(query);
-      this.queuedQueries.set(e.runId, queued);
-      return;
-    }
-    // A workflow task is running: look again once it is over (completed, failed or timed out).
+    const queued = this.queuedQueries.get(e.runId) ?? [];
+    queued.push(query);
+    this.queuedQueries.set(e.runId, queued);
+    if (!task.startedEventId) return;
+    // A workflow task is running. The query rides the next one if its completion starts one in
+    // the answer (as a worker running local activities does every few seconds, to keep its task
+    // alive); otherwise it goes out again once the task is over (completed, failed or timed out).
     const startedEventId = task.startedEventId;
     void this.executions
       .waitFor(
@@ -1426,6 +1426,11 @@ export class WorkflowEngine implements RunControl {
       )
       .then(() =>
         setImmediate(() => {
+          const waiting = this.queuedQueries.get(e.runId) ?? [];
+          const at = waiting.indexOf(query);
+          if (at === -1) return; // A task took it.
+          waiting.splice(at, 1);
+          if (waiting.length === 0) this.queuedQueries.delete(e.runId);
           if (this.queries.has(query.id)) this.dispatchQuery(e, query);
         }),
       );

@@ -376,6 +376,17 @@ export async function notedDuringTask(): Promise<string[]> {
   return notes;
 }
 
+export const progressQuery = defineQuery<string>('progress');
+
+/** Answers where it is; its first workflow task waits for the test (a local activity). */
+export async function queriedDuringTask(): Promise<string> {
+  let progress = 'waiting for the test';
+  setHandler(progressQuery, () => progress);
+  await waitForTheTest();
+  progress = 'let through';
+  return progress;
+}
+
 /** Notes signals; its first workflow task waits for the test, then completes the workflow. */
 export async function finishingDuringNote(): Promise<string[]> {
   const notes: string[] = [];

@@ -6,6 +6,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import * as activities from '../__testUtils__/activities';
+import { gate } from '../__testUtils__/activities';
 import { useConformance } from '../__testUtils__/conformance';
 
 jest.setTimeout(60_000);
@@ -68,5 +69,28 @@ describe('queries', () => {
       }
       await connection.close();
     }
+  });
+
+  it('answers a query while a local activity keeps its workflow task running, in the task the worker starts to keep it alive', async () => {
+    const workflowId = t.id('queried-during-task');
+    const atGate = gate(workflowId);
+    const handle = await t.client.workflow.start('queriedDuringTask', {
+      taskQueue: t.taskQueue,
+      workflowId,
+      // The worker completes its task and takes a new one every 80% of this while its local
+      // activity runs; the query rides one of those.
+      workflowTaskTimeout: '2 seconds',
+    });
+    await atGate.arrived;
+    try {
+      // The local activity waits until the query is answered: answered from a task that ended
+      // only with it, the query would wait its whole deadline.
+      expect(await handle.query<string>('progress')).toBe(
+        'waiting for the test',
+      );
+    } finally {
+      atGate.open();
+    }
+    expect(await handle.result()).toBe('let through');
   });
 });
