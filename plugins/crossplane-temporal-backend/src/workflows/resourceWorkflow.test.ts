@@ -7,6 +7,7 @@ import {
   type ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import {
   alice,
   provisionRequest,
@@ -75,6 +76,30 @@ describe('resource workflow', () => {
           impersonatedGroups: ['team-alpha'],
         }),
       ]),
+    );
+  });
+
+  it('validates in an activity of its own and applies and reads within workflow tasks', async () => {
+    const handle = await h.provision(refFor('prompt-db'));
+    await h.statusWhen(handle, s => s.phase === 'Ready');
+    const { events } = await handle.fetchHistory();
+    const activities = (events ?? [])
+      .map(e => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
+    const local = (events ?? [])
+      .map(e => e.markerRecordedEventAttributes)
+      .filter(m => m?.markerName === 'core_local_activity')
+      .map(
+        m =>
+          defaultPayloadConverter.fromPayload<{ activity_type: string }>(
+            m!.details!.data.payloads![0],
+          ).activity_type,
+      );
+    // A deprovision can still come between validation and apply; the calls whose results the
+    // workflow acts on at once cost no round trip through the server and no task of their own.
+    expect(activities).toEqual(['validateAndDryRun', 'notify']);
+    expect(new Set(local)).toEqual(
+      new Set(['applyResource', 'readResourceState']),
     );
   });
 
@@ -163,9 +188,13 @@ describe('resource workflow', () => {
       })
       .catch(e => e);
     expect(second).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(second.cause.message).toMatch(/already provisioned or being provisioned/);
+    expect(second.cause.message).toMatch(
+      /already provisioned or being provisioned/,
+    );
     const status = await h.statusWhen(handle, s => s.phase === 'Ready');
-    expect(stepsOf(status).filter(s => s === 'apply:succeeded')).toHaveLength(1);
+    expect(stepsOf(status).filter(s => s === 'apply:succeeded')).toHaveLength(
+      1,
+    );
   });
 
   it('retries a failed provision on request, and refuses a retry when nothing failed', async () => {
@@ -188,9 +217,10 @@ describe('resource workflow', () => {
       await h.sim.admin.configureProvider({ failures: [] });
     }
     const retry = { requestId: 'retry-1', requestedBy: 'user:default/alice' };
-    expect(await handle.executeUpdate(retryUpdate, { args: [retry] })).toEqual(
-      { requestId: 'retry-1', firstTime: true },
-    );
+    expect(await handle.executeUpdate(retryUpdate, { args: [retry] })).toEqual({
+      requestId: 'retry-1',
+      firstTime: true,
+    });
     const status = await h.statusWhen(handle, s => s.phase === 'Ready');
     expect(status.lastError).toBeUndefined();
     const refused = await handle
@@ -222,9 +252,9 @@ describe('resource workflow', () => {
       args: [provisionRequest(ref, { requestId: 'guarded-provision' })],
     });
     await h.statusWhen(handle, s => s.phase === 'Ready');
-    expect(
-      await refused(h.update(handle, ['not', 'a', 'spec'] as any)),
-    ).toBe('spec must be an object');
+    expect(await refused(h.update(handle, ['not', 'a', 'spec'] as any))).toBe(
+      'spec must be an object',
+    );
 
     // Slow enough that the deprovision is still running when the next requests arrive.
     await h.sim.admin.configureProvider({ delayMs: 2_000 });
@@ -233,9 +263,9 @@ describe('resource workflow', () => {
       expect(await refused(h.deprovision(handle))).toBe(
         'PostgreSQLInstance team-alpha/guarded-db is already being deprovisioned',
       );
-      expect(
-        await refused(h.updateSpec(handle, ref, { size: 'large' })),
-      ).toBe('PostgreSQLInstance team-alpha/guarded-db is being deprovisioned');
+      expect(await refused(h.updateSpec(handle, ref, { size: 'large' }))).toBe(
+        'PostgreSQLInstance team-alpha/guarded-db is being deprovisioned',
+      );
     } finally {
       await h.sim.admin.configureProvider({ delayMs: 50 });
     }

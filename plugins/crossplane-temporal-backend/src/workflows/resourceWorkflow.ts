@@ -6,6 +6,8 @@
  */
 import {
   ActivityFailure,
+  type ActivityOptions,
+  type LocalActivityOptions,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -13,6 +15,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,10 +32,7 @@ import {
   type ResourceRef,
   type ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import type {
-  ObservedState,
-  ResourceActivities,
-} from '../activities/types';
+import type { ObservedState, ResourceActivities } from '../activities/types';
 import type { Impersonation } from '../cluster/types';
 import {
   decideApprovalUpdate,
@@ -124,6 +124,8 @@ const PATCHES = {
    * changed them outside it (server-side apply with force), instead of failing on the conflict.
    */
   updatesTakeFieldsBack: 'updates-take-fields-back',
+  /** Applies, reads and deletes are local activities, run within the workflow task that asks. */
+  localClusterCalls: 'local-cluster-calls',
 } as const;
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -141,18 +143,19 @@ const NON_RETRYABLE = [
 ];
 
 /** Cluster calls, each attempt given `attemptSeconds` before it is retried (a worker may die). */
-const clusterActivities = (attemptSeconds: number) =>
-  proxyActivities<ResourceActivities>({
-    startToCloseTimeout: attemptSeconds * 1000,
-    scheduleToCloseTimeout: '5 minutes',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
-      maximumAttempts: 8,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  });
+const clusterCallOptions = (
+  attemptSeconds: number,
+): ActivityOptions & LocalActivityOptions => ({
+  startToCloseTimeout: attemptSeconds * 1000,
+  scheduleToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});
 
 // Notifications are a courtesy: a few attempts, and the workflow goes on without them.
 const notifier = proxyActivities<Pick<ResourceActivities, 'notify'>>({
@@ -182,10 +185,21 @@ export async function resourceWorkflow(
     (input.options?.fallbackPollSeconds ?? DEFAULT_FALLBACK_POLL_SECONDS) *
     1000;
   const state: ResourceState = input.state ?? initialState();
-  const cluster = clusterActivities(
+  const clusterCalls = clusterCallOptions(
     input.options?.clusterCallTimeoutSeconds ??
       DEFAULT_CLUSTER_CALL_TIMEOUT_SECONDS,
   );
+  // Validation is an activity of its own: a request that arrives while it runs (a deprovision)
+  // is seen before anything is applied.
+  const validation = proxyActivities<ResourceActivities>(clusterCalls);
+  // Applies, reads and deletes are short, and the workflow acts on their results at once: they
+  // are local activities, run by the worker within the workflow task that asks for them. As
+  // activities of their own, each would cost a round trip through the server and a workflow
+  // task more for its result, which is what a busy worker spends its time on. Decided once, at
+  // the start of the run, so that a run keeps one kind throughout.
+  const cluster = patched(PATCHES.localClusterCalls)
+    ? proxyLocalActivities<ResourceActivities>(clusterCalls)
+    : validation;
   let decision: ApprovalDecision | undefined;
   // True while a provision runs (and its patch is in the history): others are refused meanwhile.
   let provisionRunning = false;
@@ -753,10 +767,10 @@ export async function resourceWorkflow(
       ...(force ? { force } : {}),
     };
     if (patched(PATCHES.fewerRoundTrips)) {
-      await cluster.validateAndDryRun(desired);
+      await validation.validateAndDryRun(desired);
     } else {
-      await cluster.validateSpec({ ref, spec });
-      await cluster.dryRunApply(desired);
+      await validation.validateSpec({ ref, spec });
+      await validation.dryRunApply(desired);
     }
     step('validate', 'succeeded', 'the cluster accepts the spec');
   }
@@ -846,7 +860,11 @@ export async function resourceWorkflow(
 
     await validate(request.spec, request.requestedBy, request.requestId);
     if (deprovisionQueued() && patched(PATCHES.deprovisionBeforeApply)) {
-      step('provision', 'skipped', 'deprovision requested; nothing was applied');
+      step(
+        'provision',
+        'skipped',
+        'deprovision requested; nothing was applied',
+      );
       return;
     }
     const approval = await awaitApproval(
