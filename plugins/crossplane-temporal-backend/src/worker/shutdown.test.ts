@@ -1,7 +1,7 @@
 /*
  * Graceful shutdown: a worker process told to stop (SIGTERM, as a deployment stops it) stops its
- * watchers, lets the activity it is running finish and report, and exits cleanly; the next worker
- * carries the workflow on from there without running that activity again.
+ * watchers, lets the activity or local activity it is running finish and report, and exits
+ * cleanly; the next worker carries the workflow on from there without running it again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,27 @@ describe('a worker told to stop', () => {
     }
   }
 
+  /** Once a worker has started the workflow task that follows validation (its first activity). */
+  async function applying(handle: WorkflowHandle) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { events = [] } = await handle.fetchHistory();
+      const validatedAt = events.findIndex(
+        e => e.activityTaskCompletedEventAttributes,
+      );
+      if (
+        validatedAt !== -1 &&
+        events
+          .slice(validatedAt)
+          .some(e => e.workflowTaskStartedEventAttributes)
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new Error(`${handle.workflowId} never got to its apply`);
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+  }
+
   it('finishes the activity it is running, reports it, and exits cleanly', async () => {
     // Every call about the claim takes 1.5 s: long enough to stop the worker in the middle.
     await cluster.sim.admin.setFaults({
@@ -131,5 +152,48 @@ describe('a worker told to stop', () => {
     } finally {
       await stopWorkerProcess(second, 'SIGTERM');
     }
+  });
+
+  it('finishes the local activity its workflow task runs, so the next worker does not apply again', async () => {
+    await cluster.sim.admin.setFaults({
+      latencyMs: 1_500,
+      pathIncludes: ['/postgresqlinstances/unhurried-apply-db'],
+    });
+    const { lastSeq } = await cluster.sim.admin.audit();
+    const first = await spawnWorkerProcess(appConfig);
+    const handle = await startProvision(client, {
+      taskQueue: TASK_QUEUE,
+      ref: refFor('unhurried-apply-db'),
+      requestId: 'provision-unhurried-apply-db',
+    });
+    // Validated, and the worker runs the next workflow task: its apply, a local activity that
+    // takes 1.5 s.
+    await applying(handle);
+    await stopWorkerProcess(first, 'SIGTERM');
+    expect(first.exitCode).toBe(0);
+
+    await cluster.sim.admin.setFaults({});
+    const second = await spawnWorkerProcess(appConfig);
+    try {
+      const status: ResourceStatus = await statusWhen(
+        handle,
+        s => s.phase === 'Ready',
+      );
+      expect(status.phase).toBe('Ready');
+    } finally {
+      await stopWorkerProcess(second, 'SIGTERM');
+    }
+    const { records } = await cluster.sim.admin.audit({
+      sinceSeq: lastSeq,
+      name: 'unhurried-apply-db',
+      verb: 'patch',
+    });
+    // The dry run, then one apply: the stopping worker finished it and reported it.
+    expect(
+      records.map(r => ({ code: r.code, dryRun: Boolean(r.dryRun) })),
+    ).toEqual([
+      { code: 201, dryRun: true },
+      { code: 201, dryRun: false },
+    ]);
   });
 });
