@@ -388,7 +388,7 @@ async function runPhase({
         1,
       )} s (until every outcome): ${Object.entries(processes)
         .map(
-          ([k, pid]) =>
+          ([k]) =>
             `${k} ${(
               ((cpuAfter[k] - cpuBefore[k]) / cpuWindowSeconds) *
               100
