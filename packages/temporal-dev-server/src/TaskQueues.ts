@@ -35,7 +35,7 @@ export class TaskQueues<T> {
   }
 
   /** Whether a worker is waiting on the queue right now. */
-  hasPoller(namespace: string, queue: string): boolean {
+  private hasPoller(namespace: string, queue: string): boolean {
     return (this.pollers.get(this.key(namespace, queue))?.length ?? 0) > 0;
   }
 

@@ -16,6 +16,7 @@ import { historyAnswer, historyPage } from './history/pages';
 import { durationMs, timestamp } from './history/time';
 import {
   isRunning,
+  isTransient,
   type Execution,
   type ExecutionStatus,
   type HistoryEvent,
@@ -131,6 +132,12 @@ const ACTIVITY_FINISHES = new Set([
   'EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT',
   'EVENT_TYPE_ACTIVITY_TASK_CANCELED',
 ]);
+
+/** `make()`'s result, made on the first call and kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
 
 /** The activities (by scheduled event ID) that finished while the workflow task ran. */
 function bufferedActivityFinishes(e: Execution): Set<number> {
@@ -445,13 +452,12 @@ export class WorkflowEngine implements RunControl {
     const task: WorkflowTaskState = {
       scheduledEventId: e.history.length + 1,
       attempt,
-      transient: attempt > 1,
       queue: sticky?.queue ?? e.taskQueue,
       sticky: Boolean(sticky),
       scheduledAt: this.clock.now(),
       updateIds: [],
     };
-    if (!task.transient) this.executions.append(e, scheduledEvent(e, task));
+    if (!isTransient(task)) this.executions.append(e, scheduledEvent(e, task));
     e.workflowTask = task;
     e.needsWorkflowTask = false;
     this.executions.changed(e);
@@ -493,22 +499,20 @@ export class WorkflowEngine implements RunControl {
     )
       return undefined;
     const now = this.clock.now();
-    if (open.transient && open.scheduledEventId !== e.history.length + 1) {
+    if (isTransient(open) && open.scheduledEventId !== e.history.length + 1) {
       // Events came while the retry waited for a worker: it has news to deliver, so it becomes a
       // first attempt, written down, as Temporal converts it.
-      open.transient = false;
       open.attempt = 1;
-      e.workflowTaskAttempt = 1;
       open.scheduledEventId = e.history.length + 1;
       open.scheduledAt = now;
       this.executions.append(e, scheduledEvent(e, open));
     }
     open.startedAt = now;
     open.startedIdentity = identity;
-    open.startedEventId = open.transient
+    open.startedEventId = isTransient(open)
       ? open.scheduledEventId + 1
       : e.history.length + 1;
-    if (!open.transient) this.executions.append(e, startedEvent(e, open));
+    if (!isTransient(open)) this.executions.append(e, startedEvent(e, open));
     this.armWorkflowTaskTimeout(e);
     const { messages, ids } = this.updates.deliver(e, open.startedEventId);
     open.updateIds = ids;
@@ -585,7 +589,7 @@ export class WorkflowEngine implements RunControl {
     const task = e.workflowTask!;
     this.deadlines.disarm(`${e.runId}/workflow-task`);
     // A retry that failed again leaves no trace: its own events were never written.
-    if (!task.transient) this.executions.append(e, event);
+    if (!isTransient(task)) this.executions.append(e, event);
     e.workflowTask = undefined;
     const hadStickyWorker = task.sticky || e.sticky !== undefined;
     e.sticky = undefined;
@@ -678,10 +682,7 @@ export class WorkflowEngine implements RunControl {
     }
     // Events arrived while the workflow decided to close: it must see them first. Temporal fails
     // the task and answers with the cause's name, which tells the SDK to evict the run quietly.
-    if (
-      e.buffered.length > 0 &&
-      commands.some(c => CLOSING_COMMANDS.has(c.commandType))
-    ) {
+    if (e.buffered.length > 0 && closing !== -1) {
       this.endWorkflowTask(
         e,
         workflowTaskFailedEvent(task, startedEventId, request.identity, {
@@ -693,7 +694,7 @@ export class WorkflowEngine implements RunControl {
     }
     this.deadlines.disarm(`${e.runId}/workflow-task`);
     // A retry's own events are written now that it completed.
-    if (task.transient)
+    if (isTransient(task))
       this.executions.append(e, scheduledEvent(e, task), startedEvent(e, task));
     const [completed] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
@@ -801,25 +802,35 @@ export class WorkflowEngine implements RunControl {
     });
     const invalidAction = (action: string, details: string) =>
       `invalid history builder state for action: ${action}, ${details}`;
+    // What the commands are checked against, each made on first use: most completions schedule
+    // or cancel nothing, and a run may have many activities.
     const timers = new Set(Object.keys(e.timers));
     // Timers that fired while the task ran: their fired events wait in the buffer.
-    const firedTimers = new Set(
-      e.buffered.map(b => b.timerId).filter((id): id is string => Boolean(id)),
+    const firedTimers = once(
+      () =>
+        new Set(
+          e.buffered
+            .map(b => b.timerId)
+            .filter((id): id is string => Boolean(id)),
+        ),
     );
-    const activities = new Map(
-      Object.values(e.activities).map(a => [
-        a.scheduledEventId,
-        {
-          activityId: String(a.attributes.activityId),
-          started: Boolean(a.startedAt),
-          cancelRequested: Boolean(a.cancelRequested),
-        },
-      ]),
+    const activities = once(
+      () =>
+        new Map(
+          Object.values(e.activities).map(a => [
+            a.scheduledEventId,
+            {
+              activityId: String(a.attributes.activityId),
+              started: Boolean(a.startedAt),
+              cancelRequested: Boolean(a.cancelRequested),
+            },
+          ]),
+        ),
     );
-    const activityIds = new Set(
-      [...activities.values()].map(a => a.activityId),
+    const activityIds = once(
+      () => new Set([...activities().values()].map(a => a.activityId)),
     );
-    const finishedActivities = bufferedActivityFinishes(e);
+    const finishedActivities = once(() => bufferedActivityFinishes(e));
     const updateStages = new Map<string, UpdateStage>();
     const searchAttributesRefused = (attributes: any) =>
       attributes && this.visibility.validate(e.namespace, attributes);
@@ -874,7 +885,7 @@ export class WorkflowEngine implements RunControl {
               'BAD_SCHEDULE_ACTIVITY_ATTRIBUTES',
               `a valid StartToCloseTimeout or ScheduleToCloseTimeout must be set on the activity. ActivityId=${a.activityId} ActivityType=${a.activityType.name}`,
             );
-          if (activityIds.has(a.activityId))
+          if (activityIds().has(a.activityId))
             return refuse(
               'SCHEDULE_ACTIVITY_DUPLICATE_ID',
               invalidAction(
@@ -882,7 +893,7 @@ export class WorkflowEngine implements RunControl {
                 `ActivityID: ${a.activityId}`,
               ),
             );
-          activityIds.add(a.activityId);
+          activityIds().add(a.activityId);
           break;
         }
         case COMMAND.REQUEST_CANCEL_ACTIVITY_TASK: {
@@ -898,9 +909,9 @@ export class WorkflowEngine implements RunControl {
               'BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES',
               'ScheduledEventId is not set on RequestCancelActivityTaskCommand.',
             );
-          const activity = activities.get(scheduledEventId);
+          const activity = activities().get(scheduledEventId);
           // An activity whose finish waits in the buffer: the request is recorded, nothing more.
-          if (!activity && finishedActivities.has(scheduledEventId)) break;
+          if (!activity && finishedActivities().has(scheduledEventId)) break;
           if (!activity || activity.cancelRequested)
             return refuse(
               'BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES',
@@ -912,8 +923,8 @@ export class WorkflowEngine implements RunControl {
           activity.cancelRequested = true;
           // One not started yet is cancelled at once, and its ID is free again.
           if (!activity.started) {
-            activities.delete(scheduledEventId);
-            activityIds.delete(activity.activityId);
+            activities().delete(scheduledEventId);
+            activityIds().delete(activity.activityId);
           }
           break;
         }
@@ -950,7 +961,7 @@ export class WorkflowEngine implements RunControl {
               'TimerId is not set on CancelTimerCommand.',
             );
           // A running timer, or one that fired while the task ran (its fired event is dropped).
-          if (!timers.delete(a.timerId) && !firedTimers.delete(a.timerId))
+          if (!timers.delete(a.timerId) && !firedTimers().delete(a.timerId))
             return refuse(
               'BAD_CANCEL_TIMER_ATTRIBUTES',
               invalidAction(

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { systemClock, type Clock } from './clock';
-import { timestamp } from './history/time';
+import { durationMs } from './history/time';
 import {
   isRunning,
   RUNNING,
@@ -17,9 +17,11 @@ import {
   type HistoryEvent,
   type NewEvent,
   type ParentRef,
+  toHistoryEvent,
 } from './state';
 import {
   ALLOW_DUPLICATE_FAILED_ONLY,
+  CONFLICT_TERMINATE_EXISTING,
   CONFLICT_USE_EXISTING,
   REJECT_DUPLICATE,
   TERMINATE_IF_RUNNING,
@@ -56,13 +58,6 @@ export type StartResult =
   /** WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING: the caller terminates it, then starts. */
   | { kind: 'terminate-existing'; execution: Execution };
 
-const TERMINATE_EXISTING = 3;
-
-const durationOf = (d: any): number | undefined =>
-  d
-    ? Number(d.seconds ?? 0) * 1000 + Math.floor((d.nanos ?? 0) / 1e6)
-    : undefined;
-
 type Listener = () => void;
 
 export class WorkflowExecutions {
@@ -91,7 +86,7 @@ export class WorkflowExecutions {
       if (request.conflictPolicy === CONFLICT_USE_EXISTING)
         return { kind: 'use-existing', execution: latest };
       if (
-        request.conflictPolicy === TERMINATE_EXISTING ||
+        request.conflictPolicy === CONFLICT_TERMINATE_EXISTING ||
         request.reusePolicy === TERMINATE_IF_RUNNING
       )
         return { kind: 'terminate-existing', execution: latest };
@@ -124,8 +119,8 @@ export class WorkflowExecutions {
     const runId = randomUUID();
     const attributes = request.attributes as any;
     const runTimeout =
-      durationOf(attributes.workflowRunTimeout) ||
-      durationOf(attributes.workflowExecutionTimeout);
+      durationMs(attributes.workflowRunTimeout) ||
+      durationMs(attributes.workflowExecutionTimeout);
     const execution: Execution = {
       namespace: request.namespace,
       workflowId: request.workflowId,
@@ -138,7 +133,7 @@ export class WorkflowExecutions {
       startTime: now,
       runDeadline: runTimeout ? now + runTimeout : undefined,
       workflowTaskTimeoutMs:
-        durationOf(attributes.workflowTaskTimeout) || 10_000,
+        durationMs(attributes.workflowTaskTimeout) || 10_000,
       memo: request.memo,
       searchAttributes: request.searchAttributes,
       history: [],
@@ -217,12 +212,11 @@ export class WorkflowExecutions {
   /** Appends events now: history events are immutable once written. */
   append(execution: Execution, ...events: NewEvent[]): HistoryEvent[] {
     const written = events.map(event => {
-      const historyEvent: HistoryEvent = {
-        eventId: execution.history.length + 1,
-        eventTime: timestamp(event.time ?? this.clock.now()),
-        eventType: event.eventType,
-        [event.field]: event.attributes,
-      };
+      const historyEvent = toHistoryEvent(
+        event,
+        execution.history.length + 1,
+        this.clock.now(),
+      );
       execution.history.push(historyEvent);
       return historyEvent;
     });

@@ -2,11 +2,10 @@
  * Bad input never crashes the server: each kind of malformed or inconsistent request gets the
  * gRPC status Temporal gives and a message that says what is wrong, and the server keeps serving.
  */
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
-import { startTemporalDevServer, type TemporalDevServer } from '.';
+import { useDevServer } from './__testUtils__/devServer';
 import { waitFor, type HistoryEvent } from './__testUtils__/history';
 import { packAny } from './grpc/any';
 import { encodeToken } from './taskTokens';
@@ -22,40 +21,30 @@ const FAILED_PRECONDITION = 9;
 const UNIMPLEMENTED = 12;
 
 describe('bad requests', () => {
-  let server: TemporalDevServer;
-  let connection: Connection;
-  let client: Client;
+  const dev = useDevServer();
   let completedId: string;
   let completedRunId: string;
   let runningId: string;
   let runningRunId: string;
 
-  const service = () => connection.workflowService;
-  const operator = () => connection.operatorService;
+  const service = () => dev.connection.workflowService;
+  const operator = () => dev.connection.operatorService;
 
   beforeAll(async () => {
-    server = await startTemporalDevServer({ logLevel: 'error' });
-    connection = await Connection.connect({ address: server.address });
-    client = new Client({ connection });
     runningId = 'bad-input-running';
     runningRunId = (
-      await client.workflow.start('anything', {
+      await dev.client.workflow.start('anything', {
         taskQueue: 'nobody-polls',
         workflowId: runningId,
       })
     ).firstExecutionRunId;
     completedId = 'bad-input-terminated';
-    const done = await client.workflow.start('anything', {
+    const done = await dev.client.workflow.start('anything', {
       taskQueue: 'nobody-polls',
       workflowId: completedId,
     });
     completedRunId = done.firstExecutionRunId;
     await done.terminate('done');
-  });
-
-  afterAll(async () => {
-    await connection?.close();
-    await server?.stop();
   });
 
   const start = (fields: object) =>
@@ -717,7 +706,7 @@ describe('bad requests', () => {
   /** Starts a workflow on a queue of its own and takes its first workflow task. */
   const firstTask = async (workflowId: string) => {
     const taskQueue = `${workflowId}-worker`;
-    const handle = await client.workflow.start('anything', {
+    const handle = await dev.client.workflow.start('anything', {
       taskQueue,
       workflowId,
     });
@@ -943,7 +932,7 @@ describe('bad requests', () => {
   it('still serves after all of that', async () => {
     expect((await service().getSystemInfo({})).serverVersion).toContain('dev');
     expect(
-      (await client.workflow.getHandle(runningId).describe()).status.name,
+      (await dev.client.workflow.getHandle(runningId).describe()).status.name,
     ).toBe('RUNNING');
   });
 });

@@ -3,6 +3,7 @@
  * workflow task, activities, timers, updates, children). Nothing here is a live timer or a
  * promise, so a run can be saved and loaded whole; the engine re-arms deadlines from these fields.
  */
+import { timestamp } from './history/time';
 
 export type ExecutionStatus =
   | 'WORKFLOW_EXECUTION_STATUS_RUNNING'
@@ -31,6 +32,23 @@ export interface NewEvent {
   time?: number;
 }
 
+/** A retry whose events are written only once it completes (see `WorkflowTaskState.attempt`). */
+export const isTransient = (task: WorkflowTaskState) => task.attempt > 1;
+
+/** The history event a new event becomes as event `eventId`, at its own time or else `now`. */
+export function toHistoryEvent(
+  event: NewEvent,
+  eventId: number,
+  now: number,
+): HistoryEvent {
+  return {
+    eventId,
+    eventTime: timestamp(event.time ?? now),
+    eventType: event.eventType,
+    [event.field]: event.attributes,
+  };
+}
+
 /**
  * Events that happened while a workflow task was running. The Temporal server writes them after
  * the task completes, so a worker never sees an event between a task's start and its completion.
@@ -46,13 +64,13 @@ export interface BufferedEvents {
 export interface WorkflowTaskState {
   scheduledEventId: number;
   startedEventId?: number;
-  attempt: number;
   /**
-   * A retry (attempt 2 on) with nothing new to deliver. As the Temporal server does, its scheduled
-   * and started events are written only when it completes, so a task that keeps failing does not
-   * grow the history; until then workers see them at the end of the task's history.
+   * From 2 on, the task is a retry with nothing new to deliver (transient, as Temporal calls it):
+   * its scheduled and started events are written only when it completes, so a task that keeps
+   * failing does not grow the history; until then workers see them at the end of its history.
+   * One that has news to deliver is made a first attempt again (see `isTransient`).
    */
-  transient?: boolean;
+  attempt: number;
   /** The queue it was offered on: the run's own, or a worker's sticky queue. */
   queue: string;
   sticky: boolean;

@@ -20,12 +20,7 @@ import {
   taskQueueName,
   validateStartRequest,
 } from './startRequests';
-import {
-  isRunning,
-  type ActivityState,
-  type Execution,
-  type UpdateState,
-} from './state';
+import type { ActivityState, Execution, UpdateState } from './state';
 import {
   CONFLICT_TERMINATE_EXISTING,
   CONFLICT_USE_EXISTING,
@@ -521,15 +516,6 @@ export function workflowServiceHandlers(options: {
         (request.workflowIdReusePolicy === TERMINATE_IF_RUNNING
           ? CONFLICT_TERMINATE_EXISTING
           : CONFLICT_USE_EXISTING);
-      const running = executions.find(namespace, request.workflowId);
-      if (
-        running &&
-        isRunning(running) &&
-        conflictPolicy !== CONFLICT_TERMINATE_EXISTING
-      ) {
-        engine.signal(running, signal);
-        return { runId: running.runId, started: false };
-      }
       const result = engine.startRun(
         namespace,
         {
@@ -540,6 +526,10 @@ export function workflowServiceHandlers(options: {
         undefined,
         [signaledEvent(signal)],
       );
+      if (result.kind === 'use-existing') {
+        engine.signal(result.execution, signal);
+        return { runId: result.execution.runId, started: false };
+      }
       if (result.kind === 'already-started')
         throw alreadyStarted(result.execution, alreadyStartedMessage(result));
       return { runId: result.execution.runId, started: true };

@@ -3,12 +3,13 @@
  * history as the task moves on or, for a retry whose events are written only if it completes (a
  * transient task, as Temporal calls it), shown to its worker after the history.
  */
-import { timestamp } from './history/time';
-import type {
-  Execution,
-  HistoryEvent,
-  NewEvent,
-  WorkflowTaskState,
+import {
+  isTransient,
+  toHistoryEvent,
+  type Execution,
+  type HistoryEvent,
+  type NewEvent,
+  type WorkflowTaskState,
 } from './state';
 
 /** A run's task queue as the SDK expects to see it in a workflow task. */
@@ -76,13 +77,8 @@ export function workflowTaskFailedEvent(
 /** The events of the run's open transient task, as its worker sees them after the history. */
 export function transientEvents(e: Execution): HistoryEvent[] {
   const task = e.workflowTask;
-  if (!task?.transient || !task.startedEventId) return [];
-  return [scheduledEvent(e, task), startedEvent(e, task)].map(
-    ({ eventType, field, attributes, time }, i) => ({
-      eventId: task.scheduledEventId + i,
-      eventTime: timestamp(time!),
-      eventType,
-      [field]: attributes,
-    }),
+  if (!task || !isTransient(task) || !task.startedEventId) return [];
+  return [scheduledEvent(e, task), startedEvent(e, task)].map((event, i) =>
+    toHistoryEvent(event, task.scheduledEventId + i, event.time!),
   );
 }

@@ -23,7 +23,6 @@
 require('@backstage/cli/config/nodeTransform.cjs');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const { createServer } = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Client, Connection } = require('@temporalio/client');
@@ -35,6 +34,7 @@ const {
   startProvision,
 } = require('../src/__testUtils__/resourceWorkflowHarness');
 const { startTestCluster } = require('../src/__testUtils__/testCluster');
+const { unusedPort } = require('../src/__testUtils__/unusedPort');
 const {
   spawnWorkerProcess,
   stopWorkerProcess,
@@ -82,15 +82,6 @@ function rssMb(pid) {
   const field = name =>
     Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)[1]) / 1024;
   return { now: field('VmRSS'), peak: field('VmHWM') };
-}
-
-function freePort() {
-  return new Promise(resolve => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function startTemporal(port) {
@@ -414,7 +405,7 @@ const names = (prefix, count) =>
   );
 
 async function main() {
-  const port = await freePort();
+  const port = await unusedPort();
   const [cluster, temporal] = await Promise.all([
     startTestCluster({ providerDelayMs: PROVIDER_DELAY_MS }),
     startTemporal(port),

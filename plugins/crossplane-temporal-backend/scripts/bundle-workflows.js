@@ -15,23 +15,17 @@
 
 // The plugin is TypeScript source inside the monorepo.
 require('@backstage/cli/config/nodeTransform.cjs');
-const fs = require('node:fs');
 const path = require('node:path');
-const { bundleResourceWorkflows } = require('../src/worker/workflowBundle');
+const { writeResourceWorkflowBundle } = require('../src/worker/workflowBundle');
 
 async function main() {
   const out = path.resolve(
     process.argv[2] ?? path.join(__dirname, '..', 'dist', 'workflow-bundle.js'),
   );
-  const code = await bundleResourceWorkflows();
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Written whole or not at all: a worker never finds half a bundle.
-  const partial = `${out}.${process.pid}.tmp`;
-  fs.writeFileSync(partial, code);
-  fs.renameSync(partial, out);
+  const { bytes } = await writeResourceWorkflowBundle(out);
   process.stdout.write(
     `workflow bundle: ${path.relative(process.cwd(), out)} (${Math.round(
-      code.length / 1024,
+      bytes / 1024,
     )} KiB)\n`,
   );
 }

@@ -15,5 +15,4 @@ export { createResourceWatchers } from './watchers';
 export { startResourceWorker } from './worker/startResourceWorker';
 export { limitWorkerHeapGrowth } from './worker/runtime';
 export { readTemporalSettings } from './worker/temporalConfig';
-export { bundleResourceWorkflows } from './worker/workflowBundle';
 export * from './workflows/definitions';

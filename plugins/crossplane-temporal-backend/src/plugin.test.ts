@@ -21,13 +21,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startConnectionCountingProxy } from './__testUtils__/connectionCountingProxy';
 import { recordingLogger } from './__testUtils__/recordingLogger';
+import { statusWhen } from './__testUtils__/resourceWorkflowHarness';
+import { writeWorkflowBundle } from './__testUtils__/spawnWorkerProcess';
 import {
   startTestCluster,
   type TestCluster,
 } from './__testUtils__/testCluster';
-import { provisionSignal, statusQuery } from './workflows/definitions';
+import { provisionSignal } from './workflows/definitions';
 import { crossplaneTemporalWorkerPlugin } from './plugin';
-import { bundleResourceWorkflows } from './worker/workflowBundle';
 
 jest.setTimeout(120_000);
 
@@ -40,8 +41,9 @@ describe('worker plugin', () => {
   beforeAll(async () => {
     // Production workers load a pre-built workflow bundle; build one as the plugin's prepack does.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
-    workflowBundlePath = path.join(dir, 'workflow-bundle.js');
-    fs.writeFileSync(workflowBundlePath, await bundleResourceWorkflows());
+    workflowBundlePath = await writeWorkflowBundle(
+      path.join(dir, 'workflow-bundle.js'),
+    );
     [cluster, temporal] = await Promise.all([
       startTestCluster(),
       startTemporalDevServer({ logLevel: 'error' }),
@@ -123,13 +125,7 @@ describe('worker plugin', () => {
           },
         ],
       });
-      let status: ResourceStatus = await handle.query(statusQuery);
-      const deadline = Date.now() + 60_000;
-      while (status.phase !== 'Ready' && Date.now() < deadline) {
-        await new Promise(resolve => setTimeout(resolve, 100));
-        status = await handle.query(statusQuery);
-      }
-      return status;
+      return await statusWhen(handle, s => s.phase === 'Ready', 60_000);
     } finally {
       await connection.close();
     }

@@ -54,7 +54,8 @@ export class CrossplaneSimulation {
       registry: ResourceRegistry;
       log: Log;
       providerDelayMs: number;
-      claimConditionGenerations?: boolean;
+      /** Whether claims' conditions carry observedGeneration (Crossplane 1.19 and later). */
+      claimConditionGenerations: boolean;
     },
   ) {
     this.events = new EventRecorder(deps.store, 'crossplane');
@@ -334,10 +335,9 @@ export class CrossplaneSimulation {
 
     // Status follows the composite's.
     const ready = composite ? conditionOf(composite, 'Ready') : undefined;
-    const observedGeneration =
-      this.deps.claimConditionGenerations === false
-        ? undefined
-        : claim.metadata.generation;
+    const observedGeneration = this.deps.claimConditionGenerations
+      ? claim.metadata.generation
+      : undefined;
     setCondition(next, {
       type: 'Synced',
       status: 'True',

@@ -15,7 +15,7 @@ import {
   installQuietRuntime,
   workflowBundle,
 } from '../__testUtils__/conformance';
-import { EventType, ofType } from '../__testUtils__/history';
+import { EventType, ofType, waitFor } from '../__testUtils__/history';
 import { BIN, exited, freePort, spawnReady } from '../__testUtils__/process';
 import { sizeKey, tierKey } from '../__testUtils__/workflows';
 
@@ -142,24 +142,28 @@ describeLocal('the temporal command line', () => {
         workflowId: 'survivor',
       });
       // Kill the server while the activity waits for its retry and the timer runs.
-      for (;;) {
+      await waitFor(async () => {
         const { raw } = await handle.describe();
-        const retrying = raw.pendingActivities?.[0]?.attempt === 2;
         const events = (await handle.fetchHistory()).events!;
-        if (retrying && events.some(e => e.eventType === 17)) break;
-        await new Promise(resolve => setImmediate(resolve));
-      }
+        return (
+          raw.pendingActivities?.[0]?.attempt === 2 &&
+          ofType(events, EventType.EVENT_TYPE_TIMER_STARTED).length > 0
+        );
+      });
       expect(await killAndRestart()).toMatch(/1 runs restored/);
 
       expect(await handle.result()).toEqual([
         'activity succeeded on attempt 2',
         'timer fired',
       ]);
-      const types = (await handle.fetchHistory()).events!.map(e => e.eventType);
+      const events = (await handle.fetchHistory()).events!;
       // One workflow start, one timer fired, one activity completed: nothing ran twice.
-      expect(types.filter(t => t === 1)).toHaveLength(1);
-      expect(types.filter(t => t === 18)).toHaveLength(1);
-      expect(types.filter(t => t === 12)).toHaveLength(1);
+      for (const type of [
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        EventType.EVENT_TYPE_TIMER_FIRED,
+        EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+      ])
+        expect(ofType(events, type)).toHaveLength(1);
 
       // Closed, it is kept too, with its whole history and its result.
       const before = (await handle.fetchHistory()).events!;

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { RpcError } from '../grpc/serviceDefinition';
 import type { HistoryEvent } from '../state';
 
-export const HISTORY_PAGE_SIZE = 256;
+const HISTORY_PAGE_SIZE = 256;
 
 export interface HistoryPageToken {
   /** Index of the next event to return. */
@@ -72,5 +72,8 @@ export function historyPage(
 
 /** A page as the history fields of an answer (GetWorkflowExecutionHistory, a polled task). */
 export function historyAnswer(page: ReturnType<typeof historyPage>) {
-  return { history: { events: page.events }, nextPageToken: page.nextPageToken };
+  return {
+    history: { events: page.events },
+    nextPageToken: page.nextPageToken,
+  };
 }

@@ -9,6 +9,7 @@ import {
   resourceWorkflowId,
   type ApprovalDecision,
   type JsonObject,
+  type ObservedObjectEvent,
   type ProvisionRequest,
   type Requester,
   type ResourcePolicy,
@@ -21,7 +22,7 @@ import {
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import type { Duration } from '@temporalio/common';
+import { defaultPayloadConverter, type Duration } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,6 +33,7 @@ import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
   deprovisionUpdate,
+  observedSignal,
   provisionSignal,
   statusQuery,
   updateSpecUpdate,
@@ -333,9 +335,13 @@ export const HISTORIES_DIR = path.resolve(
 );
 
 /** A recorded history, as the replay test reads it. */
-export function readRecordedHistory(name: string): proto.api.history.v1.History {
+export function readRecordedHistory(
+  name: string,
+): proto.api.history.v1.History {
   return proto.api.history.v1.History.fromObject(
-    JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8')),
+    JSON.parse(
+      fs.readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'),
+    ),
   );
 }
 
@@ -380,3 +386,45 @@ export async function recordHistory(handle: WorkflowHandle, name: string) {
 /** The steps of a status as `step:outcome`, for compact assertions. */
 export const stepsOf = (status: ResourceStatus) =>
   status.steps.map(s => `${s.step}:${s.outcome}`);
+
+/** Ready, with these parameters in the last good spec: an update has taken effect. */
+export const readyWithParameters =
+  (parameters: Record<string, unknown>) => (status: ResourceStatus) =>
+    status.phase === 'Ready' &&
+    Object.entries(parameters).every(
+      ([name, value]) =>
+        (status.lastGoodSpec as any)?.parameters?.[name] === value,
+    );
+
+/** The watch events a workflow has been signalled so far, from its history. */
+export async function observedSignals(
+  handle: WorkflowHandle,
+): Promise<ObservedObjectEvent[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? [])
+    .map(e => e.workflowExecutionSignaledEventAttributes)
+    .filter(a => a?.signalName === observedSignal.name)
+    .map(a =>
+      defaultPayloadConverter.fromPayload<ObservedObjectEvent>(
+        a!.input!.payloads![0],
+      ),
+    );
+}
+
+/** The marker the SDK records a local activity's outcome in. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** The local activities in a history, from their markers: each one's type and the attempt that ended it. */
+export function localActivitiesIn(
+  events: proto.api.history.v1.IHistoryEvent[],
+): Array<{ type: string; attempt: number }> {
+  return events.flatMap(event => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== LOCAL_ACTIVITY_MARKER) return [];
+    const data = defaultPayloadConverter.fromPayload<{
+      activity_type: string;
+      attempt: number;
+    }>(marker.details!.data.payloads![0]);
+    return [{ type: data.activity_type, attempt: data.attempt }];
+  });
+}

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleResourceWorkflows } from '../worker/workflowBundle';
+import { writeResourceWorkflowBundle } from '../worker/workflowBundle';
 
 /**
  * @param appConfig - the worker's app-config (what `crossplaneTemporal` it reads); written to a
@@ -62,6 +62,6 @@ export async function stopWorkerProcess(
 
 /** Bundles the workflows into `file`, as production workers load them (`workflowBundlePath`). */
 export async function writeWorkflowBundle(file: string): Promise<string> {
-  fs.writeFileSync(file, await bundleResourceWorkflows());
+  await writeResourceWorkflowBundle(file);
   return file;
 }

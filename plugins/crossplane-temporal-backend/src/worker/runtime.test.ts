@@ -3,36 +3,18 @@
  * Backstage logger as structured entries, at the configured level.
  */
 import { Worker } from '@temporalio/worker';
+import { recordingLogger } from '../__testUtils__/recordingLogger';
 import { readRecordedHistory } from '../__testUtils__/resourceWorkflowHarness';
 import { installTemporalRuntime } from './runtime';
 import { workflowsPath } from './workflowBundle';
 
 jest.setTimeout(60_000);
 
-type Entry = { level: string; message: string; fields: Record<string, any> };
-
-function capturingLogger(entries: Entry[]) {
-  const at =
-    (level: string) => (message: string, fields?: Record<string, any>) =>
-      entries.push({ level, message, fields: fields ?? {} });
-  const logger = {
-    error: at('error'),
-    warn: at('warn'),
-    info: at('info'),
-    debug: at('debug'),
-    child: () => logger,
-  };
-  return logger;
-}
-
 describe('installTemporalRuntime', () => {
-  const entries: Entry[] = [];
+  const logger = recordingLogger();
 
   beforeAll(() => {
-    installTemporalRuntime({
-      logger: capturingLogger(entries),
-      sdkLogLevel: 'INFO',
-    });
+    installTemporalRuntime({ logger, sdkLogLevel: 'INFO' });
   });
 
   it("sends the SDK core's logs to the Backstage logger", async () => {
@@ -42,45 +24,29 @@ describe('installTemporalRuntime', () => {
       readRecordedHistory('provision'),
       'runtime-logging',
     );
-    const fromCore = () =>
-      entries.filter(
-        e =>
-          e.fields.sdkComponent === 'core' &&
-          /Initializing worker/.test(e.message),
-      );
     // The core hands its logs over in batches; wait for this one.
-    await waitFor(() => fromCore().length > 0);
-    expect(fromCore()[0]).toMatchObject({
+    const fromCore = await logger.logged(
+      line =>
+        line.fields.sdkComponent === 'core' &&
+        /Initializing worker/.test(line.message),
+    );
+    expect(fromCore).toMatchObject({
       level: 'info',
       fields: { taskQueue: 'runtime-logging-0', namespace: 'default' },
     });
   });
 
   it('says so when asked again with other settings, which it cannot apply', () => {
-    const later: Entry[] = [];
-    installTemporalRuntime({
-      logger: capturingLogger(later),
-      sdkLogLevel: 'DEBUG',
-    });
-    expect(later).toEqual([
+    const later = recordingLogger();
+    installTemporalRuntime({ logger: later, sdkLogLevel: 'DEBUG' });
+    expect(later.lines).toEqual([
       {
         level: 'warn',
         message: expect.stringMatching(/already installed/),
         fields: { prometheusBindAddress: 'off', sdkLogLevel: 'INFO' },
       },
     ]);
-    installTemporalRuntime({
-      logger: capturingLogger(later),
-      sdkLogLevel: 'INFO',
-    });
-    expect(later).toHaveLength(1);
+    installTemporalRuntime({ logger: later, sdkLogLevel: 'INFO' });
+    expect(later.lines).toHaveLength(1);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-}

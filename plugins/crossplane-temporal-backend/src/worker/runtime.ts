@@ -6,21 +6,20 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { setFlagsFromString } from 'node:v8';
-import type { SdkLogLevel } from './temporalConfig';
 
 let installedWith:
-  | { prometheusBindAddress: string; sdkLogLevel: SdkLogLevel }
+  | { prometheusBindAddress: string; sdkLogLevel: LogLevel }
   | undefined;
 
 export function installTemporalRuntime(options: {
   logger: LoggerService;
   prometheusBindAddress?: string;
-  /** The SDK core's own logs at this level and above. Default: WARN. */
-  sdkLogLevel?: SdkLogLevel;
+  /** The SDK core's own logs at this level and above (`readTemporalSettings` defaults it). */
+  sdkLogLevel: LogLevel;
 }): void {
   const settings = {
     prometheusBindAddress: options.prometheusBindAddress ?? 'off',
-    sdkLogLevel: options.sdkLogLevel ?? 'WARN',
+    sdkLogLevel: options.sdkLogLevel,
   };
   if (installedWith) {
     if (JSON.stringify(installedWith) !== JSON.stringify(settings)) {

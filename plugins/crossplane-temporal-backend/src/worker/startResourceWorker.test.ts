@@ -13,6 +13,7 @@ import { startConnectionCountingProxy } from '../__testUtils__/connectionCountin
 import { recordingLogger } from '../__testUtils__/recordingLogger';
 import {
   EVENT_DRIVEN,
+  observedSignals,
   refFor,
   startProvision,
   statusWhen,
@@ -89,14 +90,7 @@ describe('starting the resource worker', () => {
       });
       const ready = await statusWhen(handle, s => s.phase === 'Ready', 30_000);
       expect(ready.outputs?.composed.length).toBeGreaterThan(0);
-      const { events } = await handle.fetchHistory();
-      expect(
-        events!.filter(
-          e =>
-            e.workflowExecutionSignaledEventAttributes?.signalName ===
-            'observed',
-        ).length,
-      ).toBeGreaterThan(0);
+      expect((await observedSignals(handle)).length).toBeGreaterThan(0);
     } finally {
       // Held up by nothing the unreachable cluster has pending (its next try, a request's 30 s
       // timeout); about 100 ms here.

@@ -6,7 +6,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type {
   NativeConnection,
   Worker,
@@ -22,7 +22,7 @@ import { connectWorker, createResourceWorker } from './createResourceWorker';
 import { installTemporalRuntime } from './runtime';
 import { SetUp } from './SetUp';
 import { createTemporalClient } from './temporalClient';
-import { readTemporalSettings, type TemporalSettings } from './temporalConfig';
+import { readTemporalSettings } from './temporalConfig';
 
 export interface RunningResourceWorker {
   /** Stops the watchers, then the worker, letting running activities finish. */
@@ -56,7 +56,8 @@ export async function startResourceWorker(options: {
   const setUp = new SetUp(logger);
   let clusters: ReturnType<typeof createClusterClients>;
   let connection: NativeConnection;
-  let watchers: SignallingWatchers | undefined;
+  let watchers: ReturnType<typeof createResourceWatchers> | undefined;
+  let watchersClient: Client | undefined;
   let worker: Worker;
   try {
     clusters = await setUp.step(
@@ -69,12 +70,24 @@ export async function startResourceWorker(options: {
       () => connectWorker(settings),
       c => c.close(),
     );
-    if (settings.worker.watchers)
+    if (settings.worker.watchers) {
+      // The watchers signal the workflows through a client of their own.
+      const client = await setUp.step(
+        `could not connect the cluster watchers to Temporal at ${settings.address}`,
+        () => createTemporalClient(settings),
+        c => c.connection.close(),
+      );
+      watchersClient = client;
       watchers = await setUp.step(
-        `could not start the cluster watchers (Temporal at ${settings.address})`,
-        () => startSignallingWatchers(settings, clusters, logger),
+        'could not start the cluster watchers',
+        async () => {
+          const started = signallingWatchers(client, clusters, logger);
+          await started.start();
+          return started;
+        },
         w => w.stop(),
       );
+    }
     const real = createResourceActivities({
       clusters,
       logger,
@@ -123,6 +136,7 @@ export async function startResourceWorker(options: {
     stop() {
       stopping ??= (async () => {
         await watchers?.stop();
+        await watchersClient?.connection.close();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await connection.close();
@@ -134,21 +148,13 @@ export async function startResourceWorker(options: {
   };
 }
 
-interface SignallingWatchers {
-  stop(): Promise<void>;
-}
-
-/**
- * Watchers whose news reaches the owning workflows as signals, through a client of their own;
- * started, or given up on and nothing left open.
- */
-async function startSignallingWatchers(
-  settings: TemporalSettings,
+/** Watchers whose news reaches the owning workflows as signals, through `client`. */
+function signallingWatchers(
+  client: Client,
   clusters: ClusterClients,
   logger: LoggerService,
-): Promise<SignallingWatchers> {
-  const client = await createTemporalClient(settings);
-  const watchers = createResourceWatchers({
+) {
+  return createResourceWatchers({
     clusters,
     logger,
     async onEvent(workflowId, event) {
@@ -163,15 +169,4 @@ async function startSignallingWatchers(
       }
     },
   });
-  const stop = async () => {
-    await watchers.stop();
-    await client.connection.close();
-  };
-  try {
-    await watchers.start();
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { stop };
 }

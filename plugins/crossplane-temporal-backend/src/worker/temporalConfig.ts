@@ -3,6 +3,7 @@
  * by the embedded worker, the standalone worker and the client.
  */
 import type { Config } from '@backstage/config';
+import type { LogLevel } from '@temporalio/common';
 import fs from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 
@@ -28,17 +29,16 @@ export interface TemporalSettings {
     maxCachedWorkflows: number;
   };
   prometheusBindAddress?: string;
-  sdkLogLevel: SdkLogLevel;
+  sdkLogLevel: LogLevel;
 }
 
-const SDK_LOG_LEVELS = [
+const SDK_LOG_LEVELS: readonly LogLevel[] = [
   'ERROR',
   'WARN',
   'INFO',
   'DEBUG',
   'TRACE',
-] as const;
-export type SdkLogLevel = (typeof SDK_LOG_LEVELS)[number];
+];
 
 export const DEFAULT_TASK_QUEUE = 'crossplane-temporal';
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
@@ -129,7 +129,7 @@ function optionalPath(value: string | undefined): string | undefined {
   return value ? resolvePath(value) : undefined;
 }
 
-function readSdkLogLevel(value: string | undefined): SdkLogLevel {
+function readSdkLogLevel(value: string | undefined): LogLevel {
   if (value === undefined) return 'WARN';
   const level = SDK_LOG_LEVELS.find(l => l === value.toUpperCase());
   if (!level) {

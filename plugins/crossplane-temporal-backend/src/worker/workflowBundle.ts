@@ -17,6 +17,7 @@ import {
   type Logger,
 } from '@temporalio/worker';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 
 const BUNDLE_PATH_KEY = 'crossplaneTemporal.temporal.worker.workflowBundlePath';
 
@@ -41,15 +42,23 @@ export function workflowsPath(): string {
   }
 }
 
-/** The production bundle's code (what `worker.workflowBundlePath` points at). */
-export async function bundleResourceWorkflows(
+/**
+ * Bundles the workflows into `file`, the production bundle `worker.workflowBundlePath` points at:
+ * written whole or not at all, so a worker never finds half a bundle. Resolves with its size.
+ */
+export async function writeResourceWorkflowBundle(
+  file: string,
   options: { logger?: Logger } = {},
-): Promise<string> {
+): Promise<{ bytes: number }> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: workflowsPath(),
     logger: options.logger ?? new DefaultLogger('WARN'),
   });
-  return code;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(partial, code);
+  await fs.rename(partial, file);
+  return { bytes: Buffer.byteLength(code) };
 }
 
 /** Where bundles come from, and how a relative path in app-config is read. */

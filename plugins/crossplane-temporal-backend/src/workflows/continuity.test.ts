@@ -10,6 +10,7 @@ import {
   refFor,
   specFor,
   stepsOf,
+  readyWithParameters,
   useResourceWorkflows,
 } from '../__testUtils__/resourceWorkflowHarness';
 import { updateSpecUpdate } from './definitions';
@@ -33,12 +34,7 @@ describe('continuity', () => {
         { size },
         `resize-to-${size}-${randomUUID()}`,
       );
-      await h.statusWhen(
-        handle,
-        s =>
-          s.phase === 'Ready' &&
-          (s.lastGoodSpec as any)?.parameters?.size === size,
-      );
+      await h.statusWhen(handle, readyWithParameters({ size }));
     }
     const latest = await h.statusWhen(handle, s =>
       stepsOf(s).includes('continue-as-new:info'),

@@ -5,6 +5,8 @@
  */
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
+  observedSignals,
+  readyWithParameters,
   refFor,
   useResourceWorkflows,
 } from '../__testUtils__/resourceWorkflowHarness';
@@ -23,25 +25,15 @@ describe('a resource workflow without watchers', () => {
     expect(ready.outputs?.composed.length).toBeGreaterThan(0);
 
     await h.updateSpec(handle, ref, { size: 'medium' });
-    await h.statusWhen(
-      handle,
-      s =>
-        s.phase === 'Ready' &&
-        (s.lastGoodSpec as any)?.parameters?.size === 'medium',
-    );
+    await h.statusWhen(handle, readyWithParameters({ size: 'medium' }));
 
     await h.deprovision(handle);
     expect(((await handle.result()) as ResourceStatus).phase).toBe('Deleted');
     expect(await h.kube.get(ref)).toBeUndefined();
 
     // Nothing told the workflow anything: it waited on its durable timer and read.
-    const history = await handle.fetchHistory();
-    const events = history.events ?? [];
-    expect(
-      events.filter(
-        e => e.workflowExecutionSignaledEventAttributes?.signalName === 'observed',
-      ),
-    ).toEqual([]);
+    expect(await observedSignals(handle)).toEqual([]);
+    const events = (await handle.fetchHistory()).events ?? [];
     expect(
       events.filter(e => e.timerFiredEventAttributes).length,
     ).toBeGreaterThan(0);

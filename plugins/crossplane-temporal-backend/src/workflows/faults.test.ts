@@ -5,8 +5,9 @@
  */
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import {
+  localActivitiesIn,
+  readyWithParameters,
   refFor,
   useResourceWorkflows,
 } from '../__testUtils__/resourceWorkflowHarness';
@@ -16,8 +17,6 @@ jest.setTimeout(300_000);
 const WORKFLOWS = 6;
 // The most attempts any activity of the resource workflow may have (resourceWorkflow.ts).
 const MOST_ATTEMPTS_ALLOWED = 8;
-/** The marker the SDK records a local activity's outcome in. */
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 describe('cluster faults', () => {
   const h = useResourceWorkflows();
@@ -32,9 +31,9 @@ describe('cluster faults', () => {
       string,
       {
         type: string;
-        local: boolean;
-        maximumAttempts?: number;
-        initialIntervalMs?: number;
+        local: false;
+        maximumAttempts: number;
+        initialIntervalMs: number;
         attempts: number;
       }
     >();
@@ -57,20 +56,15 @@ describe('cluster faults', () => {
       if (started)
         activities.get(String(started.scheduledEventId))!.attempts =
           started.attempt ?? 1;
-      const marker = event.markerRecordedEventAttributes;
-      if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
-        const data = defaultPayloadConverter.fromPayload<{
-          activity_type: string;
-          attempt: number;
-        }>(marker.details!.data.payloads![0]);
-        activities.set(String(event.eventId), {
-          type: data.activity_type,
-          local: true,
-          attempts: data.attempt,
-        });
-      }
     }
-    return [...activities.values()];
+    return [
+      ...activities.values(),
+      ...localActivitiesIn(events).map(({ type, attempt }) => ({
+        type,
+        local: true as const,
+        attempts: attempt,
+      })),
+    ];
   }
 
   /** Waits until every workflow's status satisfies `done`; their statuses, phase first. */
@@ -117,9 +111,7 @@ describe('cluster faults', () => {
       );
       const updated = await settled(
         handles,
-        s =>
-          s.phase === 'Ready' &&
-          (s.lastGoodSpec as any)?.parameters?.size === 'medium',
+        readyWithParameters({ size: 'medium' }),
       );
       expect(outcomes(updated, 'Ready')).toEqual(
         Array(WORKFLOWS).fill('Ready'),
@@ -150,9 +142,7 @@ describe('cluster faults', () => {
           MOST_ATTEMPTS_ALLOWED,
         );
         expect(activity.initialIntervalMs).toBeGreaterThanOrEqual(1000);
-        expect(activity.attempts).toBeLessThanOrEqual(
-          activity.maximumAttempts!,
-        );
+        expect(activity.attempts).toBeLessThanOrEqual(activity.maximumAttempts);
       }
     } finally {
       clearInterval(dropping);

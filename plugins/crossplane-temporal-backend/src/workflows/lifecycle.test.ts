@@ -4,39 +4,21 @@
  * saga whose compensation is in the history), deprovisioning that waits until everything is gone,
  * and deprovisioning while provisioning still waits for Ready.
  */
-import type {
-  ObservedObjectEvent,
-  ResourceStatus,
-} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { Context } from '@temporalio/activity';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { ResourceActivities } from '../activities/types';
 import {
   type ResourceWorkflowHarness,
+  observedSignals,
   recordHistory,
   refFor,
   specFor,
   stepsOf,
+  readyWithParameters,
   useResourceWorkflows,
 } from '../__testUtils__/resourceWorkflowHarness';
 
 jest.setTimeout(120_000);
-
-/** The watch events a workflow has been signalled so far, from its history. */
-async function observedEvents(
-  h: ResourceWorkflowHarness,
-  workflowId: string,
-): Promise<ObservedObjectEvent[]> {
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? [])
-    .map(e => e.workflowExecutionSignaledEventAttributes)
-    .filter(a => a?.signalName === 'observed')
-    .map(a =>
-      defaultPayloadConverter.fromPayload<ObservedObjectEvent>(
-        a!.input!.payloads![0],
-      ),
-    );
-}
 
 /**
  * Validation of resources named `hasty-*` reports back only once the workflow has accepted a
@@ -78,7 +60,9 @@ function holdingBackApplies(h: ResourceWorkflowHarness) {
       if (!input.ref.name.startsWith('late-news')) return applied;
       const { workflowId } = Context.current().info.workflowExecution!;
       for (;;) {
-        const events = await observedEvents(h, workflowId);
+        const events = await observedSignals(
+          h.client.workflow.getHandle(workflowId),
+        );
         const failed = events.some(
           e =>
             e.role === 'managed' &&
@@ -144,9 +128,7 @@ describe('resource lifecycle', () => {
     await h.updateSpec(handle, ref, { size: 'medium' });
     const status = await h.statusWhen(
       handle,
-      s =>
-        s.phase === 'Ready' &&
-        (s.lastGoodSpec as any)?.parameters?.size === 'medium',
+      readyWithParameters({ size: 'medium' }),
     );
     expect(status.lastAppliedSpec).toEqual(specFor(ref, { size: 'medium' }));
     // Ready is reported for the generation the update produced, not an earlier one.
@@ -177,9 +159,7 @@ describe('resource lifecycle', () => {
     await h.updateSpec(handle, ref, { size: 'large' });
     const status = await h.statusWhen(
       handle,
-      s =>
-        s.phase === 'Ready' &&
-        (s.lastGoodSpec as any)?.parameters?.size === 'large',
+      readyWithParameters({ size: 'large' }),
     );
     expect(status.lastError).toBeUndefined();
     const claim = await h.kube.get(ref);
@@ -242,7 +222,9 @@ describe('resource lifecycle', () => {
     // the background).
     await h.sim.admin.configureProvider({ delayMs: 1_000 });
     await h.deprovision(handle);
-    await h.statusWhen(handle, s => stepsOf(s).includes('wait-deleted:started'));
+    await h.statusWhen(handle, s =>
+      stepsOf(s).includes('wait-deleted:started'),
+    );
     const instance = ready.outputs!.composed.find(
       c => c.kind === 'DatabaseInstance',
     )!;

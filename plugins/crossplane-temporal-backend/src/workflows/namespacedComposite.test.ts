@@ -9,6 +9,7 @@ import type {
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
   stepsOf,
+  readyWithParameters,
   useResourceWorkflows,
 } from '../__testUtils__/resourceWorkflowHarness';
 import { BACKSTAGE_IDENTITY } from '../__testUtils__/testCluster';
@@ -84,9 +85,7 @@ describe('namespaced composites (Crossplane v2)', () => {
     await h.update(handle, queueSpec(24));
     const updated = await h.statusWhen(
       handle,
-      s =>
-        s.phase === 'Ready' &&
-        (s.lastGoodSpec as any)?.parameters?.retentionHours === 24,
+      readyWithParameters({ retentionHours: 24 }),
     );
     const generation = Number(
       /applied generation (\d+)/.exec(

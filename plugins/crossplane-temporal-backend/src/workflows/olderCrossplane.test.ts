@@ -4,6 +4,7 @@
  */
 import {
   refFor,
+  readyWithParameters,
   useResourceWorkflows,
 } from '../__testUtils__/resourceWorkflowHarness';
 
@@ -32,9 +33,7 @@ describe('claims whose conditions carry no generation', () => {
     await h.updateSpec(handle, ref, { size: 'medium' });
     const updated = await h.statusWhen(
       handle,
-      s =>
-        s.phase === 'Ready' &&
-        (s.lastGoodSpec as any)?.parameters?.size === 'medium',
+      readyWithParameters({ size: 'medium' }),
     );
     // Done means Crossplane acted on the new spec: the managed resource has it, and is ready.
     const mr = await h.kube.get(instance);

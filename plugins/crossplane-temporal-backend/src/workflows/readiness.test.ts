@@ -215,7 +215,9 @@ describe('Ready that says no generation', () => {
       ready('2026-12-01T10:00:00Z'),
     );
     expect(
-      readyWithoutGeneration([{ type: 'Ready', status: 'True', observedGeneration: 2 }]),
+      readyWithoutGeneration([
+        { type: 'Ready', status: 'True', observedGeneration: 2 },
+      ]),
     ).toBeUndefined();
     expect(
       readyWithoutGeneration([{ type: 'Ready', status: 'False' }]),

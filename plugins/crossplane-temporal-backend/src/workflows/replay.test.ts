@@ -57,7 +57,9 @@ describe('recorded workflow histories', () => {
   });
 
   it.each(recorded)('replays %s without nondeterminism', async name => {
-    await expect(replay(readRecordedHistory(name), name)).resolves.toBeUndefined();
+    await expect(
+      replay(readRecordedHistory(name), name),
+    ).resolves.toBeUndefined();
   });
 
   // The check above can fail: a history whose commands differ from what the code does now (as

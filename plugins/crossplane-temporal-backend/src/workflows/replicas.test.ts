@@ -3,9 +3,8 @@
  * replica, and the workflow acts on it once. Duplicates and news older than what it knows are
  * dropped (by resourceVersion), so two watchers make one drift report and one repair.
  */
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { ObservedObjectEvent } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
+  observedSignals,
   refFor,
   stepsOf,
   useResourceWorkflows,
@@ -30,15 +29,9 @@ describe('worker replicas', () => {
 
     // Both replicas tell the workflow about the deletion...
     const deletionsSignalled = async () =>
-      ((await handle.fetchHistory()).events ?? [])
-        .map(e => e.workflowExecutionSignaledEventAttributes)
-        .filter(a => a?.signalName === 'observed')
-        .map(a =>
-          defaultPayloadConverter.fromPayload<ObservedObjectEvent>(
-            a!.input!.payloads![0],
-          ),
-        )
-        .filter(e => e.type === 'DELETED' && e.name === instance.name).length;
+      (await observedSignals(handle)).filter(
+        e => e.type === 'DELETED' && e.name === instance.name,
+      ).length;
     const deadline = Date.now() + 30_000;
     while ((await deletionsSignalled()) < 2 && Date.now() < deadline)
       await new Promise(resolve => setTimeout(resolve, 50));

@@ -7,9 +7,9 @@ import {
   type ResourceStatus,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import {
   alice,
+  localActivitiesIn,
   provisionRequest,
   recordHistory,
   refFor,
@@ -86,15 +86,7 @@ describe('resource workflow', () => {
     const activities = (events ?? [])
       .map(e => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter(Boolean);
-    const local = (events ?? [])
-      .map(e => e.markerRecordedEventAttributes)
-      .filter(m => m?.markerName === 'core_local_activity')
-      .map(
-        m =>
-          defaultPayloadConverter.fromPayload<{ activity_type: string }>(
-            m!.details!.data.payloads![0],
-          ).activity_type,
-      );
+    const local = localActivitiesIn(events ?? []).map(a => a.type);
     // A deprovision can still come between validation and apply; the calls whose results the
     // workflow acts on at once cost no round trip through the server and no task of their own.
     expect(activities).toEqual(['validateAndDryRun', 'notify']);

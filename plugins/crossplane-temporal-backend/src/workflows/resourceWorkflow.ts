@@ -1079,6 +1079,12 @@ export async function resourceWorkflow(
     // Re-apply the desired state, taking back the fields someone changed; the annotation makes
     // Crossplane reconcile now and re-create what was deleted.
     state.currentRequestId = undefined;
+    const deletedManaged = reports.filter(
+      r => r.role === 'managed' && r.what === 'deleted',
+    );
+    const compositeChanged = reports.some(
+      r => r.role === 'composite' && r.what === 'changed',
+    );
     const outcome = await applyAndWait(
       state.lastGoodSpec,
       state.requester,
@@ -1092,17 +1098,11 @@ export async function resourceWorkflow(
         // Ready may not have flipped yet when a composed resource went missing; wait until
         // every deleted one is back and ready, and a changed composite's spec is Crossplane's.
         restored: () =>
-          reports
-            .filter(r => r.role === 'managed' && r.what === 'deleted')
-            .every(r =>
-              state.composed.some(
-                c => c.kind === r.kind && c.name === r.name && c.ready === true,
-              ),
-            ) &&
-          !(
-            reports.some(r => r.role === 'composite' && r.what === 'changed') &&
-            isOutsider(state.compositeSpecManager)
-          ),
+          deletedManaged.every(r =>
+            state.composed.some(
+              c => c.kind === r.kind && c.name === r.name && c.ready === true,
+            ),
+          ) && !(compositeChanged && isOutsider(state.compositeSpecManager)),
       },
     );
     if (outcome.kind === 'ready') {
