@@ -6,3 +6,6 @@
 export * from './resourceRef';
 export * from './annotations';
 export * from './types';
+export * from './entityNames';
+export * from './xrdPolicy';
+export * from './xrdReport';
