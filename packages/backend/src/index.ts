@@ -41,6 +41,13 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
+// Templates and API entities from Crossplane XRDs, Resource entities from resources. Its sources
+// (the crossplane-temporal backend's watchers) are wired next; until then it logs that it has none.
+backend.add(
+  import(
+    '@crossplane-temporal/plugin-catalog-backend-module-crossplane-temporal'
+  ),
+);
 
 // Scaffolder, with its notification action.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
