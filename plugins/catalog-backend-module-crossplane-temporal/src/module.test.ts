@@ -52,6 +52,17 @@ function established(xrd: CompositeResourceDefinition): CompositeResourceDefinit
   };
 }
 
+/** A copy of the first fixture XRD that offers another claim kind, in another group. */
+function anotherXrd(kind: string, group: string): CompositeResourceDefinition {
+  const xrd = established(structuredClone(fixtureXrds()[0]));
+  const plural = `${kind.toLowerCase()}s`;
+  xrd.metadata.name = `x${plural}.${group}`;
+  xrd.spec.group = group;
+  xrd.spec.names = { kind: `X${kind}`, plural: `x${plural}` };
+  xrd.spec.claimNames = { kind, plural };
+  return xrd;
+}
+
 /** The demo organisation's component and system, as another provider gives them. */
 const organisation = createBackendModule({
   pluginId: 'catalog',
@@ -178,7 +189,8 @@ describe('the crossplane-temporal catalog module', () => {
 
   it('puts a template per fixture XRD, and its API entity, through the catalog, related to each other', async () => {
     const template = await processed('template', 'postgresqlinstance-v1alpha1.database.example.org');
-    expect(template.spec).toMatchObject({ type: 'crossplane-resource', owner: 'group:default/platform-team' });
+    expect(template.spec).toMatchObject({ type: 'database', owner: 'group:default/platform-team' });
+    expect(template.metadata.title).toBe('PostgreSQL database');
     expect(template.relations).toEqual(
       expect.arrayContaining([
         { type: 'dependsOn', targetRef: 'api:default/postgresqlinstance.database.example.org' },
@@ -200,11 +212,7 @@ describe('the crossplane-temporal catalog module', () => {
   });
 
   it('adds the template of an XRD applied while it runs, and removes it when the XRD goes', async () => {
-    const xrd = established(structuredClone(fixtureXrds()[0]));
-    xrd.metadata.name = 'xcaches.runtime.example.org';
-    xrd.spec.group = 'runtime.example.org';
-    xrd.spec.names = { kind: 'XCache', plural: 'xcaches' };
-    xrd.spec.claimNames = { kind: 'Cache', plural: 'caches' };
+    const xrd = anotherXrd('Cache', 'runtime.example.org');
     const started = Date.now();
     xrds.apply('local', xrd);
     await processed('template', 'cache-v1alpha1.runtime.example.org');
@@ -219,11 +227,7 @@ describe('the crossplane-temporal catalog module', () => {
   });
 
   it('finds a change its source did not announce at the next scheduled full refresh', async () => {
-    const xrd = established(structuredClone(fixtureXrds()[0]));
-    xrd.metadata.name = 'xquiet.quiet.example.org';
-    xrd.spec.group = 'quiet.example.org';
-    xrd.spec.names = { kind: 'XQuiet', plural: 'xquiets' };
-    xrd.spec.claimNames = { kind: 'Quiet', plural: 'quiets' };
+    const xrd = anotherXrd('Quiet', 'quiet.example.org');
     xrds.apply('local', xrd, { quietly: true });
     const template = await processed('template', 'quiet-v1alpha1.quiet.example.org');
     expect(template.metadata.annotations?.['crossplane-temporal.io/xrd']).toBe(xrd.metadata.name);
@@ -231,11 +235,7 @@ describe('the crossplane-temporal catalog module', () => {
   });
 
   it('reports an XRD that cannot be generated: a log line, a metric, the report', async () => {
-    const broken = established(structuredClone(fixtureXrds()[0]));
-    broken.metadata.name = 'xbroken.broken.example.org';
-    broken.spec.group = 'broken.example.org';
-    broken.spec.names = { kind: 'XBroken', plural: 'xbrokens' };
-    broken.spec.claimNames = { kind: 'Broken', plural: 'brokens' };
+    const broken = anotherXrd('Broken', 'broken.example.org');
     broken.metadata.annotations = { 'crossplane-temporal.io/approval': 'provision' };
     xrds.apply('local', broken);
     const report = await waitFor('the broken XRD report', async () => reports.get(broken.metadata.name));
@@ -245,11 +245,16 @@ describe('the crossplane-temporal catalog module', () => {
     );
     expect(line.message).toContain('no template');
     expect(line.fields.problems).toContain('nobody may approve');
+    // The fixtures' own broken XRD (analytics workspace) fails too.
     expect(await metrics.collect('crossplane_temporal.catalog.xrds')).toEqual(
-      expect.arrayContaining([{ value: 1, attributes: { outcome: 'failed' } }]),
+      expect.arrayContaining([{ value: 2, attributes: { outcome: 'failed' } }]),
     );
     expect(await metrics.collect('crossplane_temporal.catalog.xrd_problems')).toEqual(
-      expect.arrayContaining([{ value: 1, attributes: { reason: 'InvalidSetting', severity: 'error' } }]),
+      expect.arrayContaining([
+        { value: 1, attributes: { reason: 'InvalidSetting', severity: 'error' } },
+        { value: 1, attributes: { reason: 'ConflictingOverrides', severity: 'error' } },
+        { value: 1, attributes: { reason: 'UnsupportedSchema', severity: 'error' } },
+      ]),
     );
     // The API entity stays, so the offering is visible; no template reaches Create.
     await processed('api', 'broken.broken.example.org');

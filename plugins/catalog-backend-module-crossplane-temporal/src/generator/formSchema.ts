@@ -404,32 +404,18 @@ class SpecFormBuilder {
     opts: WalkOptions,
   ): WalkResult {
     if (!node.items) return { unsupported: 'a list without an items schema' };
-    const items = this.walk(node.items, {
-      ...opts,
-      path: `${opts.path}[]`,
-      keys: [],
-      key: opts.key,
-      required: true,
-      inCollection: true,
+    const result = this.collection(node, rule, opts, {
+      type: 'array',
+      member: node.items,
+      memberKeyword: 'items',
+      memberPath: `${opts.path}[]`,
+      noun: 'items',
+      keywords: ['minItems', 'maxItems', 'uniqueItems'],
     });
-    if (items.unsupported)
-      return { unsupported: `its items are ${items.unsupported}` };
-    const itemSchema = items.spec ?? items.advanced;
-    if (!itemSchema)
-      return {
-        unsupported: 'its items are hidden, so the form cannot add any',
-      };
-    const out = this.common(node, rule, opts.key);
-    out.type = 'array';
-    // Items repeat the list's title otherwise; they are numbered by the form.
-    delete itemSchema.title;
-    out.items = itemSchema;
-    for (const keyword of ['minItems', 'maxItems', 'uniqueItems'] as const) {
-      if (node[keyword] !== undefined) out[keyword] = node[keyword];
-    }
-    if (node['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
-    if (node.default !== undefined) out.default = node.default;
-    return this.leaf(out, opts);
+    // Kubernetes refuses duplicates in a list of type set.
+    const schema = result.spec ?? result.advanced;
+    if (schema && node['x-kubernetes-list-type'] === 'set') schema.uniqueItems = true;
+    return result;
   }
 
   private map(
@@ -437,22 +423,50 @@ class SpecFormBuilder {
     rule: FieldRule,
     opts: WalkOptions,
   ): WalkResult {
-    const values = this.walk(node.additionalProperties as OpenApiSchema, {
+    return this.collection(node, rule, opts, {
+      type: 'object',
+      member: node.additionalProperties as OpenApiSchema,
+      memberKeyword: 'additionalProperties',
+      memberPath: `${opts.path}.*`,
+      noun: 'values',
+      keywords: ['minProperties', 'maxProperties'],
+    });
+  }
+
+  /** A list (its items) or a map (its values): the members stay on the collection's page. */
+  private collection(
+    node: OpenApiSchema,
+    rule: FieldRule,
+    opts: WalkOptions,
+    shape: {
+      type: 'array' | 'object';
+      member: OpenApiSchema;
+      memberKeyword: 'items' | 'additionalProperties';
+      memberPath: string;
+      noun: string;
+      keywords: ReadonlyArray<keyof OpenApiSchema>;
+    },
+  ): WalkResult {
+    const member = this.walk(shape.member, {
       ...opts,
-      path: `${opts.path}.*`,
+      path: shape.memberPath,
       keys: [],
       required: true,
       inCollection: true,
     });
-    if (values.unsupported)
-      return { unsupported: `its values are ${values.unsupported}` };
-    const valueSchema = values.spec ?? values.advanced;
-    if (!valueSchema) return { unsupported: 'its values are hidden' };
-    delete valueSchema.title;
+    if (member.unsupported)
+      return { unsupported: `its ${shape.noun} are ${member.unsupported}` };
+    const memberSchema = member.spec ?? member.advanced;
+    if (!memberSchema)
+      return {
+        unsupported: `its ${shape.noun} are hidden, so the form cannot add any`,
+      };
+    // Members would repeat the collection's title; the form numbers or names them.
+    delete memberSchema.title;
     const out = this.common(node, rule, opts.key);
-    out.type = 'object';
-    out.additionalProperties = valueSchema;
-    for (const keyword of ['minProperties', 'maxProperties'] as const) {
+    out.type = shape.type;
+    out[shape.memberKeyword] = memberSchema;
+    for (const keyword of shape.keywords) {
       if (node[keyword] !== undefined) out[keyword] = node[keyword];
     }
     if (node.default !== undefined) out.default = node.default;

@@ -13,11 +13,7 @@ import type {
   LoggerService,
   SchedulerServiceTaskRunner,
 } from '@backstage/backend-plugin-api';
-import type {
-  CatalogService,
-  EntityProvider,
-  EntityProviderConnection,
-} from '@backstage/plugin-catalog-node';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { resourceEntityName } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type {
   ResourceChange,
@@ -25,7 +21,7 @@ import type {
   ResourceSummary,
 } from '../sources/types';
 import { buildResourceEntity, resourceLocation } from './resourceEntity';
-import { SerialQueue } from './SerialQueue';
+import { FollowingEntityProvider } from './FollowingEntityProvider';
 
 export interface ResourceEntityProviderOptions {
   source: ResourceSource;
@@ -42,42 +38,23 @@ export interface ResourceEntityProviderOptions {
 const PROVIDER_NAME = 'crossplane-temporal-resources';
 
 /** @public */
-export class ResourceEntityProvider implements EntityProvider {
-  private connection?: EntityProviderConnection;
-  private unsubscribe?: () => void;
-  private readonly queue: SerialQueue;
+export class ResourceEntityProvider extends FollowingEntityProvider<ResourceChange> {
   /** The entity last emitted per workflow ID (as JSON), to skip changes the catalog does not show. */
   private readonly emitted = new Map<string, string>();
   /** Resources already logged as having no owner, so each is logged once. */
   private readonly ownerless = new Set<string>();
 
   constructor(private readonly options: ResourceEntityProviderOptions) {
-    this.queue = new SerialQueue(error =>
-      options.logger.error('could not update the resource entities', error),
-    );
+    super(PROVIDER_NAME, { ...options, what: 'resource entities' });
   }
 
-  getProviderName(): string {
-    return PROVIDER_NAME;
-  }
-
-  async connect(connection: EntityProviderConnection): Promise<void> {
-    this.connection = connection;
-    this.unsubscribe = this.options.source.subscribe(
-      change => this.queue.push(() => this.applyChange(change)),
-      { includeDiscovered: this.options.includeDiscovered },
-    );
-    await this.options.taskRunner.run({
-      id: `${PROVIDER_NAME}:refresh`,
-      fn: () => this.refresh(),
+  protected follow(listener: (change: ResourceChange) => void) {
+    return this.options.source.subscribe(listener, {
+      includeDiscovered: this.options.includeDiscovered,
     });
   }
 
-  close(): void {
-    this.unsubscribe?.();
-  }
-
-  refresh(): Promise<void> {
+  override refresh(): Promise<void> {
     return this.queue.run(async () => {
       const resources = (
         await this.options.source.listResources({
@@ -105,7 +82,7 @@ export class ResourceEntityProvider implements EntityProvider {
     });
   }
 
-  private async applyChange(change: ResourceChange): Promise<void> {
+  protected async applyChange(change: ResourceChange): Promise<void> {
     if (change.type === 'delete' || change.resource.phase === 'Deleted') {
       const ref = change.type === 'delete' ? change.ref : change.resource.ref;
       const workflowId =

@@ -14,10 +14,6 @@ import type {
   LoggerService,
   SchedulerServiceTaskRunner,
 } from '@backstage/backend-plugin-api';
-import type {
-  EntityProvider,
-  EntityProviderConnection,
-} from '@backstage/plugin-catalog-node';
 import type { XrdReport } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
   generateXrdEntities,
@@ -29,7 +25,7 @@ import {
 import type { XrdReportStore } from '../report/XrdReportStore';
 import type { XrdChange, XrdSource } from '../sources/types';
 import type { XrdReportMetrics } from './metrics';
-import { SerialQueue } from './SerialQueue';
+import { FollowingEntityProvider } from './FollowingEntityProvider';
 
 export interface XrdTemplateEntityProviderOptions {
   source: XrdSource;
@@ -106,52 +102,40 @@ function withoutCollisions(
 }
 
 /** @public */
-export class XrdTemplateEntityProvider implements EntityProvider {
-  private connection?: EntityProviderConnection;
-  private unsubscribe?: () => void;
-  private readonly queue: SerialQueue;
+export class XrdTemplateEntityProvider extends FollowingEntityProvider<XrdChange> {
   /** Every cluster's copy of every XRD, by XRD name then cluster. */
   private readonly xrds = new Map<string, Map<string, ObservedXrd>>();
   /** The generator's answer per XRD and the input it answered, to skip unchanged XRDs. */
-  private readonly generated = new Map<string, { input: string; output: GeneratedXrd }>();
+  private readonly generated = new Map<
+    string,
+    { input: string; output: GeneratedXrd }
+  >();
   /** What each XRD produced last, after name collisions were settled. */
   private produced = new Map<string, GeneratedXrd>();
   /** The last report logged per XRD, so unchanged reports are not logged again. */
   private readonly logged = new Map<string, string>();
 
   constructor(private readonly options: XrdTemplateEntityProviderOptions) {
-    this.queue = new SerialQueue(error =>
-      options.logger.error('could not update the XRD templates', error),
-    );
+    super(PROVIDER_NAME, { ...options, what: 'XRD templates' });
   }
 
-  getProviderName(): string {
-    return PROVIDER_NAME;
+  protected follow(listener: (change: XrdChange) => void) {
+    return this.options.source.subscribe(listener);
   }
 
-  async connect(connection: EntityProviderConnection): Promise<void> {
-    this.connection = connection;
-    this.unsubscribe = this.options.source.subscribe(change =>
-      this.queue.push(() => this.applyChange(change)),
-    );
-    await this.options.taskRunner.run({
-      id: `${PROVIDER_NAME}:refresh`,
-      fn: () => this.refresh(),
-    });
-  }
-
-  /** Stops following changes (the catalog keeps the entities). */
-  close(): void {
-    this.unsubscribe?.();
-  }
-
-  /** Lists every XRD again and replaces all the provider's entities (a full mutation). */
-  refresh(): Promise<void> {
+  override refresh(): Promise<void> {
     return this.queue.run(async () => {
       const observed = await this.options.source.listXrds();
       this.xrds.clear();
       for (const o of observed) this.remember(o);
       this.produced = this.generateAll();
+      // The report and metrics first: they say what the catalog is about to show.
+      const reports = [...this.produced.values()].map(g => g.report);
+      this.options.reports.replaceAll(reports);
+      for (const report of reports) this.announce(report);
+      for (const name of [...this.logged.keys()])
+        if (!this.xrds.has(name)) this.logged.delete(name);
+      this.options.metrics?.observe(this.options.reports.list());
       await this.connection?.applyMutation({
         type: 'full',
         entities: [...this.produced.entries()].flatMap(([name, g]) =>
@@ -161,12 +145,6 @@ export class XrdTemplateEntityProvider implements EntityProvider {
           })),
         ),
       });
-      const reports = [...this.produced.values()].map(g => g.report);
-      this.options.reports.replaceAll(reports);
-      for (const report of reports) this.announce(report);
-      for (const name of [...this.logged.keys()])
-        if (!this.xrds.has(name)) this.logged.delete(name);
-      this.options.metrics?.observe(this.options.reports.list());
     });
   }
 
@@ -177,7 +155,7 @@ export class XrdTemplateEntityProvider implements EntityProvider {
   }
 
   /** Applies one change as a delta mutation of the XRDs whose entities it changes. */
-  private async applyChange(change: XrdChange): Promise<void> {
+  protected async applyChange(change: XrdChange): Promise<void> {
     const name = change.type === 'upsert' ? change.xrd.metadata.name : change.name;
     if (change.type === 'upsert') this.remember(change);
     else {
@@ -213,9 +191,9 @@ export class XrdTemplateEntityProvider implements EntityProvider {
       }
     }
     this.produced = next;
+    this.options.metrics?.observe(this.options.reports.list());
     if (added.length > 0 || removed.length > 0)
       await this.connection?.applyMutation({ type: 'delta', added, removed });
-    this.options.metrics?.observe(this.options.reports.list());
   }
 
   private generateOne(name: string): GeneratedXrd {
