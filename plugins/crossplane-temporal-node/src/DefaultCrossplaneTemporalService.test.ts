@@ -10,6 +10,9 @@ import net from 'node:net';
 import { startFakeApi } from './__testUtils__/startFakeApi';
 import { DefaultCrossplaneTemporalService } from './DefaultCrossplaneTemporalService';
 
+// Each test starts a backend: seconds on a busy machine, well inside this budget.
+jest.setTimeout(60_000);
+
 const alice = { credentials: mockCredentials.user('user:default/alice') };
 const ref = {
   cluster: 'local',

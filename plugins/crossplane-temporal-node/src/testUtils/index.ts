@@ -5,3 +5,4 @@
  */
 export * from './crossplaneTemporalApiFake';
 export * from './openApiDocument';
+export * from './startCrossplaneTemporalApiFake';
