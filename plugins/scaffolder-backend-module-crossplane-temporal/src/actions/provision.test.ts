@@ -1,12 +1,9 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { contextFor, infoLines, outputsOf } from '../__testUtils__/actionContext';
 import { ref, spec, startFakeApi, testPolling } from '../__testUtils__/fakeApi';
 import { createProvisionAction } from './provision';
 
 // Each test starts a backend: seconds on a busy machine, well inside this budget.
 jest.setTimeout(60_000);
-
-const alice = mockCredentials.user('user:default/alice');
 
 /** A task's checkpoints as the task runner keeps them: a value once stored is returned again. */
 function checkpointStore(initial: Record<string, any> = {}) {
@@ -18,20 +15,6 @@ function checkpointStore(initial: Record<string, any> = {}) {
       return values[opts.key] as T;
     },
   };
-}
-
-function contextFor(
-  input: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-) {
-  const logger = mockServices.logger.mock();
-  const ctx = {
-    ...createMockActionContext({ input }),
-    logger,
-    getInitiatorCredentials: async () => alice,
-    ...extra,
-  };
-  return { ctx: ctx as any, logger };
 }
 
 const input = {
@@ -71,7 +54,7 @@ describe('crossplane:resource:provision', () => {
         }),
       }),
     ]);
-    const lines = logger.info.mock.calls.map(([line]: [string]) => line);
+    const lines = infoLines(logger);
     expect(lines.filter(l => / \((.+)\)$/.test(l) && l.includes(': '))).toEqual([
       expect.stringContaining('orders-db: Pending'),
       expect.stringContaining('orders-db: Validating'),
@@ -79,7 +62,7 @@ describe('crossplane:resource:provision', () => {
       expect.stringContaining('orders-db: WaitingForReady'),
       'PostgreSQLInstance team-alpha/orders-db: Ready (Crossplane reports it Ready)',
     ]);
-    const outputs = Object.fromEntries(ctx.output.mock.calls);
+    const outputs = outputsOf(ctx);
     expect(outputs).toEqual({
       workflowId: expect.any(String),
       requestId: expect.stringMatching(/^scaffolder-/),
@@ -97,7 +80,7 @@ describe('crossplane:resource:provision', () => {
     started = await startFakeApi();
     const { ctx } = contextFor({ ...input, waitForReady: false });
     await action().handler(ctx);
-    expect(Object.fromEntries(ctx.output.mock.calls)).toMatchObject({
+    expect(outputsOf(ctx)).toMatchObject({
       phase: 'Pending',
       entityPageUrl: expect.stringContaining('/catalog/default/resource/'),
     });
@@ -114,7 +97,7 @@ describe('crossplane:resource:provision', () => {
     expect(phaseReads.map(c => c.status).slice(0, 4)).toEqual([
       404, 404, 404, 200,
     ]);
-    expect(Object.fromEntries(ctx.output.mock.calls).phase).toBe('Ready');
+    expect(outputsOf(ctx).phase).toBe('Ready');
   });
 
   it('fails with the reason when the workflow does not reach Ready', async () => {
@@ -141,7 +124,7 @@ describe('crossplane:resource:provision', () => {
       expect(started.fake.acceptedWrites()).toHaveLength(1);
       const again = started.fake.calls.slice(callsBefore);
       expect(again.filter(c => c.method === 'POST')).toEqual([]);
-      expect(Object.fromEntries(ctx.output.mock.calls).phase).toBe('Ready');
+      expect(outputsOf(ctx).phase).toBe('Ready');
     });
 
     it('sends the same request ID when it stopped before the answer was kept, and the API does it once', async () => {
@@ -169,7 +152,7 @@ describe('crossplane:resource:provision', () => {
         requestId: first.values[requestIdKey],
       });
       expect(started.fake.acceptedWrites()).toHaveLength(1);
-      expect(Object.fromEntries(ctx.output.mock.calls).phase).toBe('Ready');
+      expect(outputsOf(ctx).phase).toBe('Ready');
     });
   });
 
@@ -182,12 +165,12 @@ describe('crossplane:resource:provision', () => {
     expect(started.fake.calls.map(c => c.path.split('/').slice(-2).join('/'))).toEqual([
       'provision/dry-run',
     ]);
-    const lines = logger.info.mock.calls.map(([line]: [string]) => line);
+    const lines = infoLines(logger);
     expect(lines.join('\n')).toContain('"storageGB": 20');
     expect(lines).toContain(
       'The composition would make: Database (sql.example.org/v1alpha1) in team-alpha, User (sql.example.org/v1alpha1) in team-alpha',
     );
-    expect(Object.fromEntries(ctx.output.mock.calls)).toMatchObject({
+    expect(outputsOf(ctx)).toMatchObject({
       phase: 'DryRun',
       entityRef:
         'resource:default/orders-db.postgresqlinstance.team-alpha.local',
