@@ -174,9 +174,9 @@ describe('DefaultCrossplaneTemporalService', () => {
     expect(list.items.map(i => i.ref.name)).toEqual(['orders-db']);
     const kinds = await started.api.listRequestableKinds({}, alice);
     expect(kinds.items.map(k => k.kind)).toEqual(['PostgreSQLInstance']);
-    expect(started.fake.calls.every(c => c.principal === 'user:default/alice')).toBe(
-      true,
-    );
+    expect(
+      started.fake.calls.every(c => c.principal === 'user:default/alice'),
+    ).toBe(true);
   });
 });
 
@@ -196,9 +196,7 @@ describe('DefaultCrossplaneTemporalService without a backend', () => {
       },
       auth: mockServices.auth(),
     });
-    const error = await service
-      .provision(ref, { spec }, alice)
-      .catch(e => e);
+    const error = await service.provision(ref, { spec }, alice).catch(e => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error.message).toMatch(
       /could not be reached at http:\/\/127\.0\.0\.1:\d+\/api\/crossplane-temporal .*nothing was done, try again/,

@@ -40,7 +40,9 @@ export class DefaultCrossplaneTemporalService
   private readonly client: CrossplaneTemporalClient;
   private readonly fetch: typeof fetch;
 
-  constructor(private readonly options: DefaultCrossplaneTemporalServiceOptions) {
+  constructor(
+    private readonly options: DefaultCrossplaneTemporalServiceOptions,
+  ) {
     this.fetch = options.fetch ?? ((...args) => fetch(...args));
     this.client = new CrossplaneTemporalClient({
       discoveryApi: options.discovery,
@@ -88,14 +90,11 @@ export class DefaultCrossplaneTemporalService
   listResources: CrossplaneTemporalService['listResources'] = (
     query,
     options,
-  ) =>
-    this.call(options, token => this.client.listResources(query, { token }));
+  ) => this.call(options, token => this.client.listResources(query, { token }));
 
   listPendingApprovals: CrossplaneTemporalService['listPendingApprovals'] =
     options =>
-      this.call(options, token =>
-        this.client.listPendingApprovals({ token }),
-      );
+      this.call(options, token => this.client.listPendingApprovals({ token }));
 
   listRequestableKinds: CrossplaneTemporalService['listRequestableKinds'] = (
     query,
@@ -111,9 +110,7 @@ export class DefaultCrossplaneTemporalService
     body,
     options,
   ) =>
-    this.call(options, token =>
-      this.postDryRun(operation, ref, body, token),
-    );
+    this.call(options, token => this.postDryRun(operation, ref, body, token));
 
   /** The proposed dry-run routes, which the -common client does not know yet. */
   private async postDryRun(

@@ -25,7 +25,8 @@ export const INPUT_PATTERNS = {
     pattern:
       /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/v[0-9]+((alpha|beta)[0-9]+)?$/,
     maxLength: 317,
-    expected: "'group/version' with a dotted group, e.g. database.example.org/v1alpha1",
+    expected:
+      "'group/version' with a dotted group, e.g. database.example.org/v1alpha1",
   },
   kind: {
     pattern: /^[A-Z][A-Za-z0-9]*$/,
@@ -33,7 +34,8 @@ export const INPUT_PATTERNS = {
     expected: 'a Kubernetes kind in CamelCase, e.g. PostgreSQLInstance',
   },
   name: {
-    pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    pattern:
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
     maxLength: 253,
     expected:
       'a Kubernetes object name (DNS-1123): lowercase letters, digits, dashes and dots, starting and ending with a letter or digit, e.g. orders-db',

@@ -31,7 +31,10 @@ function template(
       steps,
       output: {
         links: [
-          { title: 'Resource', url: '${{ steps.provision.output.entityPageUrl }}' },
+          {
+            title: 'Resource',
+            url: '${{ steps.provision.output.entityPageUrl }}',
+          },
         ],
       },
     },
@@ -47,7 +50,11 @@ const provisionInput = {
 };
 
 const lifecycle = template('database-lifecycle', [
-  { id: 'provision', action: 'crossplane:resource:provision', input: provisionInput },
+  {
+    id: 'provision',
+    action: 'crossplane:resource:provision',
+    input: provisionInput,
+  },
   {
     id: 'update',
     action: 'crossplane:resource:update',
@@ -83,8 +90,16 @@ for (const [action, input] of Object.entries(actions)) {
 }
 for (const action of ['provision', 'update'] as const) {
   badInputs.push(
-    [`${action} with a spec that is a string`, action, { ...actions[action], spec: 'big' }],
-    [`${action} with a spec that is a list`, action, { ...actions[action], spec: [1, 2] }],
+    [
+      `${action} with a spec that is a string`,
+      action,
+      { ...actions[action], spec: 'big' },
+    ],
+    [
+      `${action} with a spec that is a list`,
+      action,
+      { ...actions[action], spec: [1, 2] },
+    ],
     [
       `${action} with a spec over 256 KB`,
       action,
@@ -93,8 +108,16 @@ for (const action of ['provision', 'update'] as const) {
   );
 }
 badInputs.push(
-  ['provision with waitForReady as a string', 'provision', { ...provisionInput, waitForReady: 'yes' }],
-  ['provision with a component that is not a ref', 'provision', { ...provisionInput, component: 'component:' }],
+  [
+    'provision with waitForReady as a string',
+    'provision',
+    { ...provisionInput, waitForReady: 'yes' },
+  ],
+  [
+    'provision with a component that is not a ref',
+    'provision',
+    { ...provisionInput, component: 'component:' },
+  ],
   ['provision without a spec', 'provision', { ...ref }],
 );
 
@@ -159,8 +182,12 @@ describe('the actions in the scaffolder', () => {
         expect.stringContaining(
           'PostgreSQLInstance team-alpha/orders-db: Ready (Crossplane reports it Ready)',
         ),
-        expect.stringMatching(/change to PostgreSQLInstance team-alpha\/orders-db was accepted/),
-        expect.stringMatching(/Deprovisioning PostgreSQLInstance team-alpha\/orders-db was accepted/),
+        expect.stringMatching(
+          /change to PostgreSQLInstance team-alpha\/orders-db was accepted/,
+        ),
+        expect.stringMatching(
+          /Deprovisioning PostgreSQLInstance team-alpha\/orders-db was accepted/,
+        ),
       ]),
     );
     const completion = events.find(e => e.type === 'completion');
@@ -171,7 +198,9 @@ describe('the actions in the scaffolder', () => {
       },
     ]);
     expect(
-      started.fake.acceptedWrites().map(c => [c.path.split('/').pop(), c.principal]),
+      started.fake
+        .acceptedWrites()
+        .map(c => [c.path.split('/').pop(), c.principal]),
     ).toEqual([
       ['provision', 'user:default/alice'],
       ['update', 'user:default/alice'],

@@ -24,7 +24,9 @@ describe('crossplane-temporal actions', () => {
     started = await startFakeApi({
       provisionPhases: ['Pending', 'AwaitingApproval', 'Applying', 'Ready'],
     });
-    registry = actionsRegistryServiceMock({ logger: mockServices.logger.mock() });
+    registry = actionsRegistryServiceMock({
+      logger: mockServices.logger.mock(),
+    });
     registerResourceActions({ actionsRegistry: registry, api: started.api });
   });
   afterEach(async () => {
@@ -34,7 +36,11 @@ describe('crossplane-temporal actions', () => {
   it('offers the operations and the read-only status and lists', async () => {
     const { actions } = await registry.list();
     expect(
-      actions.map(a => [a.name, a.attributes.readOnly, a.attributes.destructive]),
+      actions.map(a => [
+        a.name,
+        a.attributes.readOnly,
+        a.attributes.destructive,
+      ]),
     ).toEqual([
       ['provision-resource', false, false],
       ['update-resource', false, true],
@@ -95,7 +101,11 @@ describe('crossplane-temporal actions', () => {
     });
 
     expect(
-      started.fake.calls.map(c => [c.method, c.path.split('/').pop(), c.principal]),
+      started.fake.calls.map(c => [
+        c.method,
+        c.path.split('/').pop(),
+        c.principal,
+      ]),
     ).toEqual([
       ['POST', 'provision', 'user:default/alice'],
       ['GET', 'phase', 'user:default/alice'],
@@ -127,9 +137,15 @@ describe('crossplane-temporal actions', () => {
   it.each([
     ['a name that is not DNS-1123', { ...ref, name: 'Orders_DB' }],
     ['a namespace that is not DNS-1123', { ...ref, namespace: '-team' }],
-    ['an apiVersion without a version', { ...ref, apiVersion: 'database.example.org' }],
+    [
+      'an apiVersion without a version',
+      { ...ref, apiVersion: 'database.example.org' },
+    ],
     ['a kind in lower case', { ...ref, kind: 'postgres' }],
-    ['a field the action does not take', { ...ref, impersonate: 'user:default/pat' }],
+    [
+      'a field the action does not take',
+      { ...ref, impersonate: 'user:default/pat' },
+    ],
     ['a number for the cluster', { ...ref, cluster: 7 }],
   ])('refuses %s before calling the API', async (_what, input) => {
     await expect(

@@ -27,11 +27,21 @@ function named(z: Zod, field: keyof typeof INPUT_PATTERNS) {
 /** Which resource: the fields every action but the list takes. */
 function resourceShape(z: Zod) {
   return {
-    cluster: named(z, 'cluster').describe("The cluster's name in app-config, e.g. `local`."),
-    namespace: named(z, 'namespace').describe('The Kubernetes namespace, e.g. `team-alpha`.'),
-    apiVersion: named(z, 'apiVersion').describe('`group/version`, e.g. `database.example.org/v1alpha1`.'),
-    kind: named(z, 'kind').describe('The claim or composite kind, e.g. `PostgreSQLInstance`.'),
-    name: named(z, 'name').describe('The resource name (DNS-1123), e.g. `orders-db`.'),
+    cluster: named(z, 'cluster').describe(
+      "The cluster's name in app-config, e.g. `local`.",
+    ),
+    namespace: named(z, 'namespace').describe(
+      'The Kubernetes namespace, e.g. `team-alpha`.',
+    ),
+    apiVersion: named(z, 'apiVersion').describe(
+      '`group/version`, e.g. `database.example.org/v1alpha1`.',
+    ),
+    kind: named(z, 'kind').describe(
+      'The claim or composite kind, e.g. `PostgreSQLInstance`.',
+    ),
+    name: named(z, 'name').describe(
+      'The resource name (DNS-1123), e.g. `orders-db`.',
+    ),
   };
 }
 
@@ -193,7 +203,9 @@ export function registerResourceActions(options: {
         z
           .object({
             ...resourceShape(z),
-            requestId: named(z, 'requestId').describe('The ID of the request waiting for approval.'),
+            requestId: named(z, 'requestId').describe(
+              'The ID of the request waiting for approval.',
+            ),
             approved: z.boolean().describe('True to approve, false to reject.'),
             comment: z.string().max(1000).optional(),
           })
@@ -317,8 +329,7 @@ export function registerResourceActions(options: {
               .describe(
                 'Only those requested for this entity, e.g. `component:default/checkout-service`.',
               ),
-            owner: named(z, 'entityRef')
-              .optional(),
+            owner: named(z, 'entityRef').optional(),
             cluster: named(z, 'cluster').optional(),
             namespace: named(z, 'namespace').optional(),
             kind: named(z, 'kind').optional(),

@@ -296,7 +296,10 @@ export function createCrossplaneTemporalApiFake(
         metadata: {
           name: ref.name,
           namespace: ref.namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'crossplane-temporal', ...labels },
+          labels: {
+            'app.kubernetes.io/managed-by': 'crossplane-temporal',
+            ...labels,
+          },
         },
         ...(spec ? { spec } : {}),
       },
@@ -512,7 +515,9 @@ export function createCrossplaneTemporalApiFake(
     api.get('/resources', async (req, res) => {
       await caller(req, res, false);
       const items = [...resources.values()]
-        .filter(r => !req.query.namespace || r.ref.namespace === req.query.namespace)
+        .filter(
+          r => !req.query.namespace || r.ref.namespace === req.query.namespace,
+        )
         .filter(r => !req.query.phase || r.script[0] === req.query.phase)
         .map(summary);
       res.json({ items, freshness: { observedAt: now(), ageSeconds: 0 } });

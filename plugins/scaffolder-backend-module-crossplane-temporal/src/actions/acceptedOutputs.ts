@@ -15,7 +15,9 @@ export const acceptedOutput = {
   entityPageUrl: (z: Zod) =>
     z
       .string()
-      .describe("The resource's page in the catalog, where its progress shows."),
+      .describe(
+        "The resource's page in the catalog, where its progress shows.",
+      ),
 };
 
 type Output = (name: any, value: string) => void;

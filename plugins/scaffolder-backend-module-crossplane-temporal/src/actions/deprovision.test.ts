@@ -1,4 +1,8 @@
-import { contextFor, infoLines, outputsOf } from '../__testUtils__/actionContext';
+import {
+  contextFor,
+  infoLines,
+  outputsOf,
+} from '../__testUtils__/actionContext';
 import { ref, spec, startFakeApi, testPolling } from '../__testUtils__/fakeApi';
 import { createDeprovisionAction } from './deprovision';
 
@@ -34,7 +38,9 @@ describe('crossplane:resource:deprovision', () => {
     await action().handler(ctx);
     await action().handler(contextFor(ref, { checkpoint }).ctx);
 
-    const deletions = started.fake.calls.filter(c => c.path.endsWith('/deprovision'));
+    const deletions = started.fake.calls.filter(c =>
+      c.path.endsWith('/deprovision'),
+    );
     expect(deletions).toEqual([
       expect.objectContaining({ principal: 'user:default/alice', status: 202 }),
     ]);
@@ -42,7 +48,9 @@ describe('crossplane:resource:deprovision', () => {
     expect(outputsOf(ctx).entityRef).toBe(
       'resource:default/orders-db.postgresqlinstance.team-alpha.local',
     );
-    expect(infoLines(logger).join('\n')).toMatch(/Deprovisioning .* was accepted/);
+    expect(infoLines(logger).join('\n')).toMatch(
+      /Deprovisioning .* was accepted/,
+    );
   });
 
   it('reports in a dry run what would be deleted, deleting nothing', async () => {

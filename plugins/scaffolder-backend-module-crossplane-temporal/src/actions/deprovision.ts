@@ -41,7 +41,12 @@ export function createDeprovisionAction(options: ResourceActionOptions) {
       const links = resourceLinks({ ref, appBaseUrl, entityNamespace });
 
       if (ctx.isDryRun) {
-        const answer = await api.dryRun('deprovision', ref, {}, { credentials });
+        const answer = await api.dryRun(
+          'deprovision',
+          ref,
+          {},
+          { credentials },
+        );
         describeDryRun(ctx.logger, answer);
         outputAccepted(
           ctx.output,

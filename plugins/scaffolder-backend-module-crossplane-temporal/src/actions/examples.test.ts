@@ -22,7 +22,10 @@ function inputOf(example: string) {
     .replace(/\$\{\{ parameters\.location\.namespace \}\}/g, ref.namespace)
     .replace(/\$\{\{ parameters\.name \}\}/g, ref.name)
     .replace(/\$\{\{ parameters\.owner \}\}/g, 'group:default/team-alpha')
-    .replace(/\$\{\{ parameters\.component \}\}/g, 'component:default/checkout-service');
+    .replace(
+      /\$\{\{ parameters\.component \}\}/g,
+      'component:default/checkout-service',
+    );
   const input = yaml.parse(rendered).steps[0].input;
   if (input.spec === '${{ parameters.spec }}') input.spec = spec;
   return input;
@@ -53,12 +56,18 @@ describe('action examples', () => {
   );
 
   it('update and deprovision examples run against a provisioned resource', async () => {
-    await createProvisionAction(options()).handler(contextFor(inputOf(provisionExamples[0].example)).ctx);
+    await createProvisionAction(options()).handler(
+      contextFor(inputOf(provisionExamples[0].example)).ctx,
+    );
     for (const example of updateExamples) {
-      await createUpdateAction(options()).handler(contextFor(inputOf(example.example)).ctx);
+      await createUpdateAction(options()).handler(
+        contextFor(inputOf(example.example)).ctx,
+      );
     }
     for (const example of deprovisionExamples) {
-      await createDeprovisionAction(options()).handler(contextFor(inputOf(example.example)).ctx);
+      await createDeprovisionAction(options()).handler(
+        contextFor(inputOf(example.example)).ctx,
+      );
     }
     expect(
       started.fake.acceptedWrites().map(c => c.path.split('/').pop()),

@@ -1,4 +1,8 @@
-import { contextFor, infoLines, outputsOf } from '../__testUtils__/actionContext';
+import {
+  contextFor,
+  infoLines,
+  outputsOf,
+} from '../__testUtils__/actionContext';
 import { ref, spec, startFakeApi, testPolling } from '../__testUtils__/fakeApi';
 import { createProvisionAction } from './provision';
 
@@ -55,13 +59,15 @@ describe('crossplane:resource:provision', () => {
       }),
     ]);
     const lines = infoLines(logger);
-    expect(lines.filter(l => / \((.+)\)$/.test(l) && l.includes(': '))).toEqual([
-      expect.stringContaining('orders-db: Pending'),
-      expect.stringContaining('orders-db: Validating'),
-      expect.stringContaining('orders-db: Applying'),
-      expect.stringContaining('orders-db: WaitingForReady'),
-      'PostgreSQLInstance team-alpha/orders-db: Ready (Crossplane reports it Ready)',
-    ]);
+    expect(lines.filter(l => / \((.+)\)$/.test(l) && l.includes(': '))).toEqual(
+      [
+        expect.stringContaining('orders-db: Pending'),
+        expect.stringContaining('orders-db: Validating'),
+        expect.stringContaining('orders-db: Applying'),
+        expect.stringContaining('orders-db: WaitingForReady'),
+        'PostgreSQLInstance team-alpha/orders-db: Ready (Crossplane reports it Ready)',
+      ],
+    );
     const outputs = outputsOf(ctx);
     expect(outputs).toEqual({
       workflowId: expect.any(String),
@@ -93,7 +99,9 @@ describe('crossplane:resource:provision', () => {
     started = await startFakeApi({ unseenPhaseReads: 3 });
     const { ctx } = contextFor(input);
     await action().handler(ctx);
-    const phaseReads = started.fake.calls.filter(c => c.path.endsWith('/phase'));
+    const phaseReads = started.fake.calls.filter(c =>
+      c.path.endsWith('/phase'),
+    );
     expect(phaseReads.map(c => c.status).slice(0, 4)).toEqual([
       404, 404, 404, 200,
     ]);
@@ -162,9 +170,9 @@ describe('crossplane:resource:provision', () => {
     await action().handler(ctx);
 
     expect(started.fake.acceptedWrites()).toEqual([]);
-    expect(started.fake.calls.map(c => c.path.split('/').slice(-2).join('/'))).toEqual([
-      'provision/dry-run',
-    ]);
+    expect(
+      started.fake.calls.map(c => c.path.split('/').slice(-2).join('/')),
+    ).toEqual(['provision/dry-run']);
     const lines = infoLines(logger);
     expect(lines.join('\n')).toContain('"storageGB": 20');
     expect(lines).toContain(

@@ -12,7 +12,11 @@ import {
   specInput,
 } from './resourceInput';
 import { sendOnce } from './sendOnce';
-import { DEFAULT_POLLING, waitForSettled, type Polling } from './waitForSettled';
+import {
+  DEFAULT_POLLING,
+  waitForSettled,
+  type Polling,
+} from './waitForSettled';
 
 export const PROVISION_ACTION_ID = 'crossplane:resource:provision';
 
@@ -56,7 +60,7 @@ export function createProvisionAction(options: ResourceActionOptions) {
             .string()
             .optional()
             .describe(
-              'The group that owns the resource when there is no component, e.g. group:default/team-alpha; defaults to the component\'s owner.',
+              "The group that owns the resource when there is no component, e.g. group:default/team-alpha; defaults to the component's owner.",
             ),
         component: z =>
           z
@@ -82,16 +86,15 @@ export function createProvisionAction(options: ResourceActionOptions) {
         phase: z =>
           z
             .string()
-            .describe('The phase it reached: Ready, or where it was when the action returned.'),
+            .describe(
+              'The phase it reached: Ready, or where it was when the action returned.',
+            ),
         entityRef: z =>
           z.string().describe("The resource's catalog entity ref."),
         entityPageUrl: z =>
           z.string().describe("The resource's page in the catalog."),
         resourcesUrl: z =>
-          z
-            .string()
-            .optional()
-            .describe("The component's resources tab."),
+          z.string().optional().describe("The component's resources tab."),
       },
     },
     async handler(ctx) {
@@ -146,7 +149,9 @@ export function createProvisionAction(options: ResourceActionOptions) {
         api.provision(ref, { ...body, requestId }, { credentials }),
       );
       ctx.logger.info(
-        `${ref.kind} ${ref.namespace}/${ref.name} requested on ${ref.cluster} (workflow ${accepted.workflowId}, request ${accepted.requestId}${
+        `${ref.kind} ${ref.namespace}/${ref.name} requested on ${
+          ref.cluster
+        } (workflow ${accepted.workflowId}, request ${accepted.requestId}${
           accepted.firstTime ? '' : ', accepted before'
         }); follow it at ${links.entityPageUrl}`,
       );
@@ -174,13 +179,12 @@ export function createProvisionAction(options: ResourceActionOptions) {
         throw new Error(
           `${ref.kind} ${ref.namespace}/${ref.name} was not provisioned: ${
             settled.phase
-          }${settled.lastError ? `: ${settled.lastError}` : ''}. Its history and a retry are at ${
-            links.entityPageUrl
-          }`,
+          }${
+            settled.lastError ? `: ${settled.lastError}` : ''
+          }. Its history and a retry are at ${links.entityPageUrl}`,
         );
       }
       ctx.output('phase', settled.phase);
     },
   });
 }
-

@@ -140,7 +140,10 @@ export function checkInput(
       parseEntityRef(value, { defaultKind: 'x', defaultNamespace: 'default' });
     } catch {
       problems.push(
-        `${field} ${JSON.stringify(value).slice(0, 80)} is not an entity reference: expected ${
+        `${field} ${JSON.stringify(value).slice(
+          0,
+          80,
+        )} is not an entity reference: expected ${
           INPUT_PATTERNS.entityRef.expected
         }`,
       );

@@ -1,4 +1,8 @@
-import { contextFor, infoLines, outputsOf } from '../__testUtils__/actionContext';
+import {
+  contextFor,
+  infoLines,
+  outputsOf,
+} from '../__testUtils__/actionContext';
 import { ref, spec, startFakeApi, testPolling } from '../__testUtils__/fakeApi';
 import { createUpdateAction } from './update';
 
@@ -17,7 +21,7 @@ describe('crossplane:resource:update', () => {
 
   beforeEach(async () => {
     started = await startFakeApi({ provisionPhases: ['Pending', 'Ready'] });
-    const credentials = (await contextFor({}).ctx.getInitiatorCredentials());
+    const credentials = await contextFor({}).ctx.getInitiatorCredentials();
     await started.api.provision(ref, { spec }, { credentials });
     await started.api.getPhase(ref, { credentials }); // Pending, then Ready
   });
@@ -27,20 +31,26 @@ describe('crossplane:resource:update', () => {
 
   const bigger = { parameters: { storageGB: 50 } };
 
-  it("sends the new spec as the initiator, once, and says where to follow it", async () => {
+  it('sends the new spec as the initiator, once, and says where to follow it', async () => {
     const { ctx, logger } = contextFor({ ...ref, spec: bigger });
     await action().handler(ctx);
-    const updates = started.fake.acceptedWrites().filter(c => c.path.endsWith('/update'));
+    const updates = started.fake
+      .acceptedWrites()
+      .filter(c => c.path.endsWith('/update'));
     expect(updates).toEqual([
       expect.objectContaining({
         principal: 'user:default/alice',
-        body: { spec: bigger, requestId: expect.stringMatching(/^scaffolder-/) },
+        body: {
+          spec: bigger,
+          requestId: expect.stringMatching(/^scaffolder-/),
+        },
       }),
     ]);
     expect(outputsOf(ctx)).toEqual({
       workflowId: expect.any(String),
       requestId: updates[0].body && (updates[0].body as any).requestId,
-      entityRef: 'resource:default/orders-db.postgresqlinstance.team-alpha.local',
+      entityRef:
+        'resource:default/orders-db.postgresqlinstance.team-alpha.local',
       entityPageUrl:
         'http://localhost:3000/catalog/default/resource/orders-db.postgresqlinstance.team-alpha.local',
     });
@@ -50,9 +60,14 @@ describe('crossplane:resource:update', () => {
   });
 
   it('reports a dry run of the change and writes nothing', async () => {
-    const { ctx, logger } = contextFor({ ...ref, spec: bigger }, { isDryRun: true });
+    const { ctx, logger } = contextFor(
+      { ...ref, spec: bigger },
+      { isDryRun: true },
+    );
     await action().handler(ctx);
-    expect(started.fake.acceptedWrites().filter(c => c.path.endsWith('/update'))).toEqual([]);
+    expect(
+      started.fake.acceptedWrites().filter(c => c.path.endsWith('/update')),
+    ).toEqual([]);
     expect(infoLines(logger).join('\n')).toContain('"storageGB": 50');
     expect(outputsOf(ctx).requestId).toBe('dry-run');
   });

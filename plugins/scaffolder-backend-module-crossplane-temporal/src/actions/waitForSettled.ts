@@ -96,9 +96,9 @@ export async function waitForSettled(options: {
       if (answer.phase !== lastPhase) {
         lastPhase = answer.phase;
         logger.info(
-          `${ref.kind} ${ref.namespace}/${ref.name}: ${answer.phase} (${explainPhase(
-            answer.phase,
-          )})`,
+          `${ref.kind} ${ref.namespace}/${ref.name}: ${
+            answer.phase
+          } (${explainPhase(answer.phase)})`,
         );
       }
       const outcome = phaseOutcome(answer.phase);
@@ -112,7 +112,9 @@ export async function waitForSettled(options: {
     }
     if (Date.now() + interval > deadline) {
       throw new WaitTimedOutError(
-        `${ref.kind} ${ref.namespace}/${ref.name} did not settle within ${Math.round(
+        `${ref.kind} ${ref.namespace}/${
+          ref.name
+        } did not settle within ${Math.round(
           (deadline - started) / 1000,
         )} s (last phase: ${lastPhase ?? 'not visible yet'})`,
       );
