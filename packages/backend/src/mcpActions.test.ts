@@ -14,6 +14,7 @@ import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
 import { crossplaneTemporalActionsModule } from '@crossplane-temporal/plugin-crossplane-temporal-node/alpha';
 import {
   readOpenApiDocument,
+  SAMPLE_RESOURCE_REF as ref,
   startCrossplaneTemporalApiFake,
 } from '@crossplane-temporal/plugin-crossplane-temporal-node/testUtils';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -22,14 +23,6 @@ import type { AddressInfo } from 'node:net';
 
 // A backend starts and an MCP session runs: seconds on a busy machine.
 jest.setTimeout(60_000);
-
-const ref = {
-  cluster: 'local',
-  namespace: 'team-alpha',
-  apiVersion: 'database.example.org/v1alpha1',
-  kind: 'PostgreSQLInstance',
-  name: 'orders-db',
-};
 
 describe('crossplane-temporal actions over MCP', () => {
   let started: Awaited<ReturnType<typeof startCrossplaneTemporalApiFake>>;

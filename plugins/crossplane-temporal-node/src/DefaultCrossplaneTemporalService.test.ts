@@ -9,18 +9,12 @@ import {
 import net from 'node:net';
 import { startFakeApi } from './__testUtils__/startFakeApi';
 import { DefaultCrossplaneTemporalService } from './DefaultCrossplaneTemporalService';
+import { SAMPLE_RESOURCE_REF as ref } from './testUtils';
 
 // Each test starts a backend: seconds on a busy machine, well inside this budget.
 jest.setTimeout(60_000);
 
 const alice = { credentials: mockCredentials.user('user:default/alice') };
-const ref = {
-  cluster: 'local',
-  namespace: 'team-alpha',
-  apiVersion: 'database.example.org/v1alpha1',
-  kind: 'PostgreSQLInstance',
-  name: 'orders-db',
-};
 const spec = { parameters: { storageGB: 20 } };
 
 describe('DefaultCrossplaneTemporalService', () => {

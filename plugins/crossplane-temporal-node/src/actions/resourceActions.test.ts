@@ -2,19 +2,13 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
 import { startFakeApi } from '../__testUtils__/startFakeApi';
 import { registerResourceActions } from './resourceActions';
+import { SAMPLE_RESOURCE_REF as ref } from '../testUtils';
 
 // Each test starts a backend: seconds on a busy machine, well inside this budget.
 jest.setTimeout(60_000);
 
 const alice = mockCredentials.user('user:default/alice');
 const pat = mockCredentials.user('user:default/pat');
-const ref = {
-  cluster: 'local',
-  namespace: 'team-alpha',
-  apiVersion: 'database.example.org/v1alpha1',
-  kind: 'PostgreSQLInstance',
-  name: 'orders-db',
-};
 
 describe('crossplane-temporal actions', () => {
   let started: Awaited<ReturnType<typeof startFakeApi>>;

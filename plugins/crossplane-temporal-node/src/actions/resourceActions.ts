@@ -5,6 +5,7 @@
  * permission policy, tenancy rules, approvals and audit apply as in the browser: an assistant
  * acting for alice can do what alice can, nothing more.
  */
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import type { CrossplaneTemporalService } from '../CrossplaneTemporalService';
 import { INPUT_PATTERNS } from '../inputPatterns';
@@ -169,28 +170,46 @@ export function registerResourceActions(options: {
       ),
   });
 
-  actionsRegistry.register({
-    name: 'deprovision-resource',
-    title: 'Deprovision a Crossplane resource',
-    description:
-      'Asks for the resource and everything composed from it to be deleted. Its history is kept.',
-    attributes: { destructive: true, idempotent: true, readOnly: false },
-    schema: {
-      input: z =>
-        z
-          .object({ ...resourceShape(z), requestId: requestIdShape(z) })
-          .strict(),
-      output: acceptedShape,
-    },
-    action: async ({ input, credentials }) =>
-      acceptedOutput(
-        await api.deprovision(
-          refOf(input),
-          input.requestId ? { requestId: input.requestId } : {},
-          { credentials },
+  /** An operation on a resource that takes nothing but an optional request ID. */
+  const registerRequest = (
+    action: { name: string; title: string; description: string },
+    attributes: { destructive: boolean },
+    send: (
+      ref: ReturnType<typeof refOf>,
+      body: { requestId?: string },
+      options: { credentials: BackstageCredentials },
+    ) => Promise<{ requestId: string; firstTime: boolean; workflowId: string }>,
+  ) =>
+    actionsRegistry.register({
+      ...action,
+      attributes: { ...attributes, idempotent: true, readOnly: false },
+      schema: {
+        input: z =>
+          z
+            .object({ ...resourceShape(z), requestId: requestIdShape(z) })
+            .strict(),
+        output: acceptedShape,
+      },
+      action: async ({ input, credentials }) =>
+        acceptedOutput(
+          await send(
+            refOf(input),
+            input.requestId ? { requestId: input.requestId } : {},
+            { credentials },
+          ),
         ),
-      ),
-  });
+    });
+
+  registerRequest(
+    {
+      name: 'deprovision-resource',
+      title: 'Deprovision a Crossplane resource',
+      description:
+        'Asks for the resource and everything composed from it to be deleted. Its history is kept.',
+    },
+    { destructive: true },
+    (target, body, call) => api.deprovision(target, body, call),
+  );
 
   actionsRegistry.register({
     name: 'decide-resource-approval',
@@ -226,28 +245,16 @@ export function registerResourceActions(options: {
       ),
   });
 
-  actionsRegistry.register({
-    name: 'retry-resource',
-    title: 'Retry the failed operation of a resource',
-    description:
-      'Runs the operation that failed on a resource again (after the cause was fixed).',
-    attributes: { destructive: false, idempotent: true, readOnly: false },
-    schema: {
-      input: z =>
-        z
-          .object({ ...resourceShape(z), requestId: requestIdShape(z) })
-          .strict(),
-      output: acceptedShape,
+  registerRequest(
+    {
+      name: 'retry-resource',
+      title: 'Retry the failed operation of a resource',
+      description:
+        'Runs the operation that failed on a resource again (after the cause was fixed).',
     },
-    action: async ({ input, credentials }) =>
-      acceptedOutput(
-        await api.retry(
-          refOf(input),
-          input.requestId ? { requestId: input.requestId } : {},
-          { credentials },
-        ),
-      ),
-  });
+    { destructive: false },
+    (target, body, call) => api.retry(target, body, call),
+  );
 
   actionsRegistry.register({
     name: 'get-resource-status',

@@ -89,6 +89,15 @@ export const FAKE_POSTGRES_KIND: FakeRequestableKind = {
   ],
 };
 
+/** A resource of the default kind, in a namespace the stand-in lets anyone use. @public */
+export const SAMPLE_RESOURCE_REF = {
+  cluster: 'local',
+  namespace: 'team-alpha',
+  apiVersion: 'database.example.org/v1alpha1',
+  kind: 'PostgreSQLInstance',
+  name: 'orders-db',
+};
+
 const DEFAULT_PROVISION_PHASES: ResourcePhase[] = [
   'Pending',
   'Validating',

@@ -1,11 +1,12 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import type { JsonObject } from '@backstage/types';
 
 export const alice = mockCredentials.user('user:default/alice');
 
 /** A mocked action context acting for alice, with a logger whose lines tests can read. */
 export function contextFor(
-  input: Record<string, unknown>,
+  input: JsonObject,
   extra: Record<string, unknown> = {},
 ) {
   const logger = mockServices.logger.mock();

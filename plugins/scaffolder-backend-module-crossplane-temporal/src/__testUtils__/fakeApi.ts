@@ -1,6 +1,7 @@
 import type { BackendFeature } from '@backstage/backend-plugin-api';
 import {
   readOpenApiDocument,
+  SAMPLE_RESOURCE_REF,
   startCrossplaneTemporalApiFake,
   type CrossplaneTemporalApiFakeOptions,
 } from '@crossplane-temporal/plugin-crossplane-temporal-node/testUtils';
@@ -22,13 +23,7 @@ export function startFakeApi(
   );
 }
 
-export const ref = {
-  cluster: 'local',
-  namespace: 'team-alpha',
-  apiVersion: 'database.example.org/v1alpha1',
-  kind: 'PostgreSQLInstance',
-  name: 'orders-db',
-};
+export const ref = SAMPLE_RESOURCE_REF;
 
 export const spec = { parameters: { storageGB: 20 } };
 

@@ -1,9 +1,17 @@
 /*
- * The outputs update and deprovision share: which workflow took the request, and where to follow
- * it.
+ * What update and deprovision share: a dry run or the request itself (sent once), then which
+ * workflow took it and where to follow it.
  */
+import type { ActionContext } from '@backstage/plugin-scaffolder-node';
+import type {
+  RequestAcceptedAnswer,
+  ResourceRef,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { CrossplaneTemporalService } from '@crossplane-temporal/plugin-crossplane-temporal-node';
+import { describeDryRun } from './dryRunReport';
 import type { ResourceLinks } from './links';
 import type { Zod } from './resourceInput';
+import { sendOnce } from './sendOnce';
 
 export const acceptedOutput = {
   workflowId: (z: Zod) =>
@@ -20,15 +28,34 @@ export const acceptedOutput = {
       ),
 };
 
-type Output = (name: any, value: string) => void;
-
-export function outputAccepted(
-  output: Output,
-  answer: { workflowId: string; requestId: string },
-  links: ResourceLinks,
-) {
-  output('workflowId', answer.workflowId);
-  output('requestId', answer.requestId);
-  output('entityRef', links.entityRef);
-  output('entityPageUrl', links.entityPageUrl);
+export async function requestOrDryRun(options: {
+  ctx: ActionContext<any, any>;
+  api: CrossplaneTemporalService;
+  operation: 'update' | 'deprovision';
+  ref: ResourceRef;
+  links: ResourceLinks;
+  body: Parameters<CrossplaneTemporalService['dryRun']>[2];
+  /** How the log names the request, e.g. `The change to PostgreSQLInstance team-alpha/orders-db`. */
+  what: string;
+  send: (requestId: string) => Promise<RequestAcceptedAnswer>;
+}) {
+  const { ctx, api, operation, ref, links, body, what, send } = options;
+  let answer: { workflowId: string; requestId: string };
+  if (ctx.isDryRun) {
+    const dryRun = await api.dryRun(operation, ref, body, {
+      credentials: await ctx.getInitiatorCredentials(),
+    });
+    describeDryRun(ctx.logger, dryRun);
+    answer = { workflowId: dryRun.workflowId, requestId: 'dry-run' };
+  } else {
+    const accepted = await sendOnce(ctx, operation, send);
+    ctx.logger.info(
+      `${what} was accepted (workflow ${accepted.workflowId}, request ${accepted.requestId}); follow it at ${links.entityPageUrl}`,
+    );
+    answer = accepted;
+  }
+  ctx.output('workflowId', answer.workflowId);
+  ctx.output('requestId', answer.requestId);
+  ctx.output('entityRef', links.entityRef);
+  ctx.output('entityPageUrl', links.entityPageUrl);
 }

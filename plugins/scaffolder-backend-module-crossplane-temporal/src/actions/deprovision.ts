@@ -1,7 +1,6 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { acceptedOutput, outputAccepted } from './acceptedOutputs';
+import { acceptedOutput, requestOrDryRun } from './acceptedOutputs';
 import { examples } from './deprovision.examples';
-import { describeDryRun } from './dryRunReport';
 import { resourceLinks } from './links';
 import type { ResourceActionOptions } from './provision';
 import {
@@ -10,7 +9,6 @@ import {
   resourceRefInput,
   resourceRefRules,
 } from './resourceInput';
-import { sendOnce } from './sendOnce';
 
 export const DEPROVISION_ACTION_ID = 'crossplane:resource:deprovision';
 
@@ -40,29 +38,16 @@ export function createDeprovisionAction(options: ResourceActionOptions) {
       const credentials = await ctx.getInitiatorCredentials();
       const links = resourceLinks({ ref, appBaseUrl, entityNamespace });
 
-      if (ctx.isDryRun) {
-        const answer = await api.dryRun(
-          'deprovision',
-          ref,
-          {},
-          { credentials },
-        );
-        describeDryRun(ctx.logger, answer);
-        outputAccepted(
-          ctx.output,
-          { workflowId: answer.workflowId, requestId: 'dry-run' },
-          links,
-        );
-        return;
-      }
-
-      const accepted = await sendOnce(ctx, 'deprovision', requestId =>
-        api.deprovision(ref, { requestId }, { credentials }),
-      );
-      ctx.logger.info(
-        `Deprovisioning ${ref.kind} ${ref.namespace}/${ref.name} was accepted (workflow ${accepted.workflowId}, request ${accepted.requestId}); follow it at ${links.entityPageUrl}`,
-      );
-      outputAccepted(ctx.output, accepted, links);
+      await requestOrDryRun({
+        ctx,
+        api,
+        operation: 'deprovision',
+        ref,
+        links,
+        body: {},
+        what: `Deprovisioning ${ref.kind} ${ref.namespace}/${ref.name}`,
+        send: requestId => api.deprovision(ref, { requestId }, { credentials }),
+      });
     },
   });
 }

@@ -1,6 +1,5 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { acceptedOutput, outputAccepted } from './acceptedOutputs';
-import { describeDryRun } from './dryRunReport';
+import { acceptedOutput, requestOrDryRun } from './acceptedOutputs';
 import { resourceLinks } from './links';
 import type { ResourceActionOptions } from './provision';
 import {
@@ -10,7 +9,6 @@ import {
   resourceRefRules,
   specInput,
 } from './resourceInput';
-import { sendOnce } from './sendOnce';
 import { examples } from './update.examples';
 
 export const UPDATE_ACTION_ID = 'crossplane:resource:update';
@@ -42,26 +40,17 @@ export function createUpdateAction(options: ResourceActionOptions) {
       const ref = refOf(ctx.input);
       const credentials = await ctx.getInitiatorCredentials();
       const links = resourceLinks({ ref, appBaseUrl, entityNamespace });
-      const body = { spec: ctx.input.spec };
-
-      if (ctx.isDryRun) {
-        const answer = await api.dryRun('update', ref, body, { credentials });
-        describeDryRun(ctx.logger, answer);
-        outputAccepted(
-          ctx.output,
-          { workflowId: answer.workflowId, requestId: 'dry-run' },
-          links,
-        );
-        return;
-      }
-
-      const accepted = await sendOnce(ctx, 'update', requestId =>
-        api.update(ref, { ...body, requestId }, { credentials }),
-      );
-      ctx.logger.info(
-        `The change to ${ref.kind} ${ref.namespace}/${ref.name} was accepted (workflow ${accepted.workflowId}, request ${accepted.requestId}); follow it at ${links.entityPageUrl}`,
-      );
-      outputAccepted(ctx.output, accepted, links);
+      await requestOrDryRun({
+        ctx,
+        api,
+        operation: 'update',
+        ref,
+        links,
+        body: { spec: ctx.input.spec },
+        what: `The change to ${ref.kind} ${ref.namespace}/${ref.name}`,
+        send: requestId =>
+          api.update(ref, { spec: ctx.input.spec, requestId }, { credentials }),
+      });
     },
   });
 }

@@ -74,7 +74,7 @@ export async function waitForSettled(options: {
   polling: Polling;
   signal?: AbortSignal;
 }): Promise<Settled> {
-  const { api, ref, credentials, logger, polling, signal } = options;
+  const { ref, logger, polling, signal } = options;
   const started = Date.now();
   let deadline = started + FALLBACK_BUDGET_MS;
   let budgetKnown = false;
@@ -82,12 +82,7 @@ export async function waitForSettled(options: {
   let lastPhase: ResourcePhase | undefined;
 
   for (;;) {
-    const answer = await api.getPhase(ref, { credentials }).catch(error => {
-      // Right after a request the backend's cache may not list the resource yet.
-      if (isError(error) && error.name === 'NotFoundError' && !lastPhase)
-        return undefined;
-      throw error;
-    });
+    const answer = await readPhase(options, lastPhase !== undefined);
     if (answer) {
       if (!budgetKnown) {
         budgetKnown = true;
@@ -121,6 +116,25 @@ export async function waitForSettled(options: {
     }
     await pause(interval, signal);
     interval = Math.min(polling.maxMs, Math.ceil(interval * 1.5));
+  }
+}
+
+/**
+ * The resource's phase, or undefined while the backend's cache does not list it yet, as may be
+ * right after a request (but not once it has been seen).
+ */
+async function readPhase(
+  options: Parameters<typeof waitForSettled>[0],
+  seenBefore: boolean,
+) {
+  const { api, ref, credentials } = options;
+  try {
+    return await api.getPhase(ref, { credentials });
+  } catch (error) {
+    if (isError(error) && error.name === 'NotFoundError' && !seenBefore) {
+      return undefined;
+    }
+    throw error;
   }
 }
 
