@@ -1,3 +1,6 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { DefaultCrossplaneTemporalService } from '@crossplane-temporal/plugin-crossplane-temporal-node';
+import type { AddressInfo } from 'node:net';
 import {
   contextFor,
   infoLines,
@@ -106,6 +109,44 @@ describe('crossplane:resource:provision', () => {
       404, 404, 404, 200,
     ]);
     expect(outputsOf(ctx).phase).toBe('Ready');
+  });
+
+  it('keeps following the request while the backend cannot be reached for a moment', async () => {
+    started = await startFakeApi();
+    const { port } = started.backend.server.address() as AddressInfo;
+    let refusals = 2;
+    // The real service, whose phase reads find nothing listening twice (a backend restarting).
+    const api = new DefaultCrossplaneTemporalService({
+      discovery: {
+        getBaseUrl: async id => `http://localhost:${port}/api/${id}`,
+        getExternalBaseUrl: async id => `http://localhost:${port}/api/${id}`,
+      },
+      auth: mockServices.auth({ pluginId: 'scaffolder' }),
+      fetch: async (url, init) => {
+        if (String(url).endsWith('/phase') && refusals > 0) {
+          refusals -= 1;
+          throw new TypeError('fetch failed', {
+            cause: new Error('connect ECONNREFUSED'),
+          });
+        }
+        return fetch(url, init);
+      },
+    });
+    const { ctx, logger } = contextFor(input);
+    await createProvisionAction({
+      api,
+      appBaseUrl: 'http://localhost:3000',
+      entityNamespace: 'default',
+      polling: testPolling,
+    }).handler(ctx);
+
+    expect(refusals).toBe(0);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn.mock.calls[0][0]).toMatch(
+      /Could not read the phase of PostgreSQLInstance team-alpha\/orders-db \(the crossplane-temporal backend could not be reached .*ECONNREFUSED.*\); still following it/,
+    );
+    expect(outputsOf(ctx).phase).toBe('Ready');
+    expect(started.fake.acceptedWrites()).toHaveLength(1);
   });
 
   it('fails with the reason when the workflow does not reach Ready', async () => {

@@ -81,28 +81,45 @@ export async function waitForSettled(options: {
   let interval = polling.initialMs;
   let lastPhase: ResourcePhase | undefined;
 
+  let outage = false;
+
   for (;;) {
-    const answer = await readPhase(options, lastPhase !== undefined);
-    if (answer) {
-      if (!budgetKnown) {
-        budgetKnown = true;
-        deadline = await budgetFor(options, started);
+    try {
+      const answer = await readPhase(options, lastPhase !== undefined);
+      if (answer) {
+        if (!budgetKnown) {
+          deadline = await budgetFor(options, started);
+          budgetKnown = true;
+        }
+        if (answer.phase !== lastPhase) {
+          lastPhase = answer.phase;
+          logger.info(
+            `${ref.kind} ${ref.namespace}/${ref.name}: ${
+              answer.phase
+            } (${explainPhase(answer.phase)})`,
+          );
+        }
+        const outcome = phaseOutcome(answer.phase);
+        if (outcome && (await settlesThisRequest(options))) {
+          return {
+            phase: answer.phase,
+            outcome,
+            ...(answer.lastError ? { lastError: answer.lastError } : {}),
+          };
+        }
       }
-      if (answer.phase !== lastPhase) {
-        lastPhase = answer.phase;
-        logger.info(
-          `${ref.kind} ${ref.namespace}/${ref.name}: ${
-            answer.phase
-          } (${explainPhase(answer.phase)})`,
+      outage = false;
+    } catch (error) {
+      // The backend restarting, or Temporal out of reach for a moment: the request is with the
+      // workflow already, so keep following it until the deadline.
+      if (!isError(error) || error.name !== 'ServiceUnavailableError') {
+        throw error;
+      }
+      if (!outage) {
+        outage = true;
+        logger.warn(
+          `Could not read the phase of ${ref.kind} ${ref.namespace}/${ref.name} (${error.message}); still following it`,
         );
-      }
-      const outcome = phaseOutcome(answer.phase);
-      if (outcome && (await settlesThisRequest(options))) {
-        return {
-          phase: answer.phase,
-          outcome,
-          ...(answer.lastError ? { lastError: answer.lastError } : {}),
-        };
       }
     }
     if (Date.now() + interval > deadline) {
