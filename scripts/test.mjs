@@ -6,8 +6,9 @@
  *
  *   tests: N passed, N failed[, N skipped]
  *
- * Type checking and lint count as one test each. Run it through scripts/toolchain.js (as
- * `npm test` does) so that Node 22, yarn 4 and the dependencies are in place.
+ * Generating the OpenAPI types, type checking and lint count as one test each. Run it through
+ * scripts/toolchain.js (as `npm test` does) so that Node 22, yarn 4 and the dependencies are in
+ * place.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -124,6 +125,9 @@ async function main() {
   const systemReady = ensureSystemPackages();
   if (!systemReady) record('system', { passed: 0, failed: 1 }, 0);
 
+  // What the code needs from the OpenAPI documents, made again if a document changed since the
+  // install made it.
+  await checkStep('openapi', 'node', ['scripts/generate-openapi.mjs']);
   await checkStep('typecheck', 'yarn', ['tsc']);
   await checkStep('lint', 'yarn', ['lint']);
 

@@ -1,8 +1,12 @@
 /**
- * Types, identifiers and annotations shared by the crossplane-temporal plugins.
+ * Types, identifiers, annotations, permissions and the REST API's client shared by the
+ * crossplane-temporal plugins.
  *
  * @packageDocumentation
  */
 export * from './resourceRef';
 export * from './annotations';
 export * from './types';
+export * from './permissions';
+export * from './api/types';
+export * from './api/CrossplaneTemporalClient';

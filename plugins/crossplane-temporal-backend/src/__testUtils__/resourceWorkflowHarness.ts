@@ -1,12 +1,11 @@
 /*
  * The resource workflows end to end, for tests: the real Temporal worker and client on the dev
  * server, the real cluster clients and watchers on the cluster simulator, and helpers that send
- * the requests the backend sends.
+ * the requests the backend sends (provisions through the backend's ResourceWorkflowClient).
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import {
-  resourceWorkflowId,
   type ApprovalDecision,
   type JsonObject,
   type ObservedObjectEvent,
@@ -29,12 +28,12 @@ import path from 'node:path';
 import type { ResourceActivities } from '../activities/types';
 import { createClusterClients } from '../cluster';
 import type { ClusterClient, KubeObject } from '../cluster/types';
+import { ResourceWorkflowClient } from '../service/ResourceWorkflowClient';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
   deprovisionUpdate,
   observedSignal,
-  provisionSignal,
   statusQuery,
   updateSpecUpdate,
 } from '../workflows/definitions';
@@ -152,8 +151,11 @@ export const provisionRequest = (
   policy: { ...DEFAULT_POLICY, ...o.policy },
 });
 
-/** Starts (or signals) a resource's workflow with a provision request, as the backend does. */
-export function startProvision(
+/**
+ * Starts a resource's workflow (or finds it running) with a provision request, through the
+ * backend's client: the handle of the workflow, once it accepted the request.
+ */
+export async function startProvision(
   client: Client,
   o: {
     taskQueue: string;
@@ -166,14 +168,17 @@ export function startProvision(
     workflowTaskTimeout?: Duration;
   },
 ): Promise<WorkflowHandle> {
-  return client.workflow.signalWithStart('resourceWorkflow', {
-    workflowId: resourceWorkflowId(o.ref),
+  // Workers of these tests may be restarting: a request waits for the next one.
+  const workflows = new ResourceWorkflowClient({
+    client,
     taskQueue: o.taskQueue,
-    args: [{ ref: o.ref, options: o.workflowOptions }],
-    workflowTaskTimeout: o.workflowTaskTimeout,
-    signal: provisionSignal,
-    signalArgs: [provisionRequest(o.ref, o)],
+    requestTimeoutMs: 0,
   });
+  const { workflowId } = await workflows.provision(provisionRequest(o.ref, o), {
+    workflowOptions: o.workflowOptions,
+    workflowTaskTimeout: o.workflowTaskTimeout,
+  });
+  return client.workflow.getHandle(workflowId);
 }
 
 /** The workflow's status once `done` holds (queries are how it is seen to change). */
