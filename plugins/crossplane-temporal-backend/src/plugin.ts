@@ -1,5 +1,6 @@
 /*
- * The crossplane-temporal backend plugin. Today it runs the embedded worker (workflows,
+ * The crossplane-temporal backend plugin: the REST API (src/schema/openapi.yaml) through which
+ * people and other plugins ask for resources and see them, and the embedded worker (workflows,
  * activities and cluster watchers) unless app-config turns it off because standalone workers
  * (packages/worker) do that job.
  */
@@ -9,11 +10,16 @@ import {
   type LifecycleService,
   type LoggerService,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import type { Config } from '@backstage/config';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { crossplaneTemporalPermissions } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
   notificationService,
   type NotificationService,
 } from '@backstage/plugin-notifications-node';
+import { startResourceApi } from './service/startResourceApi';
 import { readTemporalSettings } from './worker/temporalConfig';
 import {
   startResourceWorker,
@@ -114,8 +120,25 @@ export const crossplaneTemporalPlugin = createBackendPlugin({
   pluginId: 'crossplane-temporal',
   register(env) {
     env.registerInit({
-      deps: workerDeps,
-      async init(deps) {
+      deps: {
+        ...workerDeps,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        database: coreServices.database,
+        catalog: catalogServiceRef,
+        signals: signalsServiceRef,
+        metrics: metricsServiceRef,
+      },
+      async init({ httpRouter, permissionsRegistry, ...deps }) {
+        permissionsRegistry.addPermissions(crossplaneTemporalPermissions);
+        const api = await startResourceApi(deps);
+        // Every route needs a user's or a service's credentials: the router's default policy.
+        httpRouter.use(api.router);
+
         if (!readTemporalSettings(deps.config).worker.enabled) {
           deps.logger.info(
             'embedded worker disabled (crossplaneTemporal.temporal.worker.enabled: false)',

@@ -413,10 +413,13 @@ describe('cluster clients', () => {
     });
     expect(records.map(r => r.code)).toEqual([409]);
 
-    const forced = await local.apply(claim('contested-db', 'team-alpha', 'large'), {
-      ...options,
-      force: true,
-    });
+    const forced = await local.apply(
+      claim('contested-db', 'team-alpha', 'large'),
+      {
+        ...options,
+        force: true,
+      },
+    );
     expect(forced.spec?.parameters.size).toBe('large');
     await clients.close();
   });

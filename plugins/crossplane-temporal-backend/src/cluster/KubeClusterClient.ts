@@ -435,11 +435,16 @@ export class KubeClusterClient implements ClusterClient {
     if (reason === 'Unauthorized')
       message = `cluster ${this.name} refused the backend's credentials even after refreshing them`;
     else if (reason === 'FieldConflict')
-      message = `cluster ${this.name}: ${[body.details?.kind, body.details?.name]
+      message = `cluster ${this.name}: ${[
+        body.details?.kind,
+        body.details?.name,
+      ]
         .filter(Boolean)
         .join(' ')} has fields someone else manages (${fieldConflicts(
         body,
-      ).join('; ')}); undo their change, or let a drift repair take the fields back`;
+      ).join(
+        '; ',
+      )}); undo their change, or let a drift repair take the fields back`;
     this.logger.debug('cluster request failed', {
       cluster: this.name,
       method: call.method,

@@ -4,11 +4,11 @@
  * API. Every refusal and failure leaves it as a Backstage error (see workflowErrors.ts).
  *
  * A provision starts the resource's workflow if it does not run yet (conflict policy: use the
- * running one) and hands it the request as the `provision` update, whose ID is the request ID:
- * the workflow's validator refuses what it cannot accept, with a typed failure the caller gets
- * back, and the same request sent again is answered by Temporal from the first one (an update ID
- * is applied once) instead of being done twice. Signal-with-start could do neither: a signal
- * cannot be refused.
+ * running one) and hands it the request as the `provision` update: the workflow's validator
+ * refuses what it cannot accept, with a typed failure the caller gets back, and a request whose
+ * ID the workflow has accepted before is answered (`firstTime: false`) instead of being done
+ * twice (the workflow keeps the IDs across continue-as-new). Signal-with-start could do neither:
+ * a signal cannot be refused, nor answered.
  */
 import {
   type Client,
@@ -61,7 +61,7 @@ export interface ResourceWorkflowClientOptions {
    * Whether the custom search attributes are registered in the namespace: then workflows start
    * with them (see searchAttributes.ts); a start with unregistered ones would be refused.
    */
-  searchAttributes?: boolean;
+  searchAttributes?: boolean | (() => boolean);
   /**
    * How long a request may wait for a worker to take it before the caller is told to try again.
    * Default 30 s; 0 waits as long as it takes (tests whose workers restart).
@@ -105,7 +105,7 @@ export class ResourceWorkflowClient {
           args: [{ ref, options: options.workflowOptions }],
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           workflowTaskTimeout: options.workflowTaskTimeout,
-          typedSearchAttributes: this.options.searchAttributes
+          typedSearchAttributes: this.withSearchAttributes()
             ? resourceSearchAttributes({
                 ref,
                 owner: request.owner,
@@ -117,7 +117,6 @@ export class ResourceWorkflowClient {
         },
       );
       return handle.executeUpdate(provisionUpdate, {
-        updateId: request.requestId,
         args: [request],
       });
     });
@@ -126,7 +125,6 @@ export class ResourceWorkflowClient {
   updateSpec(ref: ResourceRef, request: UpdateRequest) {
     return this.send('update', ref, handle =>
       handle.executeUpdate(updateSpecUpdate, {
-        updateId: request.requestId,
         args: [request],
       }),
     );
@@ -135,7 +133,6 @@ export class ResourceWorkflowClient {
   deprovision(ref: ResourceRef, request: DeprovisionRequest) {
     return this.send('deprovision', ref, handle =>
       handle.executeUpdate(deprovisionUpdate, {
-        updateId: request.requestId,
         args: [request],
       }),
     );
@@ -154,7 +151,6 @@ export class ResourceWorkflowClient {
   retry(ref: ResourceRef, request: { requestId: string; requestedBy: string }) {
     return this.send('retry', ref, handle =>
       handle.executeUpdate(retryUpdate, {
-        updateId: request.requestId,
         args: [request],
       }),
     );
@@ -247,6 +243,13 @@ export class ResourceWorkflowClient {
         resource: describeResourceRef(ref),
       });
     }
+  }
+
+  private withSearchAttributes(): boolean {
+    const { searchAttributes } = this.options;
+    return typeof searchAttributes === 'function'
+      ? searchAttributes()
+      : !!searchAttributes;
   }
 
   private deadline<T>(call: () => Promise<T>): Promise<T> {
