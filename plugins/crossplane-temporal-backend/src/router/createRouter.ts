@@ -25,6 +25,7 @@ import type { ResourceApi } from '../service/ResourceApi';
 import { workflowIdOf } from '../service/ResourceApi';
 import type { PluginMetrics, RequestOutcome } from '../telemetry/metrics';
 import type { EndpointMap } from './endpoints';
+import { plainChecks } from './plainChecks';
 
 /** A request of any route: handlers' requests are typed by the endpoint map. */
 type AnyRequest = Request<any, any, any, any>;
@@ -102,7 +103,8 @@ export async function createRouter(options: RouterOptions) {
     createValidatedOpenApiRouterFromGeneratedEndpointMap<EndpointMap>(
       spec,
       // The body is parsed above, with its size limit and its own messages.
-      { middleware: [(_req, _res, next) => next()] },
+      // Some refusals are worded plainly before the document's checks run.
+      { middleware: [plainChecks] },
     );
   router.use(apiRouter);
 
