@@ -215,6 +215,8 @@ export async function startApiTestBackend(
     config?: JsonObject;
     permissions?: PermissionsService;
     providerDelayMs?: number;
+    /** Where the plugin finds Temporal; default: the dev server started here. */
+    temporalAddress?: string;
   } = {},
 ): Promise<ApiTestBackend> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-test-'));
@@ -234,7 +236,7 @@ export async function startApiTestBackend(
         data: {
           crossplaneTemporal: {
             temporal: {
-              address: temporal.address,
+              address: options.temporalAddress ?? temporal.address,
               taskQueue,
               worker: { workflowBundlePath },
             },

@@ -21,14 +21,14 @@ export interface VisibilityChangeFeedOptions {
   intervalMs?: number;
   /** How far before the newest time seen each list reaches back. Default 5 s. */
   overlapMs?: number;
-  /** Where the first list starts. Default: now, less the overlap. */
+  /** Changes up to this time are known already (the first list starts there). Default: now. */
   since?: Date;
   now?: () => number;
 }
 
 export class VisibilityChangeFeed implements ChangeFeed {
   private readonly reported = new Map<string, number>();
-  private newest: number;
+  private newest = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -36,10 +36,16 @@ export class VisibilityChangeFeed implements ChangeFeed {
 
   constructor(private readonly options: VisibilityChangeFeedOptions) {
     this.now = options.now ?? Date.now;
-    this.newest = options.since?.getTime() ?? this.now();
+    this.knownUntil(options.since ?? new Date(this.now()));
   }
 
-  start(onChanged: (workflowIds: string[]) => void): void {
+  /** Changes up to `time` are known: the next list starts there, not before. */
+  private knownUntil(time: Date) {
+    this.newest = time.getTime() + (this.options.overlapMs ?? 5_000);
+  }
+
+  start(onChanged: (workflowIds: string[]) => void, knownUntil?: Date): void {
+    if (knownUntil) this.knownUntil(knownUntil);
     const tick = async () => {
       try {
         const changed = await this.poll();
@@ -77,7 +83,7 @@ export class VisibilityChangeFeed implements ChangeFeed {
       const at = execution.typedSearchAttributes
         .get(RESOURCE_SEARCH_ATTRIBUTES.updatedAt)
         ?.getTime();
-      if (at === undefined) continue;
+      if (at === undefined || at <= this.newest - overlap) continue;
       if ((this.reported.get(execution.workflowId) ?? -1) >= at) continue;
       this.reported.set(execution.workflowId, at);
       if (at > this.newest) this.newest = at;

@@ -35,7 +35,8 @@ export interface WorkflowStatusSource {
 
 /** Tells the cache which workflows changed. */
 export interface ChangeFeed {
-  start(onChanged: (workflowIds: string[]) => void): void;
+  /** `knownUntil`: the cache has read every workflow's state as of this time. */
+  start(onChanged: (workflowIds: string[]) => void, knownUntil: Date): void;
   stop(): Promise<void>;
 }
 
@@ -86,6 +87,7 @@ export class WorkflowStateCache {
 
   /** Loads every workflow visibility knows, then follows the feeds. */
   async start(): Promise<void> {
+    const loading = new Date(this.now());
     const seen = new Set<string>();
     for await (const execution of this.options.source.list()) {
       // The newest run of each workflow comes first.
@@ -95,8 +97,9 @@ export class WorkflowStateCache {
     }
     await this.whenIdle();
     this.loadedAt = this.now();
+    // What changed after the load began may not be in what it read: the feeds start there.
     for (const feed of this.options.feeds ?? [])
-      feed.start(ids => ids.forEach(id => this.refresh(id)));
+      feed.start(ids => ids.forEach(id => this.refresh(id)), loading);
   }
 
   async stop(): Promise<void> {
