@@ -29,6 +29,11 @@ const systemPackages = [
     pkg: 'kubernetes-client',
     usedBy: 'the cluster simulator tests',
   },
+  {
+    binary: '/usr/bin/prometheus',
+    pkg: 'prometheus',
+    usedBy: 'the metrics test (a real Prometheus scrapes the backend)',
+  },
 ];
 
 function hasBinary(binary) {
