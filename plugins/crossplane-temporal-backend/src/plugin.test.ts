@@ -6,10 +6,7 @@
 import type { ServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { JsonObject } from '@backstage/types';
-import {
-  resourceWorkflowId,
-  type ResourceStatus,
-} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
   startTemporalDevServer,
   type TemporalDevServer,
@@ -27,7 +24,7 @@ import {
   startTestCluster,
   type TestCluster,
 } from './__testUtils__/testCluster';
-import { provisionSignal } from './workflows/definitions';
+import { ResourceWorkflowClient } from './service/ResourceWorkflowClient';
 import { crossplaneTemporalWorkerPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -105,27 +102,27 @@ describe('worker plugin', () => {
         namespace: 'team-beta',
         name,
       };
-      const handle = await client.workflow.signalWithStart('resourceWorkflow', {
-        workflowId: resourceWorkflowId(ref),
+      const { workflowId } = await new ResourceWorkflowClient({
+        client,
         taskQueue,
-        args: [{ ref }],
-        signal: provisionSignal,
-        signalArgs: [
-          {
-            requestId: `plugin-test-${name}`,
-            requestedBy: {
-              userEntityRef: 'user:default/bob',
-              ownershipEntityRefs: ['group:default/team-beta'],
-              kubernetes: { user: 'bob', groups: ['team-beta'] },
-            },
-            ref,
-            spec: { parameters: { fifo: true } },
-            owner: 'group:default/team-beta',
-            policy: { drift: 'notify', readyTimeoutSeconds: 60 },
-          },
-        ],
+        requestTimeoutMs: 0,
+      }).provision({
+        requestId: `plugin-test-${name}`,
+        requestedBy: {
+          userEntityRef: 'user:default/bob',
+          ownershipEntityRefs: ['group:default/team-beta'],
+          kubernetes: { user: 'bob', groups: ['team-beta'] },
+        },
+        ref,
+        spec: { parameters: { fifo: true } },
+        owner: 'group:default/team-beta',
+        policy: { drift: 'notify', readyTimeoutSeconds: 60 },
       });
-      return await statusWhen(handle, s => s.phase === 'Ready', 60_000);
+      return await statusWhen(
+        client.workflow.getHandle(workflowId),
+        s => s.phase === 'Ready',
+        60_000,
+      );
     } finally {
       await connection.close();
     }

@@ -32,6 +32,7 @@ import {
   type JsonObject,
   type ListResourcesQuery,
   type ResourcePathParams,
+  type Requester,
   type ResourcePolicy,
   type ResourceRef,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
@@ -310,29 +311,17 @@ export class ResourceApi {
     body: Schemas['UpdateRequestBody'],
     req: HttpRequest,
   ): Promise<Schemas['RequestAccepted']> {
-    requireUser(caller);
-    const { xrd, ref } = this.requestable(path);
-    const requestId = body.requestId ?? randomUUID();
-    return this.o.audit.record(
-      this.audited(req, 'update', caller, ref, requestId),
-      async () => {
-        await this.authorizeOn(
-          caller,
-          ref,
-          crossplaneResourceUpdatePermission,
-          'update',
-        );
-        this.checkNamespace(caller, ref);
-        this.checkSpec(xrd, body.spec);
-        const accepted = await this.o.workflows.updateSpec(ref, {
+    return this.requestOn(caller, path, body, req, {
+      operation: 'update',
+      permission: crossplaneResourceUpdatePermission,
+      check: xrd => this.checkSpec(xrd, body.spec),
+      send: (ref, requestId, requester) =>
+        this.o.workflows.updateSpec(ref, {
           requestId,
-          requestedBy: requesterOf(caller),
+          requestedBy: requester,
           spec: body.spec as JsonObject,
-        });
-        return { ...accepted, ref };
-      },
-      describeAccepted,
-    );
+        }),
+    });
   }
 
   async deprovision(
@@ -341,27 +330,12 @@ export class ResourceApi {
     body: Schemas['DeprovisionRequestBody'],
     req: HttpRequest,
   ): Promise<Schemas['RequestAccepted']> {
-    requireUser(caller);
-    const { ref } = this.requestable(path);
-    const requestId = body.requestId ?? randomUUID();
-    return this.o.audit.record(
-      this.audited(req, 'deprovision', caller, ref, requestId),
-      async () => {
-        await this.authorizeOn(
-          caller,
-          ref,
-          crossplaneResourceDeletePermission,
-          'deprovision',
-        );
-        this.checkNamespace(caller, ref);
-        const accepted = await this.o.workflows.deprovision(ref, {
-          requestId,
-          requestedBy: requesterOf(caller),
-        });
-        return { ...accepted, ref };
-      },
-      describeAccepted,
-    );
+    return this.requestOn(caller, path, body, req, {
+      operation: 'deprovision',
+      permission: crossplaneResourceDeletePermission,
+      send: (ref, requestId, requester) =>
+        this.o.workflows.deprovision(ref, { requestId, requestedBy: requester }),
+    });
   }
 
   async retry(
@@ -370,23 +344,47 @@ export class ResourceApi {
     body: Schemas['RetryRequestBody'],
     req: HttpRequest,
   ): Promise<Schemas['RequestAccepted']> {
+    return this.requestOn(caller, path, body, req, {
+      operation: 'retry',
+      permission: crossplaneResourceUpdatePermission,
+      send: (ref, requestId, requester) =>
+        this.o.workflows.retry(ref, {
+          requestId,
+          requestedBy: requester.userEntityRef,
+        }),
+    });
+  }
+
+  /**
+   * A request on a resource that exists: the caller must be a user holding `permission` for it
+   * and may use its namespace; audited with its outcome.
+   */
+  private async requestOn(
+    caller: Caller,
+    path: ResourcePathParams,
+    body: { requestId?: string },
+    req: HttpRequest,
+    how: {
+      operation: string;
+      permission: ResourcePermission<'catalog-entity'>;
+      check?: (xrd: RequestableXrd) => void;
+      send: (
+        ref: ResourceRef,
+        requestId: string,
+        requester: Requester,
+      ) => Promise<{ requestId: string; firstTime: boolean; workflowId: string }>;
+    },
+  ): Promise<Schemas['RequestAccepted']> {
     requireUser(caller);
-    const { ref } = this.requestable(path);
+    const { xrd, ref } = this.requestable(path);
     const requestId = body.requestId ?? randomUUID();
     return this.o.audit.record(
-      this.audited(req, 'retry', caller, ref, requestId),
+      this.audited(req, how.operation, caller, ref, requestId),
       async () => {
-        await this.authorizeOn(
-          caller,
-          ref,
-          crossplaneResourceUpdatePermission,
-          'retry',
-        );
+        await this.authorizeOn(caller, ref, how.permission, how.operation);
         this.checkNamespace(caller, ref);
-        const accepted = await this.o.workflows.retry(ref, {
-          requestId,
-          requestedBy: caller.userEntityRef!,
-        });
+        how.check?.(xrd);
+        const accepted = await how.send(ref, requestId, requesterOf(caller));
         return { ...accepted, ref };
       },
       describeAccepted,
