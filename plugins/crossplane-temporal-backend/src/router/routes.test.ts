@@ -3,7 +3,14 @@
  * cluster simulator: what each answers (checked against the OpenAPI document), who may do what,
  * what is audited and which signals go out. Requests are made as the demo users.
  */
-import type { ResourceRef } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { ResponseError } from '@backstage/errors';
+import {
+  CrossplaneTemporalClient,
+  type ResourceRef,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   API,
   pathOf,
@@ -511,6 +518,26 @@ describe('REST API', () => {
       {},
     );
     expect([404, 409]).toContain(again.status);
+  });
+
+  it('serves the typed client of the common package, whose errors carry the status and message', async () => {
+    const { port } = (t.server as Server).address() as AddressInfo;
+    const client = new CrossplaneTemporalClient({
+      discoveryApi: { getBaseUrl: async () => `http://127.0.0.1:${port}${API}` },
+    });
+    const token = mockCredentials.user.token('user:default/alice');
+    const page = await client.listResources({ owner: 'group:default/team-alpha', limit: 10 }, { token });
+    expect(page.items.map(i => i.ref.name)).toContain('orders-db');
+    const phase = await client.getPhase(postgres('orders-db'), { token });
+    expect(phase.phase).toBe('Ready');
+    const kinds = await client.listRequestableKinds({ cluster: 'local' }, { token });
+    expect(kinds.items.map(k => k.kind)).toContain('Queue');
+    const refused = await client
+      .update(postgres('orders-db'), { spec: { parameters: { size: 'huge' } } }, { token })
+      .catch(e => e);
+    expect(ResponseError.is(refused)).toBe(true);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body.error.message).toMatch(/spec.parameters.size must be one of/);
   });
 
   it('answers 404 for a resource nobody provisioned', async () => {
