@@ -11,6 +11,9 @@ import { kubeconfig } from './kubeconfigs';
 import { startKubeSim, type KubeSim } from './startKubeSim';
 import { clientsFor, clientsOf, expectStatus } from './__testUtils__/clients';
 
+// Starting an HTTPS simulator generates RSA keys, which alone can take seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
