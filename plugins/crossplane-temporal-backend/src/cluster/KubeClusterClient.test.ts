@@ -15,6 +15,10 @@ import { createClusterClients } from '.';
 import type { CredentialEnvironment } from './credentials';
 import { ClusterRequestError } from './errors';
 
+// A kubeconfig loads @kubernetes/client-node on first use and HTTPS generates RSA keys: each can
+// take seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
 const alice = { user: 'alice', groups: ['team-alpha', 'system:authenticated'] };
 const TEAM_ALPHA = { apiVersion: 'v1', kind: 'Namespace', name: 'team-alpha' };
