@@ -17,6 +17,7 @@ import {
 import { CLAIM_MANAGER } from './fieldManagers';
 import { randomSuffix } from './generatedNames';
 import type { CompositeControllerDeps } from './reconcileComposite';
+import { writeReconciled } from './writeReconciled';
 
 const CLAIM_FINALIZER = 'finalizer.apiextensions.crossplane.io';
 
@@ -97,15 +98,7 @@ export function reconcileClaim(
       claim.metadata.namespace!,
       claimSecretRef.name,
     );
-  if (JSON.stringify(next) !== JSON.stringify(claim)) {
-    const written = store.update(
-      type,
-      recordUpdate(claim, next, CLAIM_MANAGER),
-    );
-    // Our own write bumped the generation (spec.resourceRef): report the one we have seen.
-    if (written.metadata.generation !== claim.metadata.generation)
-      deps.enqueue(written);
-  }
+  writeReconciled(deps, type, claim, next, CLAIM_MANAGER);
 }
 
 /**

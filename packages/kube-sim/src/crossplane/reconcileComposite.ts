@@ -18,6 +18,7 @@ import {
   writeConnectionSecret,
 } from './connectionSecrets';
 import { COMPOSITE_MANAGER } from './fieldManagers';
+import { writeReconciled } from './writeReconciled';
 
 const COMPOSITE_FINALIZER = 'composite.apiextensions.crossplane.io';
 
@@ -93,14 +94,7 @@ export function reconcileComposite(
       composed.connection,
     );
 
-  if (JSON.stringify(next) !== JSON.stringify(composite)) {
-    const written = store.update(
-      type,
-      recordUpdate(composite, next, COMPOSITE_MANAGER),
-    );
-    if (written.metadata.generation !== composite.metadata.generation)
-      deps.enqueue(written);
-  }
+  writeReconciled(deps, type, composite, next, COMPOSITE_MANAGER);
   // The claim follows the composite.
   const claimRef = next.spec.claimRef;
   if (claimRef) {
