@@ -4,6 +4,9 @@
  */
 import { startKubeSim, type KubeSim } from './startKubeSim';
 
+// Starting a simulator takes well under a second on an idle machine, several on a busy one.
+jest.setTimeout(60_000);
+
 interface Case {
   name: string;
   method: string;
