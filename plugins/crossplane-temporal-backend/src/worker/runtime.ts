@@ -78,6 +78,8 @@ export function installTemporalRuntime(options: {
  * to 426 MB at the same speed (see the README's benchmark). V8 reads the flag at every
  * collection, so it works when set at start. Not for the embedded worker: its process is the
  * whole Backstage backend, whose tuning is the operator's.
+ *
+ * @public
  */
 export function limitWorkerHeapGrowth(percent = 50): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
