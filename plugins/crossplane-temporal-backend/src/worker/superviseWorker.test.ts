@@ -94,6 +94,33 @@ async function loggedTimes(
 
 const quickly = { initialMs: 1, maxMs: 1 };
 
+/** Three workers the test ends by hand, under a supervisor that retries at once. */
+function superviseThreeWorkers(options: { healthyAfterMs?: number } = {}) {
+  const logger = recordingLogger();
+  const workers = [handWorker(), handWorker(), handWorker()];
+  const starts = handStarts(workers);
+  const supervised = superviseWorker({
+    start: starts.start,
+    logger,
+    backoff: quickly,
+    ...options,
+  });
+  const restarted = (count: number) =>
+    loggedTimes(logger, 'the resource worker stopped; restarting it', count);
+  return {
+    workers,
+    starts,
+    supervised,
+    /** Ends the first worker, then the second once it runs; the restarts' log lines. */
+    async endFirstTwo() {
+      workers[0].end();
+      await restarted(1);
+      workers[1].end();
+      return restarted(2);
+    },
+  };
+}
+
 describe('superviseWorker', () => {
   it('tries again while the worker cannot start, counting the failures in a row', async () => {
     const logger = recordingLogger();
@@ -122,22 +149,9 @@ describe('superviseWorker', () => {
   });
 
   it('starts the worker again when it stops on its own, letting go of the old one first', async () => {
-    const logger = recordingLogger();
-    const workers = [handWorker(), handWorker(), handWorker()];
-    const starts = handStarts(workers);
-    const supervised = superviseWorker({
-      start: starts.start,
-      logger,
-      backoff: quickly,
-    });
-    workers[0].end();
-    await loggedTimes(logger, 'the resource worker stopped; restarting it', 1);
-    workers[1].end();
-    const restarts = await loggedTimes(
-      logger,
-      'the resource worker stopped; restarting it',
-      2,
-    );
+    const { workers, starts, supervised, endFirstTwo } =
+      superviseThreeWorkers();
+    const restarts = await endFirstTwo();
     // Each stopped soon after it started: two failures in a row.
     expect(restarts.map(l => l.fields.failures)).toEqual([1, 2]);
     expect(workers[0].stops).toBe(1);
@@ -149,25 +163,11 @@ describe('superviseWorker', () => {
   });
 
   it('counts a stop after a healthy run as the first failure again', async () => {
-    const logger = recordingLogger();
-    const workers = [handWorker(), handWorker(), handWorker()];
-    const starts = handStarts(workers);
-    const supervised = superviseWorker({
-      start: starts.start,
-      logger,
-      backoff: quickly,
-      healthyAfterMs: 0,
+    // Every run counts as healthy.
+    const { starts, supervised, endFirstTwo } = superviseThreeWorkers({
+      healthyAfterMs: -1,
     });
-    workers[0].end();
-    await loggedTimes(logger, 'the resource worker stopped; restarting it', 1);
-    // Let the second one run for longer than `healthyAfterMs` before it stops.
-    await new Promise(resolve => setTimeout(resolve, 5));
-    workers[1].end();
-    const restarts = await loggedTimes(
-      logger,
-      'the resource worker stopped; restarting it',
-      2,
-    );
+    const restarts = await endFirstTwo();
     expect(restarts.map(l => l.fields.failures)).toEqual([1, 1]);
     await starts.tried(3);
     await supervised.stop();
