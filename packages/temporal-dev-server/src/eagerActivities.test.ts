@@ -7,7 +7,7 @@
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { useDevServer, type DevServerContext } from './__testUtils__/devServer';
-import { parseCommandLine, UsageError } from './cli';
+import { parseCommandLine, UsageError } from './commandLine';
 
 const { CommandType, PendingActivityState, EventType } = temporal.api.enums.v1;
 type CompletedAnswer =

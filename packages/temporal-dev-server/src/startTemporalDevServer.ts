@@ -26,6 +26,7 @@ const TYPE_NAMES = Object.fromEntries(
   Object.entries(INDEXED_VALUE_TYPES).map(([name, type]) => [type, name]),
 );
 
+/** @public */
 export interface TemporalDevServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -56,6 +57,7 @@ export interface TemporalDevServerOptions {
   eagerActivities?: boolean;
 }
 
+/** @public */
 export interface TemporalDevServer {
   /** host:port for the Temporal SDK's `address`. */
   address: string;
@@ -64,6 +66,7 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+/** @public */
 export async function startTemporalDevServer(
   options: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {

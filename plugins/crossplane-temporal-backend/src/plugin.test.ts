@@ -1,7 +1,8 @@
 /*
- * The worker plugins inside a real Backstage backend: the worker starts with the backend, runs
+ * The plugin inside a real Backstage backend: its embedded worker starts with the backend, runs
  * the resource workflows, keeps the backend serving while Temporal is unreachable or the worker
- * cannot start (each try letting go of what it set up), and stops with it.
+ * cannot start (each try letting go of what it set up), and stops with it; app-config can turn
+ * it off. The standalone worker (packages/worker) runs the same worker the same way.
  */
 import type { ServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -28,11 +29,11 @@ import {
   type TestCluster,
 } from './__testUtils__/testCluster';
 import { provisionSignal } from './workflows/definitions';
-import { crossplaneTemporalWorkerPlugin } from './plugin';
+import { crossplaneTemporalPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-describe('worker plugin', () => {
+describe('the plugin and its embedded worker', () => {
   let cluster: TestCluster;
   let temporal: TemporalDevServer;
   let dir: string;
@@ -56,14 +57,14 @@ describe('worker plugin', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A backend with the worker plugin, `temporalConfig` as its Temporal settings. */
+  /** A backend with the plugin, `temporalConfig` as its Temporal settings. */
   const startBackendWith = (
     temporalConfig: JsonObject,
     logger: { factory: ServiceFactory } = mockServices.logger.mock(),
   ) =>
     startTestBackend({
       features: [
-        crossplaneTemporalWorkerPlugin,
+        crossplaneTemporalPlugin,
         logger.factory,
         mockServices.rootConfig.factory({
           data: {
@@ -76,7 +77,7 @@ describe('worker plugin', () => {
       ],
     });
 
-  /** A backend with the worker plugin on `taskQueue`, reading the pre-built bundle. */
+  /** A backend with the plugin's worker on `taskQueue`, reading the pre-built bundle. */
   const startBackend = (
     taskQueue: string,
     logger?: { factory: ServiceFactory },
@@ -228,5 +229,31 @@ describe('worker plugin', () => {
       await backend.stop();
       await proxy.stop();
     }
+  });
+
+  it('runs no worker when app-config turns the embedded worker off', async () => {
+    const proxy = await startConnectionCountingProxy(temporal.address);
+    const logger = recordingLogger();
+    const backend = await startBackendWith(
+      {
+        address: proxy.address,
+        worker: { enabled: false, workflowBundlePath },
+      },
+      logger,
+    );
+    try {
+      await logger.logged(
+        l =>
+          l.message ===
+          'embedded worker disabled (crossplaneTemporal.temporal.worker.enabled: false)',
+      );
+    } finally {
+      await backend.stop();
+      await proxy.stop();
+    }
+    // With the worker on, the same backend connects at once (the test above counts it); this one
+    // had made no connection by the time it stopped.
+    expect(proxy.accepted).toBe(0);
+    expect(logger.lines.filter(l => l.level === 'warn')).toEqual([]);
   });
 });

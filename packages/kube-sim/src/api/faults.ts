@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import { StatusError } from './status';
 
+/** @public */
 export interface FaultSettings {
   /** Added before every matching request. */
   latencyMs?: number;

@@ -17,6 +17,7 @@ import { setCondition } from './conditions';
 export const PROVIDER_MANAGER = 'provider-sim';
 export const MANAGED_FINALIZER = 'finalizer.managedresource.crossplane.io';
 
+/** @public */
 export interface FailureRule {
   /** Regular expression matched against the managed resource's name. */
   namePattern?: string;
@@ -32,7 +33,11 @@ export interface FailureRule {
   message: string;
 }
 
-/** Something the simulated provider created in the pretend cloud. */
+/**
+ * Something the simulated provider created in the pretend cloud.
+ *
+ * @public
+ */
 export interface ExternalResource {
   id: string;
   kind: string;
@@ -42,6 +47,7 @@ export interface ExternalResource {
   createdAt: string;
 }
 
+/** @public */
 export interface ProviderSettings {
   delayMs?: number;
   failures?: FailureRule[];

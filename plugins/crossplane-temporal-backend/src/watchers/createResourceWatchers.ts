@@ -21,7 +21,7 @@ import type {
 } from '../cluster/types';
 import { conditionsOf } from '../crossplane/conditions';
 import { isOutsider } from '../crossplane/fieldManagers';
-import { backoffDelayMs, type Backoff } from './backoff';
+import { backoffDelayMs, type Backoff } from '../lib/backoff';
 import { DeliveryQueue } from './DeliveryQueue';
 import { Informer, type InformerEvent } from './Informer';
 
