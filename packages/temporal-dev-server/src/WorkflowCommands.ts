@@ -79,7 +79,12 @@ export class WorkflowCommands {
     );
   }
 
-  /** Applies one command; activities to start for the worker eagerly go to `startEagerly`. */
+  /**
+   * Applies one command; activities to start for the worker eagerly go to `startEagerly`. The
+   * attributes asserted present (`!`) are those refuseCompletion requires for activities, timers
+   * and child workflows; continue-as-new and external signals and cancellations are not checked
+   * for theirs yet (Temporal refuses such a command as BAD_..._ATTRIBUTES; here it fails inside).
+   */
   private apply(
     e: Execution,
     command: Command,
