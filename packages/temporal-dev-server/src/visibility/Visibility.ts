@@ -263,7 +263,7 @@ export class Visibility {
       }
       default: {
         const value = this.valueOf(e, filter.field);
-        // Full-text: any of the words asked for.
+        // Full-text: one of the words asked for is enough.
         if (this.typeOf(namespace, filter.field) === TEXT) {
           const asked = words(filter.value);
           const has = words(value).some(w => asked.includes(w));
