@@ -10,8 +10,22 @@ import { waitFor, type HistoryEvent } from './__testUtils__/history';
 import { packAny } from './grpc/any';
 import { encodeToken } from './taskTokens';
 
-const { CommandType, EventType, WorkflowTaskFailedCause } =
-  temporal.api.enums.v1;
+const {
+  CommandType,
+  EventType,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowTaskFailedCause,
+} = temporal.api.enums.v1;
+const REJECT_DUPLICATE =
+  WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE;
+const TERMINATE_IF_RUNNING =
+  WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING;
+const CONFLICT_FAIL = WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL;
+const USE_EXISTING =
+  WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+const TERMINATE_EXISTING =
+  WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
 
 // grpc status codes
 const INVALID_ARGUMENT = 3;
@@ -143,19 +157,31 @@ describe('bad requests', () => {
     ],
     [
       'start of a closed workflow ID whose reuse policy rejects duplicates',
-      () => start({ workflowId: completedId, workflowIdReusePolicy: 3 }),
+      () =>
+        start({
+          workflowId: completedId,
+          workflowIdReusePolicy: REJECT_DUPLICATE,
+        }),
       ALREADY_EXISTS,
       /^Workflow execution already finished\. WorkflowId: bad-input-terminated, RunId: [-0-9a-f]+\. Workflow Id reuse policy: reject duplicate workflow Id\.$/,
     ],
     [
       'start with TERMINATE_IF_RUNNING and a conflict policy',
-      () => start({ workflowIdReusePolicy: 4, workflowIdConflictPolicy: 2 }),
+      () =>
+        start({
+          workflowIdReusePolicy: TERMINATE_IF_RUNNING,
+          workflowIdConflictPolicy: USE_EXISTING,
+        }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy$/,
     ],
     [
       'start with REJECT_DUPLICATE and TERMINATE_EXISTING',
-      () => start({ workflowIdReusePolicy: 3, workflowIdConflictPolicy: 3 }),
+      () =>
+        start({
+          workflowIdReusePolicy: REJECT_DUPLICATE,
+          workflowIdConflictPolicy: TERMINATE_EXISTING,
+        }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING$/,
     ],
@@ -313,7 +339,7 @@ describe('bad requests', () => {
     ],
     [
       'signal-with-start with the FAIL conflict policy',
-      () => signalWithStart({ workflowIdConflictPolicy: 1 }),
+      () => signalWithStart({ workflowIdConflictPolicy: CONFLICT_FAIL }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation\.$/,
     ],
@@ -321,8 +347,8 @@ describe('bad requests', () => {
       'signal-with-start with TERMINATE_IF_RUNNING and a conflict policy',
       () =>
         signalWithStart({
-          workflowIdReusePolicy: 4,
-          workflowIdConflictPolicy: 2,
+          workflowIdReusePolicy: TERMINATE_IF_RUNNING,
+          workflowIdConflictPolicy: USE_EXISTING,
         }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy$/,
@@ -330,7 +356,10 @@ describe('bad requests', () => {
     [
       'signal-with-start of a closed workflow ID whose reuse policy rejects duplicates',
       () =>
-        signalWithStart({ workflowId: completedId, workflowIdReusePolicy: 3 }),
+        signalWithStart({
+          workflowId: completedId,
+          workflowIdReusePolicy: REJECT_DUPLICATE,
+        }),
       ALREADY_EXISTS,
       /^Workflow execution already finished\. WorkflowId: bad-input-terminated, RunId: [-0-9a-f]+\. Workflow Id reuse policy: reject duplicate workflow Id\.$/,
     ],

@@ -8,6 +8,8 @@ import {
   serviceDefinition,
   serviceImplementation,
   serviceMethods,
+  type AnyServiceHandlers,
+  type RpcMethod,
 } from './grpc/serviceDefinition';
 import { createLogger, type LogLevel, type LogSink } from './logger';
 import { Namespaces } from './Namespaces';
@@ -165,7 +167,10 @@ export async function startTemporalDevServer(
 
   // No channelz: nothing here serves it, and its per-call bookkeeping costs every request.
   const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
-  const services = [
+  const services: Array<{
+    methods: RpcMethod[];
+    handlers: AnyServiceHandlers;
+  }> = [
     {
       methods,
       handlers: workflowServiceHandlers({

@@ -14,7 +14,7 @@ import {
   type WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import { useConformance } from '../__testUtils__/conformance';
-import { waitFor } from '../__testUtils__/history';
+import { EventType, waitFor } from '../__testUtils__/history';
 
 jest.setTimeout(60_000);
 
@@ -43,7 +43,9 @@ describe('workflow lifecycle', () => {
     await handle.cancel();
     expect(await handle.result()).toBe('activity cancelled, cleaned up');
     const events = (await handle.fetchHistory()).events!;
-    const canceled = events.find(e => e.eventType === 16);
+    const canceled = events.find(
+      e => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+    );
     // The worker confirmed the cancellation of a started attempt.
     expect(
       Number(canceled?.activityTaskCanceledEventAttributes?.startedEventId),

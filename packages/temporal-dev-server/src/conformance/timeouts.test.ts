@@ -5,6 +5,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, TimeoutFailure } from '@temporalio/common';
 import { useConformance } from '../__testUtils__/conformance';
+import { EventType } from '../__testUtils__/history';
 
 jest.setTimeout(60_000);
 
@@ -65,7 +66,9 @@ describe('timeouts', () => {
     const history = await t.client.workflow
       .getHandle(workflowId)
       .fetchHistory();
-    const marker = history.events!.find(e => e.eventType === 25);
+    const marker = history.events!.find(
+      e => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED,
+    );
     expect(marker?.markerRecordedEventAttributes?.markerName).toBe(
       'core_local_activity',
     );
