@@ -18,8 +18,14 @@ export interface LogLine {
 
 export interface RecordingLogger extends LoggerService {
   readonly lines: LogLine[];
-  /** Resolves with the first line, logged already or later, that matches. */
-  logged(match: (line: LogLine) => boolean): Promise<LogLine>;
+  /**
+   * Resolves with the first line, logged already or later, that matches; fails after `timeoutMs`
+   * (default 30 s), with the last lines logged.
+   */
+  logged(
+    match: (line: LogLine) => boolean,
+    timeoutMs?: number,
+  ): Promise<LogLine>;
   /** Gives it to the plugins of a test backend as their logger. */
   factory: ServiceFactory<LoggerService, 'plugin'>;
 }
@@ -56,11 +62,23 @@ export function recordingLogger(): RecordingLogger {
       deps: {},
       factory: () => logger,
     }),
-    logged(match) {
-      return new Promise(resolve => {
+    logged(match, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          const last = lines.slice(-5).map(l => `${l.level} ${l.message}`);
+          reject(
+            new Error(
+              `no line logged within ${timeoutMs} ms matched; the last ones: ${JSON.stringify(
+                last,
+              )}`,
+            ),
+          );
+        }, timeoutMs);
         const check = () => {
           const line = lines.find(match);
           if (!line) return;
+          clearTimeout(timer);
           waiters.delete(check);
           resolve(line);
         };

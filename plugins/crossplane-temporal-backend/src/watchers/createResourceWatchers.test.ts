@@ -41,16 +41,25 @@ describe('resource watchers', () => {
     for (const waiter of [...waiters]) waiter();
   };
 
-  /** Resolves with the first delivered event (past or future) that matches. */
+  /**
+   * Resolves with the first delivered event (past or future) that matches; fails after 30 s,
+   * saying what it waited for.
+   */
   const delivered = (
     match: (workflowId: string, e: ObservedObjectEvent) => boolean,
+    what = 'an event the test waits for',
   ) =>
-    new Promise<ObservedObjectEvent>(resolve => {
+    new Promise<ObservedObjectEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no ${what} delivered within 30 s`));
+      }, 30_000);
       const check = () => {
         const found = events.find(({ workflowId, event }) =>
           match(workflowId, event),
         );
         if (!found) return;
+        clearTimeout(timer);
         waiters.delete(check);
         resolve(found.event);
       };
@@ -65,6 +74,7 @@ describe('resource watchers', () => {
         id === workflowId &&
         e.role === 'resource' &&
         e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
+      `Ready claim for ${workflowId}`,
     );
 
   const claim = (name: string, workflowId: string, size = 'small') => ({
@@ -161,35 +171,42 @@ describe('resource watchers', () => {
     );
   });
 
+  /** Applies a managed claim and resolves once its workflow was told that it is Ready. */
+  async function readyClaim(name: string, workflowId: string) {
+    await clients.get('local').apply(claim(name, workflowId), {
+      fieldManager: 'crossplane-temporal',
+      as: alice,
+    });
+    await readyIn(workflowId);
+    return {
+      apiVersion: 'database.example.org/v1alpha1',
+      kind: 'PostgreSQLInstance',
+      namespace: 'team-alpha',
+      name,
+    };
+  }
+
   it('keeps delivering after the watch streams were dropped', async () => {
+    const dropping = await readyClaim('dropped-db', 'wf-dropped');
     const { dropped } = await sim.admin.dropWatches();
     expect(dropped).toBeGreaterThan(0);
     await sim.admin.driftPatch(
-      {
-        apiVersion: 'database.example.org/v1alpha1',
-        kind: 'PostgreSQLInstance',
-        namespace: 'team-alpha',
-        name: 'orders-db',
-      },
+      dropping,
       { spec: { parameters: { size: 'large' } } },
       'kubectl-edit',
     );
     const changed = await delivered(
       (id, e) =>
-        id === 'wf-orders' &&
+        id === 'wf-dropped' &&
         e.role === 'resource' &&
         e.lastSpecManager === 'kubectl-edit',
+      'change by kubectl-edit',
     );
     expect(changed.generation).toBeGreaterThan(1);
   });
 
   it('does not signal a change the workflows do not act on', async () => {
-    const selector = {
-      apiVersion: 'database.example.org/v1alpha1',
-      kind: 'PostgreSQLInstance',
-      namespace: 'team-alpha',
-      name: 'orders-db',
-    };
+    const selector = await readyClaim('labelled-db', 'wf-labelled');
     // A label: no new generation, no condition changes.
     const labelled = (await sim.admin.driftPatch(selector, {
       metadata: { labels: { 'cost-centre': 'cc-42' } },
@@ -201,7 +218,8 @@ describe('resource watchers', () => {
       'kubectl-scale',
     );
     await delivered(
-      (id, e) => id === 'wf-orders' && e.lastSpecManager === 'kubectl-scale',
+      (id, e) => id === 'wf-labelled' && e.lastSpecManager === 'kubectl-scale',
+      'change by kubectl-scale',
     );
     expect(
       events.filter(
@@ -401,43 +419,63 @@ describe('resource watchers', () => {
   });
 
   it('stops trying a cluster that cannot be reached once it is stopped', async () => {
-    const unreachable = createClusterClients({
-      config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            {
-              ...cluster.clusterConfig,
-              name: 'unreachable',
-              url: `http://127.0.0.1:${await unusedPort()}`,
-            },
-          ],
-        },
-      }),
-      logger: mockServices.logger.mock(),
-    });
-    const logger = recordingLogger();
-    const intervalMs = 20;
-    const watching = createResourceWatchers({
-      clusters: unreachable,
-      logger,
-      onEvent: record,
-      discoveryBackoff: { initialMs: intervalMs, maxMs: intervalMs },
-    });
-    const tries = () =>
-      logger.lines.filter(l => l.message === COULD_NOT_DISCOVER).length;
-    try {
+    /** Watchers of a cluster nobody listens for, trying it every 20 ms. */
+    const watchingUnreachable = async () => {
+      const unreachable = createClusterClients({
+        config: new ConfigReader({
+          crossplaneTemporal: {
+            clusters: [
+              {
+                ...cluster.clusterConfig,
+                name: 'unreachable',
+                url: `http://127.0.0.1:${await unusedPort()}`,
+              },
+            ],
+          },
+        }),
+        logger: mockServices.logger.mock(),
+      });
+      const logger = recordingLogger();
+      const watching = createResourceWatchers({
+        clusters: unreachable,
+        logger,
+        onEvent: record,
+        discoveryBackoff: { initialMs: 20, maxMs: 20 },
+      });
       await watching.start();
-      await logger.logged(
-        l => l.message === COULD_NOT_DISCOVER && l.fields.failures === 3,
-      );
+      return {
+        tries: () =>
+          logger.lines.filter(l => l.message === COULD_NOT_DISCOVER).length,
+        tried: (failures: number) =>
+          logger.logged(
+            l =>
+              l.message === COULD_NOT_DISCOVER &&
+              l.fields.failures === failures,
+          ),
+        async stop() {
+          await watching.stop();
+          await unreachable.close();
+        },
+      };
+    };
+
+    const stopped = await watchingUnreachable();
+    try {
+      await stopped.tried(3);
     } finally {
-      await watching.stop();
-      await unreachable.close();
+      await stopped.stop();
     }
-    const triesWhenStopped = tries();
-    // Nothing to wait for that would show a try that is not made: ten times the interval instead.
-    await new Promise(resolve => setTimeout(resolve, 10 * intervalMs));
-    expect(tries()).toBe(triesWhenStopped);
+    const triesWhenStopped = stopped.tries();
+    // A try that is not made shows nothing to wait for. Watchers of another such cluster, started
+    // now at the same pace, keep the time: by their third try, the stopped ones would have made
+    // another, had they not stopped.
+    const witness = await watchingUnreachable();
+    try {
+      await witness.tried(3);
+    } finally {
+      await witness.stop();
+    }
+    expect(stopped.tries()).toBe(triesWhenStopped);
   });
 
   it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {
