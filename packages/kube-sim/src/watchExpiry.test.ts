@@ -91,19 +91,19 @@ describe('watches past the watch cache', () => {
     /** Resolves once `done` holds after what the informer reported; fails after 30 s. */
     const until = (what: string, done: () => boolean) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`the informer did not report ${what} within 30 s`));
-        }, 30_000);
+        const deadline = AbortSignal.timeout(30_000);
         const check = () => {
-          if (!done()) return;
-          clearTimeout(timer);
+          if (!done() && !deadline.aborted) return;
           waiters.delete(check);
-          resolve();
+          deadline.removeEventListener('abort', check);
+          if (done()) resolve();
+          else reject(new Error(`the informer did not report ${what} in 30 s`));
         };
         waiters.add(check);
+        deadline.addEventListener('abort', check);
         check();
       });
+
     informer.on('add', o => {
       added.add(o.metadata!.name!);
       notify();

@@ -43,29 +43,32 @@ export async function waitForEvent(
 ): Promise<{ event: HistoryEvent; events: HistoryEvent[] }> {
   const deadline = Date.now() + timeoutMs;
   const events: HistoryEvent[] = [];
+  const nextPage = (
+    nextPageToken?: Uint8Array,
+  ): Promise<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse> =>
+    client.connection
+      .withDeadline(deadline, () =>
+        client.workflowService.getWorkflowExecutionHistory({
+          namespace: 'default',
+          execution: {
+            workflowId: execution.workflowId,
+            runId: execution.runId,
+          },
+          nextPageToken,
+          waitNewEvent: true,
+        }),
+      )
+      .catch(error => {
+        if (error?.code !== DEADLINE_EXCEEDED) throw error;
+        throw new Error(
+          `waited ${timeoutMs} ms for ${what} in ${
+            execution.workflowId
+          }; its history: ${typesOf(events)}`,
+        );
+      });
   let nextPageToken: Uint8Array | undefined = undefined;
   for (;;) {
-    const response: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse =
-      await client.connection
-        .withDeadline(deadline, () =>
-          client.workflowService.getWorkflowExecutionHistory({
-            namespace: 'default',
-            execution: {
-              workflowId: execution.workflowId,
-              runId: execution.runId,
-            },
-            nextPageToken,
-            waitNewEvent: true,
-          }),
-        )
-        .catch(error => {
-          if (error?.code !== DEADLINE_EXCEEDED) throw error;
-          throw new Error(
-            `waited ${timeoutMs} ms for ${what} in ${
-              execution.workflowId
-            }; its history: ${typesOf(events)}`,
-          );
-        });
+    const response = await nextPage(nextPageToken);
     const page = response.history?.events ?? [];
     events.push(...page);
     const event = page.find(match);

@@ -8,6 +8,7 @@ import {
   type LoggerService,
   type ServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { notifiedWaits } from './notifiedWaits';
 
 export interface LogLine {
   level: 'error' | 'warn' | 'info' | 'debug';
@@ -32,7 +33,7 @@ export interface RecordingLogger extends LoggerService {
 
 export function recordingLogger(): RecordingLogger {
   const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
+  const waits = notifiedWaits();
 
   const loggerWith = (fields: Record<string, unknown>): LoggerService => {
     const at =
@@ -42,7 +43,7 @@ export function recordingLogger(): RecordingLogger {
           message,
           fields: { ...fields, ...(meta as object) },
         });
-        for (const waiter of [...waiters]) waiter();
+        waits.notify();
       };
     return {
       error: at('error'),
@@ -62,29 +63,15 @@ export function recordingLogger(): RecordingLogger {
       deps: {},
       factory: () => logger,
     }),
-    logged(match, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          const last = lines.slice(-5).map(l => `${l.level} ${l.message}`);
-          reject(
-            new Error(
-              `no line logged within ${timeoutMs} ms matched; the last ones: ${JSON.stringify(
-                last,
-              )}`,
-            ),
-          );
-        }, timeoutMs);
-        const check = () => {
-          const line = lines.find(match);
-          if (!line) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(line);
-        };
-        waiters.add(check);
-        check();
-      });
+    logged(match, timeoutMs) {
+      return waits.until(
+        () =>
+          `a line the test expects; the last ones logged: ${JSON.stringify(
+            lines.slice(-5).map(l => `${l.level} ${l.message}`),
+          )}`,
+        () => lines.find(match),
+        timeoutMs,
+      );
     },
   };
 }

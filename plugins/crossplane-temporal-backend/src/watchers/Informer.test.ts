@@ -6,6 +6,7 @@
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { notifiedWaits } from '../__testUtils__/notifiedWaits';
 import {
   startTestCluster,
   type TestCluster,
@@ -44,7 +45,7 @@ describe('Informer', () => {
   async function startInformer() {
     const cluster0 = clients.get('local');
     const events: InformerEvent[] = [];
-    const waiters = new Set<() => void>();
+    const waits = notifiedWaits();
     const seen = {
       lists: 0,
       /** Where each watch started from, and the newest version reported by then. */
@@ -74,7 +75,7 @@ describe('Informer', () => {
       CLAIMS,
       event => {
         events.push(event);
-        for (const waiter of [...waiters]) waiter();
+        waits.notify();
       },
       mockServices.logger.mock(),
     );
@@ -82,27 +83,9 @@ describe('Informer', () => {
 
     /** Resolves once the informer reported `type` for `name` (earlier reports count). */
     const reported = (type: InformerEvent['type'], name: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(`the informer did not report ${type} ${name} in 30 s`),
-          );
-        }, 30_000);
-        const check = () => {
-          if (
-            !events.some(
-              e => e.type === type && e.object.metadata.name === name,
-            )
-          )
-            return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-      });
+      waits.until(`the informer to report ${type} ${name}`, () =>
+        events.find(e => e.type === type && e.object.metadata.name === name),
+      );
     const partition = () => {
       cutOff = new Promise(resolve => {
         heal = () => {

@@ -14,6 +14,7 @@ import {
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { KubeSim } from '@crossplane-temporal/kube-sim';
 import fs from 'node:fs';
+import { notifiedWaits } from '../__testUtils__/notifiedWaits';
 import { recordingLogger } from '../__testUtils__/recordingLogger';
 import {
   startTestCluster,
@@ -32,13 +33,13 @@ describe('resource watchers', () => {
   let cluster: TestCluster;
   let clients: ReturnType<typeof createClusterClients>;
   const events: Array<{ workflowId: string; event: ObservedObjectEvent }> = [];
-  const waiters = new Set<() => void>();
+  const waits = notifiedWaits();
   let watchers: ReturnType<typeof createResourceWatchers>;
 
   /** What the watchers deliver: kept, and any waiter told. */
   const record = async (workflowId: string, event: ObservedObjectEvent) => {
     events.push({ workflowId, event });
-    for (const waiter of [...waiters]) waiter();
+    waits.notify();
   };
 
   /**
@@ -47,25 +48,13 @@ describe('resource watchers', () => {
    */
   const delivered = (
     match: (workflowId: string, e: ObservedObjectEvent) => boolean,
-    what = 'an event the test waits for',
+    what = 'the event the test expects',
   ) =>
-    new Promise<ObservedObjectEvent>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no ${what} delivered within 30 s`));
-      }, 30_000);
-      const check = () => {
-        const found = events.find(({ workflowId, event }) =>
-          match(workflowId, event),
-        );
-        if (!found) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(found.event);
-      };
-      waiters.add(check);
-      check();
-    });
+    waits.until(
+      `${what} to be delivered`,
+      () =>
+        events.find(({ workflowId, event }) => match(workflowId, event))?.event,
+    );
 
   /** Resolves once a claim's workflow has been told that the claim is Ready. */
   const readyIn = (workflowId: string) =>
