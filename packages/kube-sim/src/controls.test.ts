@@ -44,7 +44,7 @@ async function provisioned(sim: KubeSim, name: string) {
   return readyAt(alice.kc, CLAIMS, name);
 }
 
-describe('crossplane.io/paused', () => {
+describe("the simulator's controls", () => {
   let sim: KubeSim;
 
   beforeAll(async () => {
@@ -136,20 +136,8 @@ describe('crossplane.io/paused', () => {
       Number(current),
     );
   });
-});
 
-describe('the simulated provider, held', () => {
-  let sim: KubeSim;
-
-  beforeAll(async () => {
-    sim = await startKubeSim({ providerDelayMs: 20 });
-  });
-
-  afterAll(async () => {
-    await sim?.stop();
-  });
-
-  it('acts on nothing while held, then on everything it held', async () => {
+  it('holds the simulated provider: it acts on nothing, then on everything it held', async () => {
     const alice = clientsFor(sim, 'alice');
     const admin = clientsFor(sim, 'kube-admin');
     const INSTANCES = '/apis/sim.crossplane.io/v1alpha1/databaseinstances';
@@ -188,20 +176,8 @@ describe('the simulated provider, held', () => {
       await sim.admin.configureProvider({ held: false });
     }
   });
-});
 
-describe('faults', () => {
-  let sim: KubeSim;
-
-  beforeAll(async () => {
-    sim = await startKubeSim({ providerDelayMs: 20 });
-  });
-
-  afterAll(async () => {
-    await sim?.stop();
-  });
-
-  it('holds the requests they match until they are set again, and serves the others meanwhile', async () => {
+  it('holds the requests a fault matches until the faults are set again, serving the others meanwhile', async () => {
     const { core } = clientsFor(sim, 'kube-admin');
     await sim.admin.setFaults({
       hold: true,

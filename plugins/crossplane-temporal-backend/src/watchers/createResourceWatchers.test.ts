@@ -6,6 +6,7 @@
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
@@ -291,26 +292,46 @@ describe('resource watchers', () => {
     }
   });
 
-  it('watches every configured cluster, and traces each object to its workflow there', async () => {
-    const other = await startTestCluster();
-    const both = createClusterClients({
+  /**
+   * Watchers of their own for the clusters `clusterConfigs` configures, delivering to `record`
+   * and logging to a recording logger; started, and stopped by `stop()` with their clients.
+   */
+  async function startWatchersOf(
+    clusterConfigs: JsonObject[],
+    discoveryBackoff?: { initialMs: number; maxMs: number },
+  ) {
+    const own = createClusterClients({
       config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            cluster.clusterConfig,
-            { ...other.clusterConfig, name: 'other' },
-          ],
-        },
+        crossplaneTemporal: { clusters: clusterConfigs },
       }),
       logger: mockServices.logger.mock(),
     });
+    const logger = recordingLogger();
     const watching = createResourceWatchers({
-      clusters: both,
-      logger: mockServices.logger.mock(),
+      clusters: own,
+      logger,
       onEvent: record,
+      discoveryBackoff,
     });
+    await watching.start();
+    return {
+      clients: own,
+      logger,
+      async stop() {
+        await watching.stop();
+        await own.close();
+      },
+    };
+  }
+
+  it('watches every configured cluster, and traces each object to its workflow there', async () => {
+    const other = await startTestCluster();
+    const watching = await startWatchersOf([
+      cluster.clusterConfig,
+      { ...other.clusterConfig, name: 'other' },
+    ]);
+    const both = watching.clients;
     try {
-      await watching.start();
       // The same name in both clusters: each is its own resource, with its own workflow.
       await both.get('local').apply(claim('twin-db', 'wf-twin-local'), {
         fieldManager: 'crossplane-temporal',
@@ -330,7 +351,6 @@ describe('resource watchers', () => {
         expect(local.has(uid)).toBe(false);
     } finally {
       await watching.stop();
-      await both.close();
       await other.stop();
     }
   });
@@ -341,31 +361,20 @@ describe('resource watchers', () => {
   it('watches the other clusters while one cannot be reached, and that one once it answers', async () => {
     // Nobody listens there yet; a simulator is started there later.
     const port = await unusedPort();
-    const both = createClusterClients({
-      config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            cluster.clusterConfig,
-            {
-              ...cluster.clusterConfig,
-              name: 'late',
-              url: `http://127.0.0.1:${port}`,
-            },
-          ],
+    const watching = await startWatchersOf(
+      [
+        cluster.clusterConfig,
+        {
+          ...cluster.clusterConfig,
+          name: 'late',
+          url: `http://127.0.0.1:${port}`,
         },
-      }),
-      logger: mockServices.logger.mock(),
-    });
-    const logger = recordingLogger();
-    const watching = createResourceWatchers({
-      clusters: both,
-      logger,
-      onEvent: record,
-      discoveryBackoff: { initialMs: 50, maxMs: 200 },
-    });
+      ],
+      { initialMs: 50, maxMs: 200 },
+    );
+    const { clients: both, logger } = watching;
     let late: TestCluster | undefined;
     try {
-      await watching.start();
       const failure = await logger.logged(
         l => l.message === COULD_NOT_DISCOVER && l.fields.cluster === 'late',
       );
@@ -402,7 +411,6 @@ describe('resource watchers', () => {
       await readyIn('wf-late');
     } finally {
       await watching.stop();
-      await both.close();
       await late?.stop();
     }
   });
@@ -410,28 +418,17 @@ describe('resource watchers', () => {
   it('stops trying a cluster that cannot be reached once it is stopped', async () => {
     /** Watchers of a cluster nobody listens for, trying it every 20 ms. */
     const watchingUnreachable = async () => {
-      const unreachable = createClusterClients({
-        config: new ConfigReader({
-          crossplaneTemporal: {
-            clusters: [
-              {
-                ...cluster.clusterConfig,
-                name: 'unreachable',
-                url: `http://127.0.0.1:${await unusedPort()}`,
-              },
-            ],
+      const watching = await startWatchersOf(
+        [
+          {
+            ...cluster.clusterConfig,
+            name: 'unreachable',
+            url: `http://127.0.0.1:${await unusedPort()}`,
           },
-        }),
-        logger: mockServices.logger.mock(),
-      });
-      const logger = recordingLogger();
-      const watching = createResourceWatchers({
-        clusters: unreachable,
-        logger,
-        onEvent: record,
-        discoveryBackoff: { initialMs: 20, maxMs: 20 },
-      });
-      await watching.start();
+        ],
+        { initialMs: 20, maxMs: 20 },
+      );
+      const { logger } = watching;
       return {
         tries: () =>
           logger.lines.filter(l => l.message === COULD_NOT_DISCOVER).length,
@@ -441,10 +438,7 @@ describe('resource watchers', () => {
               l.message === COULD_NOT_DISCOVER &&
               l.fields.failures === failures,
           ),
-        async stop() {
-          await watching.stop();
-          await unreachable.close();
-        },
+        stop: () => watching.stop(),
       };
     };
 
