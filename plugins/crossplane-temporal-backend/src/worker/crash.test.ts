@@ -160,11 +160,11 @@ describe('a worker killed mid-flight', () => {
       ref: refFor(name, NAMESPACE),
       requestId: `provision-${name}`,
       policy,
-      // A killed worker's activity attempt is retried after 3 s, not the default 30,
+      // A killed worker's activity attempt is retried after 3 s, not the default 30. Its workflow
+      // task keeps the default 10 s: its apply runs in it (a local activity), and on a busy
+      // machine a shorter timeout (2 s, 5 s) passed while a live worker still ran it, which then
+      // got the task's next attempt too and kept failing it (the run stuck 'in failed state').
       workflowOptions: { fallbackPollSeconds: 5, clusterCallTimeoutSeconds: 3 },
-      // and its workflow task after 5 s, not 10: enough for the next worker, just started, to
-      // replay the history in its first task on a busy machine (2 s was not, at a load of 10).
-      workflowTaskTimeout: '5 seconds',
     });
 
   /**
