@@ -42,8 +42,8 @@ import {
   updateSpecUpdate,
 } from '../workflows/definitions';
 
-// 20 kills, each followed by a worker that recovers the workflow: 300 s with 13 processes running
-// on the machine's 2 cores (about 15 s a run).
+// 20 kills, each followed by a worker that recovers the workflow (most wait out the killed
+// worker's 10 s sticky schedule-to-start): 310 s with 9 processes running on the machine's 2 cores.
 jest.setTimeout(900_000);
 
 const RUNS = 20;
