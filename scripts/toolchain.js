@@ -255,6 +255,9 @@ function ensureDependencies(env) {
   );
 }
 
+/** The process that started this one (npm's shell, say), before anything could orphan us. */
+const startedBy = process.ppid;
+
 function main() {
   const [command, ...args] = process.argv.slice(2);
   if (!command) fail('usage: node scripts/toolchain.js COMMAND [ARGS...]');
@@ -284,6 +287,14 @@ function main() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }
+  // npm runs scripts through `sh -c`, and Debian's sh dies of the SIGTERM that npm passes on to
+  // it without passing it on to us: once whoever started us is gone, stop the child as told to.
+  const orphaned = setInterval(() => {
+    if (process.ppid === startedBy) return;
+    clearInterval(orphaned);
+    child.kill('SIGTERM');
+  }, 1_000);
+  child.on('exit', () => clearInterval(orphaned));
   child.on('error', error =>
     fail(`could not run ${command}: ${error.message}`),
   );

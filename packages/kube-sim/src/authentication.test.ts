@@ -27,6 +27,10 @@ const codeOf = (request: Promise<unknown>): Promise<number> =>
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 
+// Each test is a few requests to a simulator the file starts (making its certificates, for
+// HTTPS): under a second on an idle machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('authentication', () => {
   let sim: KubeSim;
   /** How far the simulator's clock runs ahead of the real one. */

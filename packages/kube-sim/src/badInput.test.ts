@@ -456,6 +456,10 @@ function bodyOf(body: unknown): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
+// Each test is a few requests to a simulator the file starts (making its certificates, for
+// HTTPS): under a second on an idle machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('bad input', () => {
   let sim: KubeSim;
 

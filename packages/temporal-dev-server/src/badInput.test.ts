@@ -34,6 +34,10 @@ const ALREADY_EXISTS = 6;
 const FAILED_PRECONDITION = 9;
 const UNIMPLEMENTED = 12;
 
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('bad requests', () => {
   const dev = useDevServer();
   let completedId: string;
@@ -883,6 +887,7 @@ describe('bad requests', () => {
       expect(failed.failure?.message).toBe(refused.details);
       // The run is not stuck: its next attempt waits for a worker.
       await waitFor(
+        'the next attempt of the refused workflow task',
         async () =>
           (await handle.describe()).raw.pendingWorkflowTask?.attempt === 2,
       );

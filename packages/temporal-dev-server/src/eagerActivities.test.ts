@@ -18,6 +18,10 @@ interface ActivityRequest {
   taskQueue?: string;
 }
 
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('eager activities', () => {
   const server = useDevServer();
   const withoutEager = useDevServer({ eagerActivities: false });

@@ -36,7 +36,7 @@ describe('workflow lifecycle', () => {
   it('delivers an activity cancellation through its heartbeats', async () => {
     const handle = await start('cancellingActivity');
     // Wait until the activity runs and has heartbeated.
-    await waitFor(async () => {
+    await waitFor('a heartbeat of the running activity', async () => {
       const { raw } = await handle.describe();
       return Boolean(raw.pendingActivities?.[0]?.lastHeartbeatTime);
     });

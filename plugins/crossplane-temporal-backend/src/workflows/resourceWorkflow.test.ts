@@ -284,8 +284,9 @@ describe('resource workflow', () => {
       ),
     ).toBe('spec must be an object');
 
-    // Slow enough that the deprovision is still running when the next requests arrive.
-    await h.sim.admin.configureProvider({ delayMs: 2_000 });
+    // The provider deletes nothing until the test lets it: the deprovision is still running
+    // when the next requests arrive.
+    await h.sim.admin.configureProvider({ held: true });
     try {
       await h.deprovision(handle);
       expect(
@@ -300,7 +301,7 @@ describe('resource workflow', () => {
         ),
       ).toBe('PostgreSQLInstance team-alpha/guarded-db is being deprovisioned');
     } finally {
-      await h.sim.admin.configureProvider({ delayMs: 50 });
+      await h.sim.admin.configureProvider({ held: false });
     }
     const status = (await handle.result()) as ResourceStatus;
     expect(status.phase).toBe('Deleted');
