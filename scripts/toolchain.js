@@ -115,7 +115,18 @@ function systemToolchain() {
   const yarn = run('yarn', ['--version'], { cwd: root });
   if (yarn.status !== 0 || majorOf(yarn.stdout) !== REQUIRED_YARN_MAJOR)
     return undefined;
-  return { kind: 'system', binDirs: [] };
+  return { kind: 'system', binDirs: [], nodedir: ownHeadersDir() };
+}
+
+/**
+ * Where the running Node keeps its headers, for node-gyp. An npmrc's `nodedir` (which npm passes
+ * on as npm_config_nodedir) may point at another Node's headers, and a native module built
+ * against them fails to load; without headers here, node-gyp downloads the matching ones.
+ */
+function ownHeadersDir() {
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  const version = path.join(prefix, 'include', 'node', 'node_version.h');
+  return fs.existsSync(version) ? prefix : undefined;
 }
 
 function localToolchain(state) {
@@ -206,6 +217,7 @@ function toolchainEnv(toolchain, state) {
   if (state.cafile && !env.YARN_HTTPS_CA_FILE_PATH)
     env.YARN_HTTPS_CA_FILE_PATH = state.cafile;
   if (toolchain.nodedir) env.npm_config_nodedir = toolchain.nodedir;
+  else delete env.npm_config_nodedir;
   return env;
 }
 
