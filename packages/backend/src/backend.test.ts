@@ -68,6 +68,11 @@ async function signIn(server: Server, user: string): Promise<string> {
   }
 }
 
+// The backend starts with the catalog, which ingests the example entities before anyone can sign
+// in: the first sign-in waits for that, 1.5 s on an idle machine and 4 s with 11 processes
+// running on its 2 cores (signIn itself gives the ingestion up to 60 s).
+jest.setTimeout(120_000);
+
 describe('backend', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
 

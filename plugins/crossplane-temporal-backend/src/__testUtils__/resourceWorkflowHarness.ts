@@ -38,6 +38,7 @@ import {
   updateSpecUpdate,
 } from '../workflows/definitions';
 import type { ResourceWorkflowOptions } from '../workflows/resourceWorkflow';
+import { pollUntil } from './pollUntil';
 import { startTestCluster, type TestCluster } from './testCluster';
 
 export const alice: Requester = {
@@ -182,24 +183,24 @@ export async function startProvision(
 }
 
 /** The workflow's status once `done` holds (queries are how it is seen to change). */
-export async function statusWhen(
+export function statusWhen(
   handle: WorkflowHandle,
   done: (s: ResourceStatus) => boolean,
   timeoutMs = 60_000,
 ): Promise<ResourceStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (done(status)) return status;
-    if (Date.now() > deadline)
-      throw new Error(
-        `still ${status.phase}: ${JSON.stringify({
+  return pollUntil(
+    `${handle.workflowId}'s status to change as the test expects`,
+    () => handle.query(statusQuery),
+    done,
+    {
+      timeoutMs,
+      describe: status =>
+        `${status.phase}, ${JSON.stringify({
           steps: status.steps.slice(-3),
           conditions: status.conditions,
         })}`,
-      );
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
+    },
+  );
 }
 
 /** Starts the cluster, the dev server and a worker for a test file; stops them after it. */

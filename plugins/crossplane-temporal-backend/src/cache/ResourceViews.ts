@@ -8,7 +8,7 @@ import type {
   components,
   ResourceRef,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import { conditionsOf } from '../cluster/conditions';
+import { conditionsOf } from '../crossplane/conditions';
 import type { KubeObject } from '../cluster/types';
 import type { ClusterStateCache } from './ClusterStateCache';
 import type { WorkflowEntry, WorkflowStateCache } from './WorkflowStateCache';

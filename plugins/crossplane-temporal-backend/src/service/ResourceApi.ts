@@ -334,7 +334,10 @@ export class ResourceApi {
       operation: 'deprovision',
       permission: crossplaneResourceDeletePermission,
       send: (ref, requestId, requester) =>
-        this.o.workflows.deprovision(ref, { requestId, requestedBy: requester }),
+        this.o.workflows.deprovision(ref, {
+          requestId,
+          requestedBy: requester,
+        }),
     });
   }
 
@@ -372,7 +375,11 @@ export class ResourceApi {
         ref: ResourceRef,
         requestId: string,
         requester: Requester,
-      ) => Promise<{ requestId: string; firstTime: boolean; workflowId: string }>;
+      ) => Promise<{
+        requestId: string;
+        firstTime: boolean;
+        workflowId: string;
+      }>;
     },
   ): Promise<Schemas['RequestAccepted']> {
     requireUser(caller);

@@ -20,11 +20,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import {
-  REFUSAL_KINDS,
-  UNTYPED_WORKFLOW_ERROR,
-  type RefusalKind,
-} from './refusalTypes';
+import { refusalKindOf, type RefusalKind } from './refusalTypes';
 
 /** What the request was about, for messages. */
 export interface RequestContext {
@@ -89,9 +85,10 @@ export function toBackstageError(
 ): Error {
   const failure = applicationFailureOf(error);
   if (failure) {
-    const type = failure.type ?? UNTYPED_WORKFLOW_ERROR;
-    const kind = REFUSAL_KINDS[type] ?? 'conflict';
-    return byKind(kind, `${context.operation} refused: ${failure.message}`);
+    return byKind(
+      refusalKindOf(failure.type),
+      `${context.operation} refused: ${failure.message}`,
+    );
   }
   if (error instanceof WorkflowNotFoundError) {
     return new NotFoundError(

@@ -3,7 +3,7 @@
  * the status's.
  */
 import { conditionsOf } from './conditions';
-import type { KubeObject } from './types';
+import type { KubeObject } from '../cluster/types';
 
 const object = (status: any): KubeObject => ({
   apiVersion: 'example.org/v1',

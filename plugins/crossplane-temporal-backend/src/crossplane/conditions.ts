@@ -1,9 +1,9 @@
 /*
- * An object's status conditions as the workflows read them, from watch events and from reads
- * alike.
+ * An object's status conditions as Crossplane reports them, from watch events and from reads
+ * alike. Pure and workflow-safe.
  */
 import type { Condition } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import type { KubeObject } from './types';
+import type { KubeObject } from '../cluster/types';
 
 /**
  * The conditions of an object's status. A condition that does not say which generation it is
