@@ -25,6 +25,8 @@ const require = createRequire(import.meta.url);
 /**
  * The Temporal dev server runs from compiled JavaScript when that is current (less memory, no
  * TypeScript transform); compile it when the sources changed. Without it, it runs from source.
+ * Only the JavaScript its bin/ runs: the package's own build also writes type declarations, which
+ * need `yarn tsc` to have run first (and fail on a fresh clone); nothing here uses them.
  */
 function compileTemporalDevServer() {
   const {
@@ -34,7 +36,16 @@ function compileTemporalDevServer() {
   log('compiling the Temporal dev server');
   const result = spawnSync(
     'yarn',
-    ['workspace', '@crossplane-temporal/temporal-dev-server', 'build'],
+    [
+      'workspace',
+      '@crossplane-temporal/temporal-dev-server',
+      'backstage-cli',
+      'package',
+      'build',
+      // The role whose build is the JavaScript alone.
+      '--role',
+      'cli',
+    ],
     { cwd: repoRoot, stdio: 'inherit' },
   );
   if (result.status !== 0)

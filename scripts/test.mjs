@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /*
- * `npm test`: type checking, lint, every package's Jest tests and the browser tests, in that order.
+ * `npm test`: the OpenAPI types, type checking, lint, the API reports check, every package's Jest
+ * tests and the browser tests, in that order.
  * Every step runs even when an earlier one failed, so one run shows everything that is broken.
  * The last line totals the tests over every runner:
  *
  *   tests: N passed, N failed[, N skipped]
  *
- * Type checking and lint count as one test each. Run it through scripts/toolchain.js (as
- * `npm test` does) so that Node 22, yarn 4 and the dependencies are in place.
+ * Generating the OpenAPI types, type checking, lint and the API reports check count as one test
+ * each. Run it through scripts/toolchain.js (as `npm test` does) so that Node 22, yarn 4 and the
+ * dependencies are in place.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +29,11 @@ const systemPackages = [
     binary: 'kubectl',
     pkg: 'kubernetes-client',
     usedBy: 'the cluster simulator tests',
+  },
+  {
+    binary: '/usr/bin/prometheus',
+    pkg: 'prometheus',
+    usedBy: 'the metrics test (a real Prometheus scrapes the backend)',
   },
 ];
 
@@ -124,8 +131,20 @@ async function main() {
   const systemReady = ensureSystemPackages();
   if (!systemReady) record('system', { passed: 0, failed: 1 }, 0);
 
+  // What the code needs from the OpenAPI documents, made again if a document changed since the
+  // install made it.
+  await checkStep('openapi', 'node', ['scripts/generate-openapi.mjs']);
   await checkStep('typecheck', 'yarn', ['tsc']);
   await checkStep('lint', 'yarn', ['lint']);
+  // After type checking: it reads the declarations that `yarn tsc` wrote to dist-types/.
+  await step('api-reports', async () => {
+    const code = await run('yarn', ['build:api-reports:only', '--ci']);
+    if (code === 0) return { passed: 1, failed: 0 };
+    log(
+      "error: a package's public API no longer matches its report.api.md (or the report has warnings); run `yarn build:api-reports`, review the change to the reports and commit them",
+    );
+    return { passed: 0, failed: 1 };
+  });
 
   await step('jest', async () => {
     const report = path.join(resultsDir, 'jest.json');

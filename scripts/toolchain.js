@@ -115,7 +115,18 @@ function systemToolchain() {
   const yarn = run('yarn', ['--version'], { cwd: root });
   if (yarn.status !== 0 || majorOf(yarn.stdout) !== REQUIRED_YARN_MAJOR)
     return undefined;
-  return { kind: 'system', binDirs: [] };
+  return { kind: 'system', binDirs: [], nodedir: ownHeadersDir() };
+}
+
+/**
+ * Where the running Node keeps its headers, for node-gyp. An npmrc's `nodedir` (which npm passes
+ * on as npm_config_nodedir) may point at another Node's headers, and a native module built
+ * against them fails to load; without headers here, node-gyp downloads the matching ones.
+ */
+function ownHeadersDir() {
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  const version = path.join(prefix, 'include', 'node', 'node_version.h');
+  return fs.existsSync(version) ? prefix : undefined;
 }
 
 function localToolchain(state) {
@@ -206,6 +217,7 @@ function toolchainEnv(toolchain, state) {
   if (state.cafile && !env.YARN_HTTPS_CA_FILE_PATH)
     env.YARN_HTTPS_CA_FILE_PATH = state.cafile;
   if (toolchain.nodedir) env.npm_config_nodedir = toolchain.nodedir;
+  else delete env.npm_config_nodedir;
   return env;
 }
 
@@ -255,6 +267,9 @@ function ensureDependencies(env) {
   );
 }
 
+/** The process that started this one (npm's shell, say), before anything could orphan us. */
+const startedBy = process.ppid;
+
 function main() {
   const [command, ...args] = process.argv.slice(2);
   if (!command) fail('usage: node scripts/toolchain.js COMMAND [ARGS...]');
@@ -284,6 +299,14 @@ function main() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
   }
+  // npm runs scripts through `sh -c`, and Debian's sh dies of the SIGTERM that npm passes on to
+  // it without passing it on to us: once whoever started us is gone, stop the child as told to.
+  const orphaned = setInterval(() => {
+    if (process.ppid === startedBy) return;
+    clearInterval(orphaned);
+    child.kill('SIGTERM');
+  }, 1_000);
+  child.on('exit', () => clearInterval(orphaned));
   child.on('error', error =>
     fail(`could not run ${command}: ${error.message}`),
   );

@@ -6,7 +6,7 @@ export interface Config {
        * declared in the app's config schema (packages/app/config.d.ts).
        */
       demo?: {
-        /** Allow demo sign-in when NODE_ENV is production. Never do this for real users. */
+        /** Allow demo sign-in when NODE_ENV is not `development`. Never do this for real users. */
         dangerouslyAllowOutsideDevelopment?: boolean;
       };
     };

@@ -126,6 +126,51 @@ export interface Config {
        * connection secrets), and the cluster no longer tells tenants apart. Default: true.
        */
       impersonate?: boolean;
+      /**
+       * Which namespaces of this cluster each team may provision in: per group (an entity ref),
+       * its namespaces, `*` for all. A user may use the namespaces of every group they belong
+       * to; a cluster without tenants lets no one provision there.
+       */
+      tenants?: Array<{
+        /** e.g. `group:default/team-alpha` */
+        group: string;
+        namespaces: string[];
+      }>;
     }>;
+
+    /**
+     * The policy of the resources an XRD defines, overriding the XRD's annotations
+     * (`crossplane-temporal.io/approval`, `approvers`, `approval-timeout-seconds`, `drift`,
+     * `ready-timeout-seconds`) field by field. No request can change it.
+     */
+    xrds?: Array<{
+      /** The XRD's name, e.g. `xpostgresqlinstances.database.example.org`. */
+      name: string;
+      /** Only on this cluster; on every cluster when absent. */
+      cluster?: string;
+      /** Which operations wait for whose approval; `false`: none, whatever the annotations say. */
+      approval?:
+        | false
+        | {
+            operations: Array<'provision' | 'update' | 'deprovision'>;
+            /** Entity refs of the users and groups who may decide. */
+            approvers: string[];
+            /** How long a request waits for a decision. Default 86400 (a day). */
+            timeoutSeconds?: number;
+          };
+      /** What to do about changes made outside Backstage. Default `notify`. */
+      drift?: 'repair' | 'notify' | 'ignore';
+      /** How long Crossplane may take to report Ready. Default 600. */
+      readyTimeoutSeconds?: number;
+    }>;
+
+    /** The REST API (`/api/crossplane-temporal`). */
+    api?: {
+      /**
+       * How long a request waits for a worker to take it before the caller is told to send it
+       * again (503; sent again with the same requestId, it is not done twice). Default 30.
+       */
+      requestTimeoutSeconds?: number;
+    };
   };
 }

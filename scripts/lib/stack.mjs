@@ -2,6 +2,7 @@
  * The parts of the local stack that `npm start` runs, in start order, each with the URL that says
  * it is ready. Later parts may depend on earlier ones being ready.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,21 @@ export const repoRoot = path.resolve(
 
 /** Where the local stack keeps its state between runs (ignored by git). */
 export const localDir = path.join(repoRoot, '.local');
+
+/**
+ * The app-config files of the local stack: the defaults, the development-only file (demo sign-in,
+ * the backend on 127.0.0.1) and, when there is one, the developer's own app-config.local.yaml.
+ */
+export function localConfigArgs() {
+  return [
+    'app-config.yaml',
+    'app-config.development.yaml',
+    'app-config.local.yaml',
+  ]
+    .map(file => path.join(repoRoot, file))
+    .filter(file => fs.existsSync(file))
+    .flatMap(file => ['--config', file]);
+}
 
 export function stackServices() {
   return [
@@ -69,17 +85,18 @@ export function stackServices() {
       name: 'backend',
       port: 7007,
       command: 'yarn',
-      args: ['workspace', 'backend', 'start'],
+      args: ['workspace', 'backend', 'start', ...localConfigArgs()],
       readyUrl: 'http://localhost:7007/.backstage/health/v1/readiness',
       // The backend is only ready once its plugins started; the first start builds SQLite files.
       readyTimeoutMs: 180_000,
-      describe: 'Backstage backend  http://localhost:7007',
+      describe:
+        'Backstage backend  http://localhost:7007 (metrics http://127.0.0.1:9464/metrics)',
     },
     {
       name: 'app',
       port: 3000,
       command: 'yarn',
-      args: ['workspace', 'app', 'start'],
+      args: ['workspace', 'app', 'start', ...localConfigArgs()],
       readyUrl: 'http://localhost:3000',
       // The first bundle of the frontend takes a while on a small machine.
       readyTimeoutMs: 300_000,

@@ -49,10 +49,16 @@ backend.add(
   ),
 );
 
-// Scaffolder, with its notification action.
+// Scaffolder, with its notification action and the crossplane-temporal actions
+// (crossplane:resource:provision, update and deprovision).
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
+);
+backend.add(
+  import(
+    '@crossplane-temporal/plugin-scaffolder-backend-module-crossplane-temporal'
+  ),
 );
 
 // Permissions, decided by our policy (not allow-all).
@@ -64,7 +70,15 @@ backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-// Crossplane Temporal: the resource workflows' embedded worker and the cluster watchers.
+// Crossplane Temporal: the resource workflows' embedded worker and the cluster watchers, and its
+// operations in the actions registry.
 backend.add(import('@crossplane-temporal/plugin-crossplane-temporal-backend'));
+backend.add(
+  import('@crossplane-temporal/plugin-crossplane-temporal-node/alpha'),
+);
+
+// The actions of the plugins in backend.actions.pluginSources as MCP tools for AI assistants, at
+// /api/mcp-actions/v1, with the caller's permissions.
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 backend.start();

@@ -11,6 +11,9 @@ import { kubeconfig } from './kubeconfigs';
 import { startKubeSim, type KubeSim } from './startKubeSim';
 import { clientsFor, clientsOf, expectStatus } from './__testUtils__/clients';
 
+// Starting an HTTPS simulator generates RSA keys, which alone can take seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
@@ -23,6 +26,10 @@ const codeOf = (request: Promise<unknown>): Promise<number> =>
 
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+// Each test is a few requests to a simulator the file starts (making its certificates, for
+// HTTPS): under a second on an idle machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
 
 describe('authentication', () => {
   let sim: KubeSim;

@@ -4,6 +4,9 @@
  */
 import { startKubeSim, type KubeSim } from './startKubeSim';
 
+// Starting a simulator takes well under a second on an idle machine, several on a busy one.
+jest.setTimeout(60_000);
+
 interface Case {
   name: string;
   method: string;
@@ -452,6 +455,10 @@ function bodyOf(body: unknown): string | undefined {
   if (body === undefined) return undefined;
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
+
+// Each test is a few requests to a simulator the file starts (making its certificates, for
+// HTTPS): under a second on an idle machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
 
 describe('bad input', () => {
   let sim: KubeSim;

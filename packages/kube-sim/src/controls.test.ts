@@ -1,7 +1,9 @@
 /*
  * The simulator's controls, with the real @kubernetes/client-node: `crossplane.io/paused` stops
- * the simulated controllers for an object until it is lifted; the state file carries objects
- * across a restart; watches that ask for bookmarks get one with the current resourceVersion.
+ * the simulated controllers for an object until it is lifted; a held provider acts on nothing
+ * until it is released; faults hold the requests they match until they change; the state file
+ * carries objects across a restart; watches that ask for bookmarks get one with the current
+ * resourceVersion.
  */
 import * as k8s from '@kubernetes/client-node';
 import fs from 'node:fs';
@@ -42,7 +44,7 @@ async function provisioned(sim: KubeSim, name: string) {
   return readyAt(alice.kc, CLAIMS, name);
 }
 
-describe('crossplane.io/paused', () => {
+describe("the simulator's controls", () => {
   let sim: KubeSim;
 
   beforeAll(async () => {
@@ -132,6 +134,75 @@ describe('crossplane.io/paused', () => {
     });
     expect(Number(bookmark.metadata.resourceVersion)).toBeGreaterThanOrEqual(
       Number(current),
+    );
+  });
+
+  it('holds the simulated provider: it acts on nothing, then on everything it held', async () => {
+    const alice = clientsFor(sim, 'alice');
+    const admin = clientsFor(sim, 'kube-admin');
+    const INSTANCES = '/apis/sim.crossplane.io/v1alpha1/databaseinstances';
+    expect(await sim.admin.configureProvider({ held: true })).toMatchObject({
+      held: true,
+    });
+    try {
+      await apply(alice.objects, claim('held-db'));
+      // Composed while the provider is held: the managed resource exists, and nothing acted on it.
+      const composed = await waitFor(admin.kc, INSTANCES, (_type, o) =>
+        o.metadata.name.startsWith('held-db-'),
+      );
+      const beforeRelease = await admin.custom.listClusterCustomObject({
+        group: 'sim.crossplane.io',
+        version: 'v1alpha1',
+        plural: 'databaseinstances',
+      });
+      const instance = beforeRelease.items.find(
+        (o: any) => o.metadata.name === composed.metadata.name,
+      );
+      expect(instance.status?.conditions ?? []).toEqual([]);
+      await sim.admin.configureProvider({ held: false });
+      // What it held is acted on after the release: its first conditions come after it.
+      const synced = await waitFor(
+        admin.kc,
+        INSTANCES,
+        (_type, o) => o.metadata.name === composed.metadata.name && isReady(o),
+        30_000,
+        beforeRelease.metadata.resourceVersion,
+      );
+      expect(Number(synced.metadata.resourceVersion)).toBeGreaterThan(
+        Number(beforeRelease.metadata.resourceVersion),
+      );
+      await readyAt(alice.kc, CLAIMS, 'held-db');
+    } finally {
+      await sim.admin.configureProvider({ held: false });
+    }
+  });
+
+  it('holds the requests a fault matches until the faults are set again, serving the others meanwhile', async () => {
+    const { core } = clientsFor(sim, 'kube-admin');
+    await sim.admin.setFaults({
+      hold: true,
+      methods: ['GET'],
+      pathIncludes: ['/configmaps'],
+    });
+    let answered = false;
+    const held = core
+      .listNamespacedConfigMap({ namespace: 'default' })
+      .finally(() => {
+        answered = true;
+      });
+    try {
+      // Written and read back meanwhile: only what the hold matches waits.
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'while-held' } },
+      });
+      await core.readNamespace({ name: 'default' });
+      expect(answered).toBe(false);
+    } finally {
+      await sim.admin.setFaults({});
+    }
+    expect((await held).items.map(c => c.metadata!.name)).toContain(
+      'while-held',
     );
   });
 });

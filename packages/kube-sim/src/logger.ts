@@ -1,6 +1,8 @@
 /*
  * Structured logs: one JSON object per line on stderr, filtered by level.
  */
+
+/** @public */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Log = (
   level: LogLevel | string,

@@ -39,6 +39,7 @@ import {
 } from './store/ResourceRegistry';
 import type { KubeObject, StoredEvent } from './store/types';
 
+/** @public */
 export interface KubeSimOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -80,6 +81,7 @@ export interface KubeSimOptions {
   logLevel?: LogLevel;
 }
 
+/** @public */
 export interface KubeSim {
   url: string;
   /** With `https`: the serving certificate (PEM), which clients trust as their CA. */
@@ -120,7 +122,11 @@ export interface KubeSim {
   stop(): Promise<void>;
 }
 
-/** The fixtures that ship with the package. */
+/**
+ * The fixtures that ship with the package.
+ *
+ * @public
+ */
 export const DEFAULT_FIXTURES = path.join(
   path.dirname(require.resolve('@crossplane-temporal/kube-sim/package.json')),
   'fixtures',
@@ -149,6 +155,7 @@ function loadManifests(dir: string): KubeObject[] {
   return objects.sort((a, b) => rank(a) - rank(b));
 }
 
+/** @public */
 export async function startKubeSim(
   options: KubeSimOptions = {},
 ): Promise<KubeSim> {

@@ -88,16 +88,22 @@ describe('watches past the watch cache', () => {
     const deleted = new Set<string>();
     const waiters = new Set<() => void>();
     const notify = () => waiters.forEach(w => w());
-    const until = (done: () => boolean) =>
-      new Promise<void>(resolve => {
+    /** Resolves once `done` holds after what the informer reported; fails after 30 s. */
+    const until = (what: string, done: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const deadline = AbortSignal.timeout(30_000);
         const check = () => {
-          if (!done()) return;
+          if (!done() && !deadline.aborted) return;
           waiters.delete(check);
-          resolve();
+          deadline.removeEventListener('abort', check);
+          if (done()) resolve();
+          else reject(new Error(`the informer did not report ${what} in 30 s`));
         };
         waiters.add(check);
+        deadline.addEventListener('abort', check);
         check();
       });
+
     informer.on('add', o => {
       added.add(o.metadata!.name!);
       notify();
@@ -114,12 +120,12 @@ describe('watches past the watch cache', () => {
         namespace: NAMESPACE,
         body: { metadata: { name: 'informed' } },
       });
-      await until(() => added.has('informed'));
+      await until('informed added', () => added.has('informed'));
       expect(lists).toBe(1);
 
-      // The watch drops; its resumption is held up long enough for its version to expire.
+      // The watch drops; its resumption is held until its version has expired.
       await sim.admin.setFaults({
-        latencyMs: 1_500,
+        hold: true,
         methods: ['GET'],
         pathIncludes: ['watch=true'],
       });
@@ -133,7 +139,10 @@ describe('watches past the watch cache', () => {
       });
       await sim.admin.setFaults({});
 
-      await until(() => deleted.has('informed') && added.has('while-away-11'));
+      await until(
+        'informed deleted and while-away-11 added',
+        () => deleted.has('informed') && added.has('while-away-11'),
+      );
       // It had to list again: the version it resumed from was gone.
       expect(lists).toBe(2);
       const server = await core.listNamespacedConfigMap({

@@ -45,8 +45,9 @@ function loadCli() {
  * After each full collection, V8 lets the heap grow to up to four times what is live when the
  * process allocates fast. The server's live set is small (closed runs are kept compressed) and
  * most of what it allocates is short-lived request data, so growing by half of it instead takes
- * the peak RSS under load from about 330 to 240 MB with no measurable loss of throughput (see
- * the README's benchmark). V8 reads this flag at every collection, so setting it here works.
+ * the peak RSS under load from about 330 to 240 MB with no measurable loss of throughput
+ * (docs/benchmarks/temporal-dev-server.md). V8 reads this flag at every collection, so setting
+ * it here works.
  */
 function boundHeapGrowth() {
   require('node:v8').setFlagsFromString('--heap-growing-percent=50');

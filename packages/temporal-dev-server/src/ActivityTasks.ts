@@ -5,11 +5,19 @@
  * the activity closes, as the Temporal server does for retried activities.
  */
 import * as grpc from '@grpc/grpc-js';
+import { temporal, type google } from '@temporalio/proto';
 import { Deadlines } from './Deadlines';
+import type { Plain } from './grpc/plain';
 import { RpcError } from './grpc/serviceDefinition';
 import { durationMs, timestamp } from './history/time';
 import { nextRetry, withDefaults, type RetryState } from './retryPolicy';
-import { isRunning, type ActivityState, type Execution } from './state';
+import {
+  isRunning,
+  type ActivityAttributes,
+  type ActivityState,
+  type Execution,
+  type NewEvent,
+} from './state';
 import { decodeToken, encodeToken } from './taskTokens';
 import { TaskQueues } from './TaskQueues';
 import type { WorkflowExecutions } from './WorkflowExecutions';
@@ -20,16 +28,27 @@ export interface ActivityTask {
   attempt: number;
 }
 
+const { TaskQueueKind, TimeoutType } = temporal.api.enums.v1;
+
 /** Each timeout's type, and the name Temporal gives it in the failure message. */
 const TIMEOUT_TYPES = {
-  START_TO_CLOSE: ['TIMEOUT_TYPE_START_TO_CLOSE', 'StartToClose'],
-  SCHEDULE_TO_START: ['TIMEOUT_TYPE_SCHEDULE_TO_START', 'ScheduleToStart'],
-  SCHEDULE_TO_CLOSE: ['TIMEOUT_TYPE_SCHEDULE_TO_CLOSE', 'ScheduleToClose'],
-  HEARTBEAT: ['TIMEOUT_TYPE_HEARTBEAT', 'Heartbeat'],
+  START_TO_CLOSE: [TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE, 'StartToClose'],
+  SCHEDULE_TO_START: [
+    TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+    'ScheduleToStart',
+  ],
+  SCHEDULE_TO_CLOSE: [
+    TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE,
+    'ScheduleToClose',
+  ],
+  HEARTBEAT: [TimeoutType.TIMEOUT_TYPE_HEARTBEAT, 'Heartbeat'],
 } as const;
 type TimeoutKind = keyof typeof TIMEOUT_TYPES;
 
-const ms = (d: unknown) => durationMs(d as any) || 0;
+type Failure = Plain<temporal.api.failure.v1.IFailure>;
+
+const ms = (d: Plain<google.protobuf.IDuration> | undefined) =>
+  durationMs(d) || 0;
 
 export class ActivityTasks {
   readonly queues = new TaskQueues<ActivityTask>();
@@ -54,18 +73,18 @@ export class ActivityTasks {
    */
   schedule(
     e: Execution,
-    requested: any,
+    requested: ActivityAttributes,
     completedEventId: number,
     eager = false,
   ): ActivityTask | undefined {
     // As the Temporal server does: absent timeouts are explicit zeros ("no limit"), and
     // start-to-close defaults to schedule-to-close.
     const none = { seconds: 0 };
-    const attributes = {
+    const attributes: ActivityAttributes = {
       ...requested,
       taskQueue: requested.taskQueue?.name
         ? requested.taskQueue
-        : { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+        : { name: e.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       scheduleToCloseTimeout: requested.scheduleToCloseTimeout ?? none,
       scheduleToStartTimeout: requested.scheduleToStartTimeout ?? none,
       startToCloseTimeout:
@@ -171,7 +190,10 @@ export class ActivityTasks {
   }
 
   private timeOut(e: Execution, state: ActivityState, kind: TimeoutKind) {
-    const timeoutFailure = (message: string, type: string) => ({
+    const timeoutFailure = (
+      message: string,
+      type: temporal.api.enums.v1.TimeoutType,
+    ): Failure => ({
       message,
       timeoutFailureInfo: {
         timeoutType: type,
@@ -274,16 +296,12 @@ export class ActivityTasks {
   private close(
     e: Execution,
     state: ActivityState,
-    closing: {
-      eventType: string;
-      field: string;
-      attributes: Record<string, unknown>;
-    },
+    closing: NewEvent,
     identity: string,
   ) {
     delete e.activities[state.scheduledEventId];
     this.deadlines.disarm(this.deadlineName(e, state));
-    const startedEvent = {
+    const startedEvent: NewEvent = {
       eventType: 'EVENT_TYPE_ACTIVITY_TASK_STARTED',
       field: 'activityTaskStartedEventAttributes',
       attributes: {
@@ -293,7 +311,7 @@ export class ActivityTasks {
         lastFailure: state.lastFailure,
       },
     };
-    const closingEvent = {
+    const closingEvent: NewEvent = {
       ...closing,
       attributes: {
         ...closing.attributes,
@@ -310,7 +328,9 @@ export class ActivityTasks {
     this.onEvent(e);
   }
 
-  complete(request: any): void {
+  complete(
+    request: Plain<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest>,
+  ): void {
     const { e, state } = this.pending(request.taskToken);
     this.close(
       e,
@@ -324,7 +344,9 @@ export class ActivityTasks {
     );
   }
 
-  fail(request: any): void {
+  fail(
+    request: Plain<temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest>,
+  ): void {
     const { e, state } = this.pending(request.taskToken);
     const failure = request.failure;
     const retryState = this.retry(
@@ -353,8 +375,8 @@ export class ActivityTasks {
   private retry(
     e: Execution,
     state: ActivityState,
-    failure: any,
-    heartbeatDetails: unknown,
+    failure: Failure | undefined,
+    heartbeatDetails: ActivityState['heartbeatDetails'],
   ): RetryState {
     const now = this.deadlines.clock.now();
     const scheduleToClose = ms(state.attributes.scheduleToCloseTimeout);
@@ -381,7 +403,9 @@ export class ActivityTasks {
     return retryState;
   }
 
-  heartbeat(request: any): { cancelRequested: boolean } {
+  heartbeat(
+    request: Plain<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest>,
+  ): { cancelRequested: boolean } {
     const { e, state } = this.pending(request.taskToken);
     state.heartbeatAt = this.deadlines.clock.now();
     if (request.details) state.heartbeatDetails = request.details;
@@ -391,7 +415,9 @@ export class ActivityTasks {
   }
 
   /** The worker confirms a cancellation it was asked for. */
-  canceled(request: any): void {
+  canceled(
+    request: Plain<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest>,
+  ): void {
     const { e, state } = this.pending(request.taskToken);
     this.close(
       e,
@@ -414,8 +440,7 @@ export class ActivityTasks {
       if (
         event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED' &&
         Number(
-          (event.activityTaskCancelRequestedEventAttributes as any)
-            .scheduledEventId,
+          event.activityTaskCancelRequestedEventAttributes?.scheduledEventId,
         ) === state.scheduledEventId
       )
         return event.eventId;
@@ -429,7 +454,11 @@ export class ActivityTasks {
    * finish event waits in the buffer) has the request recorded and nothing more, as Temporal does.
    * The engine checked that the activity is one of these before the task's commands were applied.
    */
-  requestCancel(e: Execution, attributes: any, completedEventId: number): void {
+  requestCancel(
+    e: Execution,
+    attributes: Plain<temporal.api.command.v1.IRequestCancelActivityTaskCommandAttributes>,
+    completedEventId: number,
+  ): void {
     const scheduledEventId = Number(attributes.scheduledEventId);
     const [requested] = this.executions.append(e, {
       eventType: 'EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED',

@@ -3,65 +3,101 @@
  * reported to the parent, parent close policies applied), and signals and cancellation requests
  * to external workflows.
  */
+import { temporal } from '@temporalio/proto';
+import type { Plain } from './grpc/plain';
 import type { StartResult } from './WorkflowExecutions';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 import {
   isRunning,
   type ChildState,
+  type EventAttributesField,
+  type EventType,
   type Execution,
+  type ExecutionStatus,
+  type HistoryEvent,
   type NewEvent,
 } from './state';
+
+/** What a run is started from: a client's start request, or a child workflow's command. */
+export type StartRunRequest = Pick<
+  Plain<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>,
+  | 'workflowId'
+  | 'workflowType'
+  | 'taskQueue'
+  | 'requestId'
+  | 'workflowIdReusePolicy'
+  | 'workflowIdConflictPolicy'
+  | 'memo'
+  | 'searchAttributes'
+  | 'input'
+  | 'workflowExecutionTimeout'
+  | 'workflowRunTimeout'
+  | 'workflowTaskTimeout'
+  | 'identity'
+  | 'header'
+  | 'retryPolicy'
+>;
+
+/** A signal as its event records it (from a client, or from another workflow). */
+export type Signal =
+  Plain<temporal.api.history.v1.IWorkflowExecutionSignaledEventAttributes>;
+
+/** A cancellation request as its event records it. */
+export type CancelRequest =
+  Plain<temporal.api.history.v1.IWorkflowExecutionCancelRequestedEventAttributes>;
 
 /** What this module needs from the engine. */
 export interface RunControl {
   startRun(
     namespace: string,
-    request: any,
+    request: StartRunRequest,
     parent?: Execution['parent'],
   ): StartResult;
   terminate(e: Execution, reason: string, identity: string): void;
-  requestCancel(e: Execution, attributes: Record<string, unknown>): void;
-  signal(e: Execution, request: any): void;
+  requestCancel(e: Execution, attributes: CancelRequest): void;
+  signal(e: Execution, signal: Signal): void;
   /** Records events on a run and gives it a workflow task to see them. */
   notify(e: Execution, ...events: NewEvent[]): void;
 }
 
-// temporal.api.enums.v1.ParentClosePolicy
-const ABANDON = 2;
-const REQUEST_CANCEL = 3;
+const { ParentClosePolicy } = temporal.api.enums.v1;
 
 /** How a child's close is reported to its parent, by the child's status. */
-const CLOSE_EVENTS: Record<string, [string, string, (closing: any) => object]> =
-  {
-    WORKFLOW_EXECUTION_STATUS_COMPLETED: [
-      'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED',
-      'childWorkflowExecutionCompletedEventAttributes',
-      c => ({ result: c.workflowExecutionCompletedEventAttributes?.result }),
-    ],
-    WORKFLOW_EXECUTION_STATUS_FAILED: [
-      'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED',
-      'childWorkflowExecutionFailedEventAttributes',
-      c => ({
-        failure: c.workflowExecutionFailedEventAttributes?.failure,
-        retryState: c.workflowExecutionFailedEventAttributes?.retryState,
-      }),
-    ],
-    WORKFLOW_EXECUTION_STATUS_CANCELED: [
-      'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED',
-      'childWorkflowExecutionCanceledEventAttributes',
-      c => ({ details: c.workflowExecutionCanceledEventAttributes?.details }),
-    ],
-    WORKFLOW_EXECUTION_STATUS_TERMINATED: [
-      'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED',
-      'childWorkflowExecutionTerminatedEventAttributes',
-      () => ({}),
-    ],
-    WORKFLOW_EXECUTION_STATUS_TIMED_OUT: [
-      'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT',
-      'childWorkflowExecutionTimedOutEventAttributes',
-      () => ({ retryState: 'RETRY_STATE_TIMEOUT' }),
-    ],
-  };
+const CLOSE_EVENTS: Partial<
+  Record<
+    ExecutionStatus,
+    [EventType, EventAttributesField, (closing: HistoryEvent) => object]
+  >
+> = {
+  WORKFLOW_EXECUTION_STATUS_COMPLETED: [
+    'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED',
+    'childWorkflowExecutionCompletedEventAttributes',
+    c => ({ result: c.workflowExecutionCompletedEventAttributes?.result }),
+  ],
+  WORKFLOW_EXECUTION_STATUS_FAILED: [
+    'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED',
+    'childWorkflowExecutionFailedEventAttributes',
+    c => ({
+      failure: c.workflowExecutionFailedEventAttributes?.failure,
+      retryState: c.workflowExecutionFailedEventAttributes?.retryState,
+    }),
+  ],
+  WORKFLOW_EXECUTION_STATUS_CANCELED: [
+    'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED',
+    'childWorkflowExecutionCanceledEventAttributes',
+    c => ({ details: c.workflowExecutionCanceledEventAttributes?.details }),
+  ],
+  WORKFLOW_EXECUTION_STATUS_TERMINATED: [
+    'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED',
+    'childWorkflowExecutionTerminatedEventAttributes',
+    () => ({}),
+  ],
+  WORKFLOW_EXECUTION_STATUS_TIMED_OUT: [
+    'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT',
+    'childWorkflowExecutionTimedOutEventAttributes',
+    () => ({ retryState: 'RETRY_STATE_TIMEOUT' }),
+  ],
+};
 
 export class ChildWorkflows {
   constructor(
@@ -69,7 +105,11 @@ export class ChildWorkflows {
     private readonly runs: RunControl,
   ) {}
 
-  start(parent: Execution, attributes: any, completedEventId: number): void {
+  start(
+    parent: Execution,
+    attributes: Plain<temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes>,
+    completedEventId: number,
+  ): void {
     const namespace = attributes.namespace || parent.namespace;
     const [initiated] = this.executions.append(parent, {
       eventType: 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED',
@@ -120,7 +160,9 @@ export class ChildWorkflows {
       workflowId: child.workflowId,
       runId: child.runId,
       workflowType: child.workflowType,
-      parentClosePolicy: attributes.parentClosePolicy ?? 0,
+      parentClosePolicy:
+        attributes.parentClosePolicy ??
+        ParentClosePolicy.PARENT_CLOSE_POLICY_UNSPECIFIED,
     };
     parent.children[initiated.eventId] = state;
     this.runs.notify(parent, {
@@ -137,20 +179,25 @@ export class ChildWorkflows {
   }
 
   /** A run closed: tell its parent (unless it continued as new), and apply its close policies. */
-  onClose(e: Execution, closing: any): void {
+  onClose(e: Execution, closing: HistoryEvent): void {
     if (e.parent && e.status !== 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW')
       this.reportToParent(e, closing);
     for (const child of Object.values(e.children)) {
       const run = this.executions.find(child.namespace, child.workflowId);
-      if (!run || !isRunning(run) || child.parentClosePolicy === ABANDON)
+      const policy = child.parentClosePolicy;
+      if (
+        !run ||
+        !isRunning(run) ||
+        policy === ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON
+      )
         continue;
-      if (child.parentClosePolicy === REQUEST_CANCEL)
+      if (policy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
         this.runs.requestCancel(run, { cause: 'parent workflow closed' });
       else this.runs.terminate(run, 'by parent close policy', 'dev server');
     }
   }
 
-  private reportToParent(child: Execution, closing: any) {
+  private reportToParent(child: Execution, closing: HistoryEvent) {
     const ref = child.parent!;
     const parent = this.executions.find(
       ref.namespace,
@@ -181,8 +228,7 @@ export class ChildWorkflows {
       ev =>
         ev.eventType === 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED' &&
         Number(
-          (ev.childWorkflowExecutionStartedEventAttributes as any)
-            .initiatedEventId,
+          ev.childWorkflowExecutionStartedEventAttributes?.initiatedEventId,
         ) === initiatedEventId,
     )?.eventId;
   }
@@ -202,7 +248,7 @@ export class ChildWorkflows {
 
   signalExternal(
     e: Execution,
-    attributes: any,
+    attributes: Plain<temporal.api.command.v1.ISignalExternalWorkflowExecutionCommandAttributes>,
     completedEventId: number,
   ): void {
     const namespace = attributes.namespace || e.namespace;
@@ -219,7 +265,7 @@ export class ChildWorkflows {
     });
     const run = this.executions.find(
       namespace,
-      target.workflowId,
+      target.workflowId ?? '',
       target.runId || undefined,
     );
     if (!run || !isRunning(run)) {
@@ -259,7 +305,7 @@ export class ChildWorkflows {
 
   cancelExternal(
     e: Execution,
-    attributes: any,
+    attributes: Plain<temporal.api.command.v1.IRequestCancelExternalWorkflowExecutionCommandAttributes>,
     completedEventId: number,
   ): void {
     const namespace = attributes.namespace || e.namespace;
@@ -282,7 +328,7 @@ export class ChildWorkflows {
     });
     const run = this.executions.find(
       namespace,
-      target.workflowId,
+      target.workflowId ?? '',
       target.runId || undefined,
     );
     if (!run || !isRunning(run)) {

@@ -4,7 +4,9 @@
  * does, and refused as Temporal refuses them.
  */
 import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
+import type { Plain } from './grpc/plain';
 import { RpcError } from './grpc/serviceDefinition';
 import { durationMs } from './history/time';
 
@@ -58,7 +60,9 @@ export class Namespaces {
   }
 
   /** RegisterNamespace, checked in Temporal's order and words. */
-  register(request: any): void {
+  register(
+    request: Plain<temporal.api.workflowservice.v1.IRegisterNamespaceRequest>,
+  ): void {
     const name = request.namespace;
     if (typeof name !== 'string' || name === '')
       throw new RpcError(

@@ -3,10 +3,12 @@
  * rules, continuing as new, closing, appending events (buffered while a workflow task runs, as the
  * Temporal server does), and waiting until a run changes.
  */
+import type { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { systemClock, type Clock } from './clock';
+import type { Plain } from './grpc/plain';
 import { durationMs } from './history/time';
 import {
   isRunning,
@@ -35,12 +37,12 @@ export interface StartRequest {
   workflowType: string;
   taskQueue: string;
   requestId: string;
-  reusePolicy: number;
-  conflictPolicy: number;
+  reusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy;
+  conflictPolicy: temporal.api.enums.v1.WorkflowIdConflictPolicy;
   /** The start request's fields, for the started event's attributes. */
-  attributes: Record<string, unknown>;
-  memo?: unknown;
-  searchAttributes?: unknown;
+  attributes: Plain<temporal.api.history.v1.IWorkflowExecutionStartedEventAttributes>;
+  memo?: Execution['memo'];
+  searchAttributes?: Execution['searchAttributes'];
   parent?: ParentRef;
 }
 
@@ -117,7 +119,7 @@ export class WorkflowExecutions {
   ): Execution {
     const now = this.clock.now();
     const runId = randomUUID();
-    const attributes = request.attributes as any;
+    const attributes = request.attributes;
     const runTimeout =
       durationMs(attributes.workflowRunTimeout) ||
       durationMs(attributes.workflowExecutionTimeout);
@@ -241,7 +243,7 @@ export class WorkflowExecutions {
     const [first, ...rest] = this.append(execution, ...batch.events);
     if (batch.linkStarted && rest[0]) {
       const field = batch.events[1].field;
-      (rest[0][field] as any).startedEventId = first.eventId;
+      rest[0][field]!.startedEventId = first.eventId;
     }
   }
 

@@ -5,20 +5,31 @@
  * trace in the history, as in Temporal.
  */
 import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
+import type { ProtocolMessage } from './completionSteps';
 import { packAny, unpackAny } from './grpc/any';
+import type { Plain } from './grpc/plain';
 import { RpcError } from './grpc/serviceDefinition';
 import { isRunning, type Execution, type UpdateState } from './state';
 import type { WorkflowExecutions } from './WorkflowExecutions';
 
-// temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
-export const STAGES = {
-  admitted: 1,
-  accepted: 2,
-  completed: 3,
-} as const;
+const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+type LifecycleStage =
+  temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+
+/** Each stage an update is kept at, as the API numbers it. */
+export const STAGES: Record<UpdateStage, LifecycleStage> = {
+  admitted: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED,
+  accepted: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED,
+  completed: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+};
 
 export type UpdateStage = UpdateState['stage'];
+
+type Acceptance = Plain<temporal.api.update.v1.IAcceptance>;
+type Rejection = Plain<temporal.api.update.v1.IRejection>;
+type Response = Plain<temporal.api.update.v1.IResponse>;
 
 /** The protocol messages a worker answers an update with, by their body's type. */
 const BODY_KINDS: Record<string, 'Acceptance' | 'Rejection' | 'Response'> = {
@@ -43,7 +54,7 @@ export class WorkflowUpdates {
   /** Admits an update, or finds the one with the same ID (a retried call). */
   admit(
     e: Execution,
-    requested: any,
+    requested: UpdateState['request'] | undefined,
     /** Refuses an update to the running workflow before it is looked up (it would fail). */
     checkRunning: () => void = () => {},
   ): { update: UpdateState; isNew: boolean } {
@@ -54,10 +65,10 @@ export class WorkflowUpdates {
     if (!requested.input) throw invalid('Update input is not set on request.');
     if (!requested.input.name)
       throw invalid('Update name is not set on request.');
+    const updateId = requested.meta.updateId || randomUUID();
     const request = requested.meta.updateId
       ? requested
-      : { ...requested, meta: { ...requested.meta, updateId: randomUUID() } };
-    const updateId: string = request.meta.updateId;
+      : { ...requested, meta: { ...requested.meta, updateId } };
     if (isRunning(e)) checkRunning();
     const existing = e.updates[updateId];
     if (existing) return { update: existing, isNew: false };
@@ -88,8 +99,8 @@ export class WorkflowUpdates {
   deliver(
     e: Execution,
     startedEventId: number,
-  ): { messages: any[]; ids: string[] } {
-    const messages: any[] = [];
+  ): { messages: ProtocolMessage[]; ids: string[] } {
+    const messages: ProtocolMessage[] = [];
     const ids: string[] = [];
     for (const update of Object.values(e.updates)) {
       if (update.stage !== 'admitted' || update.delivered) continue;
@@ -121,10 +132,10 @@ export class WorkflowUpdates {
    */
   refuseMessage(
     e: Execution,
-    message: any,
+    message: ProtocolMessage,
     stages: Map<string, UpdateStage>,
   ): string | undefined {
-    const update = e.updates[message.protocolInstanceId];
+    const update = e.updates[message.protocolInstanceId ?? ''];
     if (!update)
       return `update ${message.protocolInstanceId} wasn't found on the server. This is most likely a transient error which will be resolved automatically by retries`;
     const unpacked = unpackAny(message.body);
@@ -141,19 +152,19 @@ export class WorkflowUpdates {
   }
 
   /** Applies a worker's acceptance, rejection or response (refuseMessage let it through). */
-  handleMessage(e: Execution, message: any): void {
-    const update = e.updates[message.protocolInstanceId]!;
-    const unpacked = unpackAny(message.body)!;
-    const { typeName, message: body } = unpacked;
+  handleMessage(e: Execution, message: ProtocolMessage): void {
+    const update = e.updates[message.protocolInstanceId!];
+    const { typeName, message: body } = unpackAny(message.body)!;
     if (typeName === 'temporal.api.update.v1.Acceptance') {
+      const acceptance = body as Acceptance;
       const [accepted] = this.executions.append(e, {
         eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
         field: 'workflowExecutionUpdateAcceptedEventAttributes',
         attributes: {
           protocolInstanceId: update.id,
-          acceptedRequestMessageId: body.acceptedRequestMessageId,
+          acceptedRequestMessageId: acceptance.acceptedRequestMessageId,
           acceptedRequestSequencingEventId:
-            body.acceptedRequestSequencingEventId,
+            acceptance.acceptedRequestSequencingEventId,
           acceptedRequest: update.request,
         },
       });
@@ -161,19 +172,20 @@ export class WorkflowUpdates {
       update.acceptedEventId = accepted.eventId;
     } else if (typeName === 'temporal.api.update.v1.Rejection') {
       update.stage = 'completed';
-      update.outcome = { failure: body.failure };
+      update.outcome = { failure: (body as Rejection).failure };
     } else {
+      const response = body as Response;
       this.executions.append(e, {
         eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED',
         field: 'workflowExecutionUpdateCompletedEventAttributes',
         attributes: {
-          meta: body.meta,
+          meta: response.meta,
           acceptedEventId: update.acceptedEventId,
-          outcome: body.outcome,
+          outcome: response.outcome,
         },
       });
       update.stage = 'completed';
-      update.outcome = body.outcome;
+      update.outcome = response.outcome;
     }
     this.executions.changed(e);
   }
@@ -209,7 +221,7 @@ export class WorkflowUpdates {
   async wait(
     e: Execution,
     updateId: string,
-    stage: number,
+    stage: LifecycleStage,
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<UpdateState | undefined> {

@@ -10,8 +10,22 @@ import { waitFor, type HistoryEvent } from './__testUtils__/history';
 import { packAny } from './grpc/any';
 import { encodeToken } from './taskTokens';
 
-const { CommandType, EventType, WorkflowTaskFailedCause } =
-  temporal.api.enums.v1;
+const {
+  CommandType,
+  EventType,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowTaskFailedCause,
+} = temporal.api.enums.v1;
+const REJECT_DUPLICATE =
+  WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE;
+const TERMINATE_IF_RUNNING =
+  WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING;
+const CONFLICT_FAIL = WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL;
+const USE_EXISTING =
+  WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+const TERMINATE_EXISTING =
+  WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
 
 // grpc status codes
 const INVALID_ARGUMENT = 3;
@@ -19,6 +33,10 @@ const NOT_FOUND = 5;
 const ALREADY_EXISTS = 6;
 const FAILED_PRECONDITION = 9;
 const UNIMPLEMENTED = 12;
+
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
 
 describe('bad requests', () => {
   const dev = useDevServer();
@@ -143,19 +161,31 @@ describe('bad requests', () => {
     ],
     [
       'start of a closed workflow ID whose reuse policy rejects duplicates',
-      () => start({ workflowId: completedId, workflowIdReusePolicy: 3 }),
+      () =>
+        start({
+          workflowId: completedId,
+          workflowIdReusePolicy: REJECT_DUPLICATE,
+        }),
       ALREADY_EXISTS,
       /^Workflow execution already finished\. WorkflowId: bad-input-terminated, RunId: [-0-9a-f]+\. Workflow Id reuse policy: reject duplicate workflow Id\.$/,
     ],
     [
       'start with TERMINATE_IF_RUNNING and a conflict policy',
-      () => start({ workflowIdReusePolicy: 4, workflowIdConflictPolicy: 2 }),
+      () =>
+        start({
+          workflowIdReusePolicy: TERMINATE_IF_RUNNING,
+          workflowIdConflictPolicy: USE_EXISTING,
+        }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy$/,
     ],
     [
       'start with REJECT_DUPLICATE and TERMINATE_EXISTING',
-      () => start({ workflowIdReusePolicy: 3, workflowIdConflictPolicy: 3 }),
+      () =>
+        start({
+          workflowIdReusePolicy: REJECT_DUPLICATE,
+          workflowIdConflictPolicy: TERMINATE_EXISTING,
+        }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING$/,
     ],
@@ -313,7 +343,7 @@ describe('bad requests', () => {
     ],
     [
       'signal-with-start with the FAIL conflict policy',
-      () => signalWithStart({ workflowIdConflictPolicy: 1 }),
+      () => signalWithStart({ workflowIdConflictPolicy: CONFLICT_FAIL }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation\.$/,
     ],
@@ -321,8 +351,8 @@ describe('bad requests', () => {
       'signal-with-start with TERMINATE_IF_RUNNING and a conflict policy',
       () =>
         signalWithStart({
-          workflowIdReusePolicy: 4,
-          workflowIdConflictPolicy: 2,
+          workflowIdReusePolicy: TERMINATE_IF_RUNNING,
+          workflowIdConflictPolicy: USE_EXISTING,
         }),
       INVALID_ARGUMENT,
       /^Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy$/,
@@ -330,7 +360,10 @@ describe('bad requests', () => {
     [
       'signal-with-start of a closed workflow ID whose reuse policy rejects duplicates',
       () =>
-        signalWithStart({ workflowId: completedId, workflowIdReusePolicy: 3 }),
+        signalWithStart({
+          workflowId: completedId,
+          workflowIdReusePolicy: REJECT_DUPLICATE,
+        }),
       ALREADY_EXISTS,
       /^Workflow execution already finished\. WorkflowId: bad-input-terminated, RunId: [-0-9a-f]+\. Workflow Id reuse policy: reject duplicate workflow Id\.$/,
     ],
@@ -854,6 +887,7 @@ describe('bad requests', () => {
       expect(failed.failure?.message).toBe(refused.details);
       // The run is not stuck: its next attempt waits for a worker.
       await waitFor(
+        'the next attempt of the refused workflow task',
         async () =>
           (await handle.describe()).raw.pendingWorkflowTask?.attempt === 2,
       );

@@ -6,6 +6,10 @@
  */
 import { useDevServer } from './__testUtils__/devServer';
 
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('temporal dev server with the Temporal client', () => {
   const dev = useDevServer();
 

@@ -7,7 +7,7 @@
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { useDevServer, type DevServerContext } from './__testUtils__/devServer';
-import { parseCommandLine, UsageError } from './cli';
+import { parseCommandLine, UsageError } from './commandLine';
 
 const { CommandType, PendingActivityState, EventType } = temporal.api.enums.v1;
 type CompletedAnswer =
@@ -17,6 +17,10 @@ interface ActivityRequest {
   /** Default: the workflow's own task queue. */
   taskQueue?: string;
 }
+
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
 
 describe('eager activities', () => {
   const server = useDevServer();

@@ -9,3 +9,4 @@ export type {
   TemporalDevServer,
   TemporalDevServerOptions,
 } from './startTemporalDevServer';
+export type { LogLevel, LogSink } from './logger';

@@ -9,6 +9,10 @@ import { Deadlines } from './Deadlines';
 import { createLogger } from './logger';
 import { startTemporalDevServer, type TemporalDevServerOptions } from '.';
 
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('the logger', () => {
   it('writes JSON lines at or above its level, with the fields given', () => {
     const lines: string[] = [];

@@ -3,6 +3,8 @@
  * entry ("pretty"). A line below the logger's level costs one comparison; callers on a hot path
  * ask `enabled` before they build its fields.
  */
+
+/** @public */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = {
@@ -21,7 +23,11 @@ export interface Logger {
   error(msg: string, fields?: object): void;
 }
 
-/** Where log lines go, each ending with a newline. */
+/**
+ * Where log lines go, each ending with a newline.
+ *
+ * @public
+ */
 export type LogSink = (line: string) => void;
 
 const toStderr: LogSink = line => process.stderr.write(line);

@@ -3,14 +3,15 @@
  * UNIMPLEMENTED, naming the RPC.
  */
 import * as grpc from '@grpc/grpc-js';
-import { RpcError, type Handler } from './grpc/serviceDefinition';
+import type { temporal } from '@temporalio/proto';
+import { RpcError, type ServiceHandlers } from './grpc/serviceDefinition';
 import type { Namespaces } from './Namespaces';
 import type { Visibility } from './visibility/Visibility';
 
 export function operatorServiceHandlers(options: {
   namespaces: Namespaces;
   visibility: Visibility;
-}): Record<string, Handler> {
+}): ServiceHandlers<temporal.api.operatorservice.v1.OperatorService> {
   const { namespaces, visibility } = options;
   const namespaceOf = (request: { namespace?: string }) => {
     const namespace = request.namespace || 'default';

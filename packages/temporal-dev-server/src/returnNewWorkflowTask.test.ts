@@ -15,6 +15,10 @@ const { CommandType, EventType, WorkflowTaskFailedCause } =
 type CompletedAnswer =
   temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse;
 
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('returnNewWorkflowTask', () => {
   const dev = useDevServer();
 

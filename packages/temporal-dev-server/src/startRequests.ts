@@ -5,6 +5,8 @@
  * not implement it (cron schedules, workflow retry policies), where Temporal would accept them.
  */
 import * as grpc from '@grpc/grpc-js';
+import { temporal, type google } from '@temporalio/proto';
+import type { Plain } from './grpc/plain';
 import { RpcError } from './grpc/serviceDefinition';
 import type { Execution } from './state';
 import type { StartResult } from './WorkflowExecutions';
@@ -16,6 +18,14 @@ import {
   REJECT_DUPLICATE,
   TERMINATE_IF_RUNNING,
 } from './workflowIdPolicies';
+
+const { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } =
+  temporal.api.enums.v1;
+
+/** A StartWorkflowExecution or SignalWithStartWorkflowExecution request (the fields of either). */
+type StartRequest =
+  Plain<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest> &
+    Plain<temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest>;
 
 const invalid = (message: string) =>
   new RpcError(grpc.status.INVALID_ARGUMENT, message);
@@ -35,7 +45,9 @@ export function taskQueueName(taskQueue: { name?: string } | undefined) {
 }
 
 /** Why a protobuf Duration is refused (Temporal's timestamp.ValidateAndCapProtoDuration), if it is. */
-function durationRefused(d: any): string | undefined {
+function durationRefused(
+  d: Plain<google.protobuf.IDuration> | undefined,
+): string | undefined {
   if (!d) return undefined;
   const seconds = Number(d.seconds ?? 0);
   const nanos = Number(d.nanos ?? 0);
@@ -45,13 +57,18 @@ function durationRefused(d: any): string | undefined {
   return undefined;
 }
 
-const TIMEOUTS: Array<[string, string]> = [
+const TIMEOUTS: Array<
+  [
+    'workflowExecutionTimeout' | 'workflowRunTimeout' | 'workflowTaskTimeout',
+    string,
+  ]
+> = [
   ['workflowExecutionTimeout', 'WorkflowExecutionTimeoutSeconds'],
   ['workflowRunTimeout', 'WorkflowRunTimeoutSeconds'],
   ['workflowTaskTimeout', 'WorkflowTaskTimeoutSeconds'],
 ];
 
-function checkTimeouts(request: any) {
+function checkTimeouts(request: StartRequest) {
   for (const [field, name] of TIMEOUTS) {
     const refused = durationRefused(request[field]);
     if (refused)
@@ -71,15 +88,23 @@ export function unimplementedStartOption(request: {
   return undefined;
 }
 
-function checkUnimplemented(request: any) {
+function checkUnimplemented(request: StartRequest) {
   const refused = unimplementedStartOption(request);
   if (refused) throw new RpcError(grpc.status.UNIMPLEMENTED, refused);
 }
 
-function checkIdPolicies(request: any) {
-  const reuse = request.workflowIdReusePolicy ?? 0;
-  const conflict = request.workflowIdConflictPolicy ?? 0;
-  if (conflict !== 0 && reuse === TERMINATE_IF_RUNNING)
+function checkIdPolicies(request: StartRequest) {
+  const reuse =
+    request.workflowIdReusePolicy ??
+    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED;
+  const conflict =
+    request.workflowIdConflictPolicy ??
+    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED;
+  if (
+    conflict !==
+      WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_UNSPECIFIED &&
+    reuse === TERMINATE_IF_RUNNING
+  )
     throw invalid(
       'Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy',
     );
@@ -94,7 +119,7 @@ function checkIdPolicies(request: any) {
  * frontend does, in its order; throws the refusal.
  */
 export function validateStartRequest(
-  request: any,
+  request: StartRequest,
   kind: 'start' | 'signal-with-start',
   namespace: string,
   visibility: Visibility,

@@ -8,6 +8,8 @@ import {
   serviceDefinition,
   serviceImplementation,
   serviceMethods,
+  type AnyServiceHandlers,
+  type RpcMethod,
 } from './grpc/serviceDefinition';
 import { createLogger, type LogLevel, type LogSink } from './logger';
 import { Namespaces } from './Namespaces';
@@ -26,6 +28,7 @@ const TYPE_NAMES = Object.fromEntries(
   Object.entries(INDEXED_VALUE_TYPES).map(([name, type]) => [type, name]),
 );
 
+/** @public */
 export interface TemporalDevServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -56,6 +59,7 @@ export interface TemporalDevServerOptions {
   eagerActivities?: boolean;
 }
 
+/** @public */
 export interface TemporalDevServer {
   /** host:port for the Temporal SDK's `address`. */
   address: string;
@@ -64,6 +68,7 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+/** @public */
 export async function startTemporalDevServer(
   options: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {
@@ -162,7 +167,10 @@ export async function startTemporalDevServer(
 
   // No channelz: nothing here serves it, and its per-call bookkeeping costs every request.
   const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
-  const services = [
+  const services: Array<{
+    methods: RpcMethod[];
+    handlers: AnyServiceHandlers;
+  }> = [
     {
       methods,
       handlers: workflowServiceHandlers({

@@ -3,30 +3,46 @@
  * workflow task, activities, timers, updates, children). Nothing here is a live timer or a
  * promise, so a run can be saved and loaded whole; the engine re-arms deadlines from these fields.
  */
+import type { temporal } from '@temporalio/proto';
+import type { Plain } from './grpc/plain';
 import { timestamp } from './history/time';
 
-export type ExecutionStatus =
-  | 'WORKFLOW_EXECUTION_STATUS_RUNNING'
-  | 'WORKFLOW_EXECUTION_STATUS_COMPLETED'
-  | 'WORKFLOW_EXECUTION_STATUS_FAILED'
-  | 'WORKFLOW_EXECUTION_STATUS_CANCELED'
-  | 'WORKFLOW_EXECUTION_STATUS_TERMINATED'
-  | 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW'
-  | 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT';
+/**
+ * The name of a value of one of the proto's enums (`EnumName<typeof EventType>`). Runs and their
+ * events keep enum values by name, as the protobuf JSON mapping writes them: they are saved and
+ * loaded as such, and encoded to the same numbers.
+ */
+export type EnumName<Enum> = Extract<keyof Enum, string>;
+
+type Enums = typeof temporal.api.enums.v1;
+
+/** The statuses a run takes here (a run is never paused). */
+export type ExecutionStatus = Exclude<
+  EnumName<Enums['WorkflowExecutionStatus']>,
+  'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED' | 'WORKFLOW_EXECUTION_STATUS_PAUSED'
+>;
 
 export const RUNNING: ExecutionStatus = 'WORKFLOW_EXECUTION_STATUS_RUNNING';
 
-export interface HistoryEvent {
+export type EventType = EnumName<Enums['EventType']>;
+
+/** The name of a history event's attributes field ("timerFiredEventAttributes"). */
+export type EventAttributesField = Extract<
+  keyof temporal.api.history.v1.IHistoryEvent,
+  `${string}EventAttributes`
+>;
+
+/** A history event: its attributes under their field's name, as written (see `NewEvent`). */
+export type HistoryEvent = {
   eventId: number;
   eventTime: { seconds: number; nanos: number };
-  eventType: string;
-  [attributes: string]: unknown;
-}
+  eventType: EventType;
+} & Partial<Record<EventAttributesField, Record<string, unknown>>>;
 
 /** An event to append: its type, the name of its attributes field, and the attributes. */
 export interface NewEvent {
-  eventType: string;
-  field: string;
+  eventType: EventType;
+  field: EventAttributesField;
   attributes: Record<string, unknown>;
   /** When it happened (epoch ms), if not now: a retried workflow task's events are written late. */
   time?: number;
@@ -90,11 +106,15 @@ export interface ActivityState {
   startedAt?: number;
   startedIdentity?: string;
   heartbeatAt?: number;
-  heartbeatDetails?: unknown;
-  lastFailure?: unknown;
+  heartbeatDetails?: Plain<temporal.api.common.v1.IPayloads>;
+  lastFailure?: Plain<temporal.api.failure.v1.IFailure>;
   cancelRequested?: boolean;
-  attributes: any;
+  /** The command's attributes, with the server's defaults filled in. */
+  attributes: ActivityAttributes;
 }
+
+export type ActivityAttributes =
+  Plain<temporal.api.command.v1.IScheduleActivityTaskCommandAttributes>;
 
 export interface TimerState {
   startedEventId: number;
@@ -103,12 +123,12 @@ export interface TimerState {
 
 export interface UpdateState {
   id: string;
-  request: any;
+  request: Plain<temporal.api.update.v1.IRequest>;
   stage: 'admitted' | 'accepted' | 'completed';
   /** Sent in a workflow task that has not completed yet. */
   delivered: boolean;
   acceptedEventId?: number;
-  outcome?: any;
+  outcome?: Plain<temporal.api.update.v1.IOutcome>;
 }
 
 export interface ChildState {
@@ -117,7 +137,7 @@ export interface ChildState {
   workflowId: string;
   runId?: string;
   workflowType: string;
-  parentClosePolicy: number;
+  parentClosePolicy: temporal.api.enums.v1.ParentClosePolicy;
 }
 
 export interface ParentRef {
@@ -141,8 +161,8 @@ export interface Execution {
   /** Absolute deadline of this run (workflowRunTimeout / workflowExecutionTimeout). */
   runDeadline?: number;
   workflowTaskTimeoutMs: number;
-  memo?: any;
-  searchAttributes?: any;
+  memo?: Plain<temporal.api.common.v1.IMemo>;
+  searchAttributes?: Plain<temporal.api.common.v1.ISearchAttributes>;
   history: HistoryEvent[];
   /** Set when the run closes and its history is stored serialized. */
   historyLength?: number;

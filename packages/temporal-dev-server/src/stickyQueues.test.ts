@@ -20,6 +20,10 @@ const { EventType, TaskQueueKind, TimeoutType } = temporal.api.enums.v1;
 type PollAnswer =
   temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse;
 
+// Each test talks to a dev server started in this file: under a second on an idle
+// machine; the budget leaves room for one several times busier.
+jest.setTimeout(30_000);
+
 describe('sticky queues', () => {
   const dev = useDevServer();
   const skipping = useDevServer({ timeSkipping: true });

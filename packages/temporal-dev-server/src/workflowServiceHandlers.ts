@@ -3,8 +3,11 @@
  * workflow executions. RPCs without a handler answer UNIMPLEMENTED, naming the RPC.
  */
 import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@temporalio/proto';
+import { describeExecution, executionInfo } from './describeExecution';
 import { packAny } from './grpc/any';
-import { RpcError, type Handler } from './grpc/serviceDefinition';
+import type { Plain } from './grpc/plain';
+import { RpcError, type ServiceHandlers } from './grpc/serviceDefinition';
 import {
   decodePageToken,
   encodePageToken,
@@ -12,7 +15,6 @@ import {
   historyPage,
   pageSize,
 } from './history/pages';
-import { timestamp } from './history/time';
 import type { Namespaces } from './Namespaces';
 import {
   alreadyStartedMessage,
@@ -20,7 +22,7 @@ import {
   taskQueueName,
   validateStartRequest,
 } from './startRequests';
-import type { ActivityState, Execution, UpdateState } from './state';
+import type { Execution, UpdateState } from './state';
 import {
   CONFLICT_TERMINATE_EXISTING,
   CONFLICT_USE_EXISTING,
@@ -45,8 +47,9 @@ const SUPPORTED_CLIENTS = {
   'temporal-ui': '<3.0.0',
 };
 
-// temporal.api.enums.v1.HistoryEventFilterType
-const CLOSE_EVENT_ONLY = 2;
+const CLOSE_EVENT_ONLY =
+  temporal.api.enums.v1.HistoryEventFilterType
+    .HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 /** How long a history long-poll waits before answering "nothing yet, ask again". */
 const LONG_POLL_MS = 20_000;
 
@@ -64,20 +67,6 @@ function pageStart(token: Uint8Array | undefined): number {
     );
   }
   return from;
-}
-
-function pendingWorkflowTask(e: Execution) {
-  const task = e.workflowTask;
-  if (!task) return undefined;
-  return {
-    state: task.startedEventId
-      ? 'PENDING_WORKFLOW_TASK_STATE_STARTED'
-      : 'PENDING_WORKFLOW_TASK_STATE_SCHEDULED',
-    scheduledTime: timestamp(task.scheduledAt),
-    originalScheduledTime: timestamp(task.scheduledAt),
-    startedTime: task.startedAt ? timestamp(task.startedAt) : undefined,
-    attempt: task.attempt,
-  };
 }
 
 function updateResponse(
@@ -106,25 +95,6 @@ const jsonPayload = (value: unknown) => ({
   data: Buffer.from(JSON.stringify(value)),
 });
 
-function pendingActivity(a: ActivityState) {
-  let state = 'PENDING_ACTIVITY_STATE_SCHEDULED';
-  if (a.cancelRequested) state = 'PENDING_ACTIVITY_STATE_CANCEL_REQUESTED';
-  else if (a.startedAt) state = 'PENDING_ACTIVITY_STATE_STARTED';
-  return {
-    activityId: a.attributes.activityId,
-    activityType: a.attributes.activityType,
-    state,
-    heartbeatDetails: a.heartbeatDetails,
-    lastHeartbeatTime: a.heartbeatAt ? timestamp(a.heartbeatAt) : undefined,
-    lastStartedTime: a.startedAt ? timestamp(a.startedAt) : undefined,
-    attempt: a.attempt,
-    maximumAttempts: a.attributes.retryPolicy?.maximumAttempts ?? 0,
-    scheduledTime: timestamp(a.attemptScheduledAt),
-    lastFailure: a.lastFailure,
-    lastWorkerIdentity: a.startedIdentity,
-  };
-}
-
 function alreadyStarted(execution: Execution, message: string): RpcError {
   return new RpcError(
     grpc.status.ALREADY_EXISTS,
@@ -143,7 +113,7 @@ export function workflowServiceHandlers(options: {
   engine: WorkflowEngine;
   /** This server's cluster ID, for GetClusterInfo. */
   clusterId: string;
-}): Record<string, Handler> {
+}): ServiceHandlers<temporal.api.workflowservice.v1.WorkflowService> {
   const { namespaces, executions, engine, visibility } = options;
 
   const namespaceOf = (request: { namespace?: string }) => {
@@ -161,8 +131,8 @@ export function workflowServiceHandlers(options: {
 
   const executionOf = (request: {
     namespace?: string;
-    execution?: any;
-    workflowExecution?: any;
+    execution?: Plain<temporal.api.common.v1.IWorkflowExecution>;
+    workflowExecution?: Plain<temporal.api.common.v1.IWorkflowExecution>;
   }) => {
     const namespace = namespaceOf(request);
     const ref = request.execution ?? request.workflowExecution ?? {};
@@ -183,19 +153,6 @@ export function workflowServiceHandlers(options: {
     }
     return execution;
   };
-
-  const executionInfo = (e: Execution) => ({
-    execution: { workflowId: e.workflowId, runId: e.runId },
-    type: { name: e.workflowType },
-    startTime: timestamp(e.startTime),
-    executionTime: timestamp(e.startTime),
-    closeTime: e.closeTime ? timestamp(e.closeTime) : undefined,
-    status: e.status,
-    historyLength: e.historyLength ?? e.history.length,
-    taskQueue: e.taskQueue,
-    memo: e.memo,
-    searchAttributes: e.searchAttributes,
-  });
 
   return {
     async GetSystemInfo() {
@@ -261,15 +218,7 @@ export function workflowServiceHandlers(options: {
     },
 
     async DescribeWorkflowExecution(request) {
-      const e = executionOf(request);
-      return {
-        executionConfig: {
-          taskQueue: { name: e.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-        },
-        workflowExecutionInfo: executionInfo(e),
-        pendingActivities: Object.values(e.activities).map(pendingActivity),
-        pendingWorkflowTask: pendingWorkflowTask(e),
-      };
+      return describeExecution(executionOf(request));
     },
 
     async TerminateWorkflowExecution(request) {
@@ -318,7 +267,7 @@ export function workflowServiceHandlers(options: {
       // The rest of a workflow task's history (its poll's token), a transient task's events too.
       if (end !== undefined)
         return historyAnswer(
-          historyPage(engine.taskHistory(e), from, { size, end }),
+          historyPage(engine.tasks.history(e), from, { size, end }),
         );
       if (request.waitNewEvent)
         await executions.waitFor(
@@ -350,7 +299,7 @@ export function workflowServiceHandlers(options: {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       while (!abort.signal.aborted) {
-        const task = await engine.workflowTasks.poll(
+        const task = await engine.tasks.queues.poll(
           namespace,
           queue,
           abort.signal,
@@ -358,7 +307,7 @@ export function workflowServiceHandlers(options: {
         if (!task) return {};
         // The worker went away while it waited (a killed process): the task goes to the next.
         if (call.cancelled) {
-          engine.workflowTasks.add(namespace, queue, task, true);
+          engine.tasks.queues.add(namespace, queue, task, true);
           return {};
         }
         const response = engine.startWorkflowTask(task, request.identity ?? '');
@@ -372,7 +321,7 @@ export function workflowServiceHandlers(options: {
     },
 
     async RespondWorkflowTaskFailed(request) {
-      engine.failWorkflowTask(request);
+      engine.tasks.fail(request);
       return {};
     },
 
@@ -484,7 +433,7 @@ export function workflowServiceHandlers(options: {
         );
       required(request.query.queryType, 'QueryType');
       const e = executionOf(request);
-      const answer = await engine.query(e, request.query);
+      const answer = await engine.queries.query(e, request.query);
       if (answer.answered) return { queryResult: answer.result };
       throw new RpcError(
         grpc.status.INVALID_ARGUMENT,
@@ -496,7 +445,7 @@ export function workflowServiceHandlers(options: {
     },
 
     async RespondQueryTaskCompleted(request) {
-      engine.answerQuery(request);
+      engine.queries.answer(request);
       return {};
     },
 
@@ -537,7 +486,10 @@ export function workflowServiceHandlers(options: {
 
     async ShutdownWorker(request) {
       if (request.stickyTaskQueue)
-        engine.dropStickyQueue(namespaceOf(request), request.stickyTaskQueue);
+        engine.tasks.dropStickyQueue(
+          namespaceOf(request),
+          request.stickyTaskQueue,
+        );
       return {};
     },
 
@@ -549,7 +501,7 @@ export function workflowServiceHandlers(options: {
         request.query,
       );
       const from = pageStart(request.nextPageToken);
-      const size = request.pageSize > 0 ? request.pageSize : 1000;
+      const size = request.pageSize! > 0 ? request.pageSize! : 1000;
       const page = runs.slice(from, from + size);
       return {
         executions: page.map(executionInfo),

@@ -3,19 +3,24 @@
  * history as the task moves on or, for a retry whose events are written only if it completes (a
  * transient task, as Temporal calls it), shown to its worker after the history.
  */
+import { temporal } from '@temporalio/proto';
+import type { Plain } from './grpc/plain';
 import {
   isTransient,
   toHistoryEvent,
+  type EnumName,
   type Execution,
   type HistoryEvent,
   type NewEvent,
   type WorkflowTaskState,
 } from './state';
 
+const { TaskQueueKind } = temporal.api.enums.v1;
+
 /** A run's task queue as the SDK expects to see it in a workflow task. */
 export const normalQueue = (e: Execution) => ({
   name: e.taskQueue,
-  kind: 'TASK_QUEUE_KIND_NORMAL',
+  kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
 });
 
 export function scheduledEvent(
@@ -30,7 +35,7 @@ export function scheduledEvent(
       taskQueue: task.sticky
         ? {
             name: task.queue,
-            kind: 'TASK_QUEUE_KIND_STICKY',
+            kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY,
             normalName: e.taskQueue,
           }
         : normalQueue(e),
@@ -54,12 +59,20 @@ export function startedEvent(e: Execution, task: WorkflowTaskState): NewEvent {
   };
 }
 
+/** A workflow task's failure cause: the worker's (a number), or the server's (by name). */
+type FailedCause =
+  | temporal.api.enums.v1.WorkflowTaskFailedCause
+  | EnumName<typeof temporal.api.enums.v1.WorkflowTaskFailedCause>;
+
 /** How a workflow task failed: the worker said so, or the server refused what it answered. */
 export function workflowTaskFailedEvent(
   task: WorkflowTaskState,
   startedEventId: number,
   identity: string | undefined,
-  why: { cause: string; failure: unknown },
+  why: {
+    cause: FailedCause | undefined;
+    failure: Plain<temporal.api.failure.v1.IFailure> | undefined;
+  },
 ): NewEvent {
   return {
     eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
@@ -70,6 +83,30 @@ export function workflowTaskFailedEvent(
       cause: why.cause,
       failure: why.failure,
       identity,
+    },
+  };
+}
+
+/** A failure the server reports (a refused workflow task), as Temporal builds it. */
+export const serverFailure = (
+  message: string,
+): Plain<temporal.api.failure.v1.IFailure> => ({
+  message,
+  serverFailureInfo: { nonRetryable: false },
+});
+
+/** A workflow task that timed out: never started (schedule-to-start), or never answered. */
+export function workflowTaskTimedOutEvent(
+  task: WorkflowTaskState,
+  timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START' | 'TIMEOUT_TYPE_START_TO_CLOSE',
+): NewEvent {
+  return {
+    eventType: 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
+    field: 'workflowTaskTimedOutEventAttributes',
+    attributes: {
+      scheduledEventId: task.scheduledEventId,
+      startedEventId: task.startedEventId,
+      timeoutType,
     },
   };
 }

@@ -5,10 +5,8 @@
  * turned off with crossplaneTemporal.temporal.worker.enabled: false).
  */
 import { createBackend } from '@backstage/backend-defaults';
-import {
-  crossplaneTemporalWorkerPlugin,
-  limitWorkerHeapGrowth,
-} from '@crossplane-temporal/plugin-crossplane-temporal-backend';
+import { limitWorkerHeapGrowth } from '@crossplane-temporal/plugin-crossplane-temporal-backend';
+import { crossplaneTemporalWorkerPlugin } from './workerPlugin';
 
 // The process runs nothing but the worker: keep its heaps close to what is live.
 limitWorkerHeapGrowth();

@@ -25,7 +25,7 @@ import {
 import {
   provisionSignal,
   statusQuery,
-} from '@crossplane-temporal/plugin-crossplane-temporal-backend';
+} from '@crossplane-temporal/plugin-crossplane-temporal-backend/testUtils';
 import { Client, Connection } from '@temporalio/client';
 
 jest.setTimeout(120_000);

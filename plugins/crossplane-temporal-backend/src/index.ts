@@ -4,15 +4,6 @@
  *
  * @packageDocumentation
  */
-export {
-  crossplaneTemporalPlugin as default,
-  crossplaneTemporalWorkerPlugin,
-} from './plugin';
-export { createResourceActivities } from './activities/createResourceActivities';
-export type { ResourceActivities } from './activities/types';
-export { createClusterClients } from './cluster';
-export { createResourceWatchers } from './watchers';
-export { startResourceWorker } from './worker/startResourceWorker';
+export { crossplaneTemporalPlugin as default } from './plugin';
+export { runResourceWorker } from './worker/runResourceWorker';
 export { limitWorkerHeapGrowth } from './worker/runtime';
-export { readTemporalSettings } from './worker/temporalConfig';
-export * from './workflows/definitions';

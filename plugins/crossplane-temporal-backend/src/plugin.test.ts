@@ -1,15 +1,18 @@
 /*
- * The worker plugins inside a real Backstage backend: the worker starts with the backend, runs
+ * The plugin inside a real Backstage backend: its embedded worker starts with the backend, runs
  * the resource workflows, keeps the backend serving while Temporal is unreachable or the worker
- * cannot start (each try letting go of what it set up), and stops with it.
+ * cannot start (each try letting go of what it set up), and stops with it; app-config can turn
+ * it off. The standalone worker (packages/worker) runs the same worker the same way.
  */
-import type { ServiceFactory } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import type { JsonObject } from '@backstage/types';
 import {
-  resourceWorkflowId,
-  type ResourceStatus,
-} from '@crossplane-temporal/plugin-crossplane-temporal-common';
+  createServiceFactory,
+  type ServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import type { JsonObject } from '@backstage/types';
+import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import {
   startTemporalDevServer,
   type TemporalDevServer,
@@ -27,12 +30,12 @@ import {
   startTestCluster,
   type TestCluster,
 } from './__testUtils__/testCluster';
-import { provisionSignal } from './workflows/definitions';
-import { crossplaneTemporalWorkerPlugin } from './plugin';
+import { ResourceWorkflowClient } from './service/ResourceWorkflowClient';
+import { crossplaneTemporalPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-describe('worker plugin', () => {
+describe('the plugin and its embedded worker', () => {
   let cluster: TestCluster;
   let temporal: TemporalDevServer;
   let dir: string;
@@ -56,15 +59,22 @@ describe('worker plugin', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A backend with the worker plugin, `temporalConfig` as its Temporal settings. */
+  /** A backend with the plugin, `temporalConfig` as its Temporal settings. */
   const startBackendWith = (
     temporalConfig: JsonObject,
     logger: { factory: ServiceFactory } = mockServices.logger.mock(),
   ) =>
     startTestBackend({
       features: [
-        crossplaneTemporalWorkerPlugin,
+        crossplaneTemporalPlugin,
         logger.factory,
+        // The API the plugin serves beside its worker reads the catalog and publishes signals.
+        catalogServiceMock.factory(),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
         mockServices.rootConfig.factory({
           data: {
             crossplaneTemporal: {
@@ -76,7 +86,7 @@ describe('worker plugin', () => {
       ],
     });
 
-  /** A backend with the worker plugin on `taskQueue`, reading the pre-built bundle. */
+  /** A backend with the plugin's worker on `taskQueue`, reading the pre-built bundle. */
   const startBackend = (
     taskQueue: string,
     logger?: { factory: ServiceFactory },
@@ -105,27 +115,27 @@ describe('worker plugin', () => {
         namespace: 'team-beta',
         name,
       };
-      const handle = await client.workflow.signalWithStart('resourceWorkflow', {
-        workflowId: resourceWorkflowId(ref),
+      const { workflowId } = await new ResourceWorkflowClient({
+        client,
         taskQueue,
-        args: [{ ref }],
-        signal: provisionSignal,
-        signalArgs: [
-          {
-            requestId: `plugin-test-${name}`,
-            requestedBy: {
-              userEntityRef: 'user:default/bob',
-              ownershipEntityRefs: ['group:default/team-beta'],
-              kubernetes: { user: 'bob', groups: ['team-beta'] },
-            },
-            ref,
-            spec: { parameters: { fifo: true } },
-            owner: 'group:default/team-beta',
-            policy: { drift: 'notify', readyTimeoutSeconds: 60 },
-          },
-        ],
+        requestTimeoutMs: 0,
+      }).provision({
+        requestId: `plugin-test-${name}`,
+        requestedBy: {
+          userEntityRef: 'user:default/bob',
+          ownershipEntityRefs: ['group:default/team-beta'],
+          kubernetes: { user: 'bob', groups: ['team-beta'] },
+        },
+        ref,
+        spec: { parameters: { fifo: true } },
+        owner: 'group:default/team-beta',
+        policy: { drift: 'notify', readyTimeoutSeconds: 60 },
       });
-      return await statusWhen(handle, s => s.phase === 'Ready', 60_000);
+      return await statusWhen(
+        client.workflow.getHandle(workflowId),
+        s => s.phase === 'Ready',
+        60_000,
+      );
     } finally {
       await connection.close();
     }
@@ -228,5 +238,31 @@ describe('worker plugin', () => {
       await backend.stop();
       await proxy.stop();
     }
+  });
+
+  it('runs no worker when app-config turns the embedded worker off', async () => {
+    const proxy = await startConnectionCountingProxy(temporal.address);
+    const logger = recordingLogger();
+    const backend = await startBackendWith(
+      {
+        address: proxy.address,
+        worker: { enabled: false, workflowBundlePath },
+      },
+      logger,
+    );
+    try {
+      await logger.logged(
+        l =>
+          l.message ===
+          'embedded worker disabled (crossplaneTemporal.temporal.worker.enabled: false)',
+      );
+    } finally {
+      await backend.stop();
+      await proxy.stop();
+    }
+    // With the worker on, the same backend connects at once (the test above counts it); this one
+    // had made no connection by the time it stopped.
+    expect(proxy.accepted).toBe(0);
+    expect(logger.lines.filter(l => l.level === 'warn')).toEqual([]);
   });
 });

@@ -106,3 +106,31 @@ export const XRD_ANNOTATIONS = {
   /** Comma-separated field paths, in the order the form shows them among their siblings. */
   fieldOrder: 'crossplane-temporal.io/field-order',
 } as const;
+
+/**
+ * Annotations on an XRD by which the platform team sets the policy of the resources it defines
+ * (app-config `crossplaneTemporal.xrds` overrides them per XRD). The backend derives each
+ * request's policy from them; no request can set or widen it.
+ *
+ * @public
+ */
+export const POLICY_ANNOTATIONS = {
+  /** Operations that wait for an approval, comma-separated: `provision,update,deprovision` (or `none`). */
+  approval: 'crossplane-temporal.io/approval',
+  /** Who may approve, comma-separated entity refs, e.g. `group:default/platform-team`. */
+  approvers: 'crossplane-temporal.io/approvers',
+  /** How long a request waits for a decision before it expires, in seconds. Default 86400. */
+  approvalTimeoutSeconds: 'crossplane-temporal.io/approval-timeout-seconds',
+  /** What to do when a resource is changed outside Backstage: `repair`, `notify` or `ignore`. */
+  drift: 'crossplane-temporal.io/drift',
+  /** How long Crossplane may take to report Ready before the operation fails, in seconds. */
+  readyTimeoutSeconds: 'crossplane-temporal.io/ready-timeout-seconds',
+} as const;
+
+/**
+ * The signal channel a resource's phase changes are sent on, to its owners. The message carries
+ * `workflowId`, `ref`, `phase`, `previousPhase` and `at`.
+ *
+ * @public
+ */
+export const RESOURCE_SIGNAL_CHANNEL = 'crossplane-temporal:resource-phase';

@@ -1,5 +1,6 @@
 /**
- * Types, identifiers and annotations shared by the crossplane-temporal plugins.
+ * Types, identifiers, annotations, permissions and the REST API's client shared by the
+ * crossplane-temporal plugins.
  *
  * @packageDocumentation
  */
@@ -9,3 +10,6 @@ export * from './types';
 export * from './entityNames';
 export * from './xrdPolicy';
 export * from './xrdReport';
+export * from './permissions';
+export * from './api/types';
+export * from './api/CrossplaneTemporalClient';

@@ -24,7 +24,11 @@ const KIND = /^[A-Z][A-Za-z0-9]*$/;
 const API_VERSION =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)\/(v[0-9]+((alpha|beta)[0-9]+)?)$/;
 
-/** The API group of a `group/version` string (claims and composites always have one). */
+/**
+ * The API group of a `group/version` string (claims and composites always have one).
+ *
+ * @public
+ */
 export function apiGroupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);

@@ -4,8 +4,10 @@
  *
  * It is a proxy-style provider: the frontend's sign-in page sends the chosen user's name in the
  * `x-demo-user` header and the user is resolved from the catalog, with the groups it is a member of
- * as ownership claims. Like the guest provider it is refused when NODE_ENV is `production`, unless
- * `auth.providers.demo.dangerouslyAllowOutsideDevelopment` is set.
+ * as ownership claims. It is a local convenience: it signs no one in unless NODE_ENV is
+ * `development` (what `backstage-cli package start` sets), or
+ * `auth.providers.demo.dangerouslyAllowOutsideDevelopment` is set. The demo users are declared in
+ * app-config.development.yaml, which only the local stack loads.
  */
 import {
   coreServices,
@@ -61,13 +63,14 @@ export const demoAuthenticator = createProxyAuthenticator<
       config.getOptionalBoolean('dangerouslyAllowOutsideDevelopment') === true;
     return {
       users: new Map(readDemoUsers(config).map(user => [user.name, user])),
-      enabled: process.env.NODE_ENV !== 'production' || allowOutsideDevelopment,
+      enabled:
+        process.env.NODE_ENV === 'development' || allowOutsideDevelopment,
     };
   },
   async authenticate({ req }, { users, enabled }) {
     if (!enabled) {
       throw new NotAllowedError(
-        "Demo users cannot sign in to a production deployment. Use a real sign-in provider, or set 'auth.providers.demo.dangerouslyAllowOutsideDevelopment: true' if you really mean it.",
+        "Demo users can only sign in to a local development backend (NODE_ENV=development). Use a real sign-in provider, or set 'auth.providers.demo.dangerouslyAllowOutsideDevelopment: true' if you really mean it.",
       );
     }
     const name = req.header(DEMO_USER_HEADER);

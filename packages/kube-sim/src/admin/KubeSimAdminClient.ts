@@ -10,6 +10,7 @@ import type {
   ProviderSettings,
 } from '../crossplane/SimulatedProvider';
 
+/** @public */
 export interface ObjectSelector {
   apiVersion: string;
   kind: string;
@@ -17,6 +18,7 @@ export interface ObjectSelector {
   name: string;
 }
 
+/** @public */
 export class KubeSimAdminClient {
   /**
    * @param url - the simulator's URL

@@ -2,6 +2,8 @@
  * Every API request as the simulator saw it: who authenticated, whom they impersonated, what they
  * did to what, and the answer. Tests read it to prove impersonation and to count writes.
  */
+
+/** @public */
 export interface AuditRecord {
   seq: number;
   time: string;

@@ -1,13 +1,20 @@
 /*
- * Faults switchable at run time: added latency, a fraction of requests answered with 500, 503 or
- * 429 (optionally only for some verbs or paths), and dropped watch streams.
+ * Faults switchable at run time: added latency, requests held until the faults change, a fraction
+ * of requests answered with 500, 503 or 429 (optionally only for some verbs or paths), and dropped
+ * watch streams.
  */
 import type http from 'node:http';
 import { StatusError } from './status';
 
+/** @public */
 export interface FaultSettings {
   /** Added before every matching request. */
   latencyMs?: number;
+  /**
+   * Matching requests wait until the faults are set again (a partition that a test ends when it
+   * is ready, however long what it does meanwhile takes); latency and errors apply after that.
+   */
+  hold?: boolean;
   /** Fraction (0..1) of matching requests answered with an error instead. */
   errorRate?: number;
   /** Which errors, picked at random. Default: 500, 503, 429. */
@@ -33,10 +40,17 @@ const MESSAGES: Record<number, [string, string]> = {
 export class FaultInjector {
   private settings: FaultSettings = {};
   private readonly watches = new Set<http.ServerResponse>();
+  /** Lets the requests held under the current settings go on. */
+  private release: () => void = () => {};
+  private released: Promise<void> = Promise.resolve();
   injected = 0;
 
   set(settings: FaultSettings): void {
     this.settings = { ...settings };
+    this.release();
+    this.released = new Promise(resolve => {
+      this.release = resolve;
+    });
   }
 
   get(): FaultSettings {
@@ -55,6 +69,8 @@ export class FaultInjector {
   }
 
   async beforeRequest(req: http.IncomingMessage): Promise<void> {
+    if (!this.matches(req)) return;
+    if (this.settings.hold) await this.released;
     if (!this.matches(req)) return;
     const { latencyMs, errorRate, errorCodes } = this.settings;
     if (latencyMs) await new Promise(resolve => setTimeout(resolve, latencyMs));

@@ -14,6 +14,7 @@ const DEFAULT_EXPIRATION_SECONDS = 3600;
 const MIN_EXPIRATION_SECONDS = 600;
 const MAX_EXPIRATION_SECONDS = 2 ** 32;
 
+/** @public */
 export interface TokenRequestSpec {
   audiences?: string[] | null;
   expirationSeconds?: number | null;

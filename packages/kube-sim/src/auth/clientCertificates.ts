@@ -23,7 +23,11 @@ const OID = {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** PEM of a client certificate and its private key (PKCS #8), as kubeconfigs carry them. */
+/**
+ * PEM of a client certificate and its private key (PKCS #8), as kubeconfigs carry them.
+ *
+ * @public
+ */
 export interface ClientCertificate {
   cert: string;
   key: string;

@@ -13,6 +13,7 @@ import type { Authenticated } from './identities';
 export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const LEEWAY_MS = 60_000;
 
+/** @public */
 export interface IssuedToken {
   token: string;
   /** RFC 3339, seconds, as the API serialises times. */

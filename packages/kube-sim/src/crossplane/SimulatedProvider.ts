@@ -17,6 +17,7 @@ import { setCondition } from './conditions';
 export const PROVIDER_MANAGER = 'provider-sim';
 export const MANAGED_FINALIZER = 'finalizer.managedresource.crossplane.io';
 
+/** @public */
 export interface FailureRule {
   /** Regular expression matched against the managed resource's name. */
   namePattern?: string;
@@ -32,7 +33,11 @@ export interface FailureRule {
   message: string;
 }
 
-/** Something the simulated provider created in the pretend cloud. */
+/**
+ * Something the simulated provider created in the pretend cloud.
+ *
+ * @public
+ */
 export interface ExternalResource {
   id: string;
   kind: string;
@@ -42,9 +47,15 @@ export interface ExternalResource {
   createdAt: string;
 }
 
+/** @public */
 export interface ProviderSettings {
   delayMs?: number;
   failures?: FailureRule[];
+  /**
+   * While true, the provider acts on nothing (a provider that is down, or slower than anything a
+   * test waits for); once false again, it acts on everything it held, after its delay.
+   */
+  held?: boolean;
 }
 
 /** The longest pause between tries of a failed resource. */
@@ -53,6 +64,8 @@ const MAX_RETRY_DELAY_MS = 5_000;
 export class SimulatedProvider {
   private delayMs: number;
   private failures: FailureRule[] = [];
+  /** What changed while the provider was held, by resource, to act on once it is not. */
+  private held?: Map<string, () => void>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<string>();
   /** Failed tries in a row, by resource, for the backoff before the next. */
@@ -74,6 +87,12 @@ export class SimulatedProvider {
   configure(settings: ProviderSettings): void {
     if (settings.delayMs !== undefined) this.delayMs = settings.delayMs;
     if (settings.failures !== undefined) this.failures = settings.failures;
+    if (settings.held && !this.held) this.held = new Map();
+    if (settings.held === false && this.held) {
+      const waiting = [...this.held.values()];
+      this.held = undefined;
+      for (const act of waiting) act();
+    }
   }
 
   /** What exists in the pretend cloud, including what orphaned managed resources left behind. */
@@ -82,7 +101,11 @@ export class SimulatedProvider {
   }
 
   settings(): ProviderSettings {
-    return { delayMs: this.delayMs, failures: this.failures };
+    return {
+      delayMs: this.delayMs,
+      failures: this.failures,
+      held: Boolean(this.held),
+    };
   }
 
   stop(): void {
@@ -112,11 +135,20 @@ export class SimulatedProvider {
   /** Reconciles the resource after `delayMs`, unless a reconcile of it is already due. */
   private schedule(type: ResourceType, object: KubeObject, delayMs: number) {
     const key = this.keyOf(type, object);
+    if (this.held) {
+      this.held.set(key, () => this.schedule(type, object, delayMs));
+      return;
+    }
     if (this.pending.has(key)) return;
     this.pending.add(key);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.pending.delete(key);
+      // Held since this was scheduled: it waits with the rest.
+      if (this.held) {
+        this.schedule(type, object, delayMs);
+        return;
+      }
       try {
         this.reconcile(type, object.metadata.namespace, object.metadata.name);
       } catch (error) {

@@ -5,6 +5,10 @@
 import type { KubeObject, ResourceType } from './types';
 import { typeKey } from './ObjectStore';
 
+/** The `apiVersion` of a type's objects: `group/version`, or `version` for the core group. */
+export const apiVersionOf = (type: Pick<ResourceType, 'group' | 'version'>) =>
+  type.group ? `${type.group}/${type.version}` : type.version;
+
 const builtIn = (
   group: string,
   version: string,

@@ -1,4 +1,8 @@
-/** An object as the API serves it. */
+/**
+ * An object as the API serves it.
+ *
+ * @public
+ */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
@@ -6,6 +10,7 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** @public */
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -29,6 +34,7 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
+/** @public */
 export interface ManagedFieldsEntry {
   manager: string;
   operation: 'Apply' | 'Update';
@@ -74,8 +80,10 @@ export interface PrinterColumn {
   priority?: number;
 }
 
+/** @public */
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** @public */
 export interface StoredEvent {
   type: WatchEventType;
   object: KubeObject;

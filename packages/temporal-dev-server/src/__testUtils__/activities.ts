@@ -39,17 +39,26 @@ export async function heartbeatUntilCancelled(): Promise<string> {
   }
 }
 
+/**
+ * How long a first attempt that is meant to time out stays silent: five times the timeouts of the
+ * workflows that run it (2 s), which in turn leave a later attempt, which finishes at once, time
+ * to do so on a busy machine.
+ */
+const OUTLIVING_MS = 10_000;
+
 /** Outlives its start-to-close timeout on the first attempt. */
 export async function slowFirstAttempt(): Promise<string> {
   const context = Context.current();
-  if (context.info.attempt === 1) await context.sleep(3_000).catch(() => {});
+  if (context.info.attempt === 1)
+    await context.sleep(OUTLIVING_MS).catch(() => {});
   return `finished on attempt ${context.info.attempt}`;
 }
 
 /** Stops heartbeating on the first attempt, so its heartbeat timeout fires. */
 export async function silentFirstAttempt(): Promise<string> {
   const context = Context.current();
-  if (context.info.attempt === 1) await context.sleep(3_000).catch(() => {});
+  if (context.info.attempt === 1)
+    await context.sleep(OUTLIVING_MS).catch(() => {});
   context.heartbeat();
   return `finished on attempt ${context.info.attempt}`;
 }
@@ -162,7 +171,7 @@ export async function silentAfterHeartbeat(): Promise<unknown> {
   const context = Context.current();
   if (context.info.attempt === 1) {
     context.heartbeat({ processed: 7 });
-    await context.sleep(3_000).catch(() => {});
+    await context.sleep(OUTLIVING_MS).catch(() => {});
   }
   return {
     attempt: context.info.attempt,

@@ -1,7 +1,9 @@
 /*
- * Spawning the package's commands in tests: free ports, waiting for the ready line.
+ * Spawning the package's commands in tests: free ports, waiting for the ready line, the CPU time
+ * a process has used.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -53,6 +55,22 @@ export function spawnReady(
       ),
     );
   });
+}
+
+/** The unit of /proc's CPU times: clock ticks per second (USER_HZ). */
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'])) || 100;
+
+/**
+ * The CPU time a running process has used so far, all its threads together, in milliseconds:
+ * the work it did, which other work on a busy machine does not stretch as it stretches the wall
+ * time (from Linux's /proc).
+ */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command's name, which is in parentheses and may hold spaces: utime and
+  // stime are the 14th and 15th of the line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 export function exited(child: ChildProcess): Promise<void> {

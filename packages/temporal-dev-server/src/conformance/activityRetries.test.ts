@@ -102,6 +102,12 @@ describe('activity retries', () => {
 
   it('hands the heartbeat details of an attempt whose heartbeat timed out to the next attempt', async () => {
     const { result } = await run('resumingAfterSilence');
-    expect(result).toEqual({ attempt: 2, resumed: { processed: 7 } });
+    // The retry, which finishes at once, may miss the timeout too on a busy machine: the details
+    // reach whichever attempt finishes.
+    expect(result).toEqual({
+      attempt: expect.any(Number),
+      resumed: { processed: 7 },
+    });
+    expect(result.attempt).toBeGreaterThanOrEqual(2);
   });
 });

@@ -142,14 +142,17 @@ describeLocal('the temporal command line', () => {
         workflowId: 'survivor',
       });
       // Kill the server while the activity waits for its retry and the timer runs.
-      await waitFor(async () => {
-        const { raw } = await handle.describe();
-        const events = (await handle.fetchHistory()).events!;
-        return (
-          raw.pendingActivities?.[0]?.attempt === 2 &&
-          ofType(events, EventType.EVENT_TYPE_TIMER_STARTED).length > 0
-        );
-      });
+      await waitFor(
+        'a pending retry of the activity and a started timer',
+        async () => {
+          const { raw } = await handle.describe();
+          const events = (await handle.fetchHistory()).events!;
+          return (
+            raw.pendingActivities?.[0]?.attempt === 2 &&
+            ofType(events, EventType.EVENT_TYPE_TIMER_STARTED).length > 0
+          );
+        },
+      );
       expect(await killAndRestart()).toMatch(/1 runs restored/);
 
       expect(await handle.result()).toEqual([

@@ -14,7 +14,7 @@ import {
   type WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import { useConformance } from '../__testUtils__/conformance';
-import { waitFor } from '../__testUtils__/history';
+import { EventType, waitFor } from '../__testUtils__/history';
 
 jest.setTimeout(60_000);
 
@@ -36,14 +36,16 @@ describe('workflow lifecycle', () => {
   it('delivers an activity cancellation through its heartbeats', async () => {
     const handle = await start('cancellingActivity');
     // Wait until the activity runs and has heartbeated.
-    await waitFor(async () => {
+    await waitFor('a heartbeat of the running activity', async () => {
       const { raw } = await handle.describe();
       return Boolean(raw.pendingActivities?.[0]?.lastHeartbeatTime);
     });
     await handle.cancel();
     expect(await handle.result()).toBe('activity cancelled, cleaned up');
     const events = (await handle.fetchHistory()).events!;
-    const canceled = events.find(e => e.eventType === 16);
+    const canceled = events.find(
+      e => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+    );
     // The worker confirmed the cancellation of a started attempt.
     expect(
       Number(canceled?.activityTaskCanceledEventAttributes?.startedEventId),

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import * as activities from '../__testUtils__/activities';
 import { gate } from '../__testUtils__/activities';
 import { useConformance } from '../__testUtils__/conformance';
+import { waitFor } from '../__testUtils__/history';
 
 jest.setTimeout(60_000);
 
@@ -44,12 +45,11 @@ describe('queries', () => {
         const events = await history();
         return events[events.length - 1]?.workflowTaskCompletedEventAttributes;
       };
-      const deadline = Date.now() + 20_000;
-      while (
-        ((await completedActivities()) < 4 || !(await lastTaskCompleted())) &&
-        Date.now() < deadline
-      )
-        await new Promise(resolve => setTimeout(resolve, 50));
+      await waitFor(
+        'the task after the fourth activity to complete',
+        async () =>
+          (await completedActivities()) === 4 && !!(await lastTaskCompleted()),
+      );
 
       expect(await handle.query<string[]>('steps')).toEqual([
         'a',

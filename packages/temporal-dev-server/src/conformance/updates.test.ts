@@ -30,9 +30,12 @@ describe('workflow updates', () => {
     expect(await handle.result()).toBe(3);
 
     const types = (await handle.fetchHistory()).events!.map(e => e.eventType);
-    // temporal.api.enums.v1.EventType: 41 update accepted, 43 update completed.
-    expect(types).toContain(41);
-    expect(types).toContain(43);
+    expect(types).toContain(
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    );
+    expect(types).toContain(
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    );
   });
 
   it('rejects an update its validator refuses, leaving no trace in the history', async () => {
@@ -88,7 +91,8 @@ describe('workflow updates', () => {
     ]);
     expect(a).toBe(b);
     const accepted = (await handle.fetchHistory()).events!.filter(
-      e => e.eventType === 41,
+      e =>
+        e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
     );
     expect(accepted).toHaveLength(1);
     await handle.signal('finish');

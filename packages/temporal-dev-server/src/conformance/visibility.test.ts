@@ -6,6 +6,7 @@
  */
 import { WorkflowExecutionInfo } from '@temporalio/client';
 import { useConformance } from '../__testUtils__/conformance';
+import { waitFor } from '../__testUtils__/history';
 import { sizeKey, tierKey } from '../__testUtils__/workflows';
 
 jest.setTimeout(60_000);
@@ -228,11 +229,12 @@ describe('visibility', () => {
   });
 
   it('counts, overall and grouped by status', async () => {
-    const deadline = Date.now() + 20_000;
-    let count = await t.client.workflow.count(`Team = '${team}'`);
-    while (count.count !== 4 && Date.now() < deadline)
-      count = await t.client.workflow.count(`Team = '${team}'`);
-    expect(count.count).toBe(4);
+    // Real servers index asynchronously.
+    await waitFor(
+      'the count of the tagged runs to be 4',
+      async () =>
+        (await t.client.workflow.count(`Team = '${team}'`)).count === 4,
+    );
     const grouped = await t.client.workflow.count(
       `Team = '${team}' GROUP BY ExecutionStatus`,
     );
@@ -252,7 +254,6 @@ describe('visibility', () => {
         args: [patchId],
       }),
     ).resolves.toBe('patched');
-    const deadline = Date.now() + 20_000;
     const listPatched = async () => {
       const found: string[] = [];
       for await (const info of t.client.workflow.list({
@@ -261,11 +262,12 @@ describe('visibility', () => {
         found.push(info.workflowId);
       return found;
     };
-    let patchedIds = await listPatched();
     // Real servers index asynchronously.
-    while (patchedIds.length === 0 && Date.now() < deadline)
-      patchedIds = await listPatched();
-    expect(patchedIds).toEqual([workflowId]);
+    await waitFor(
+      'a run listed by its patch',
+      async () => (await listPatched()).length > 0,
+    );
+    expect(await listPatched()).toEqual([workflowId]);
   });
 
   it('refuses a malformed query and an unknown attribute with INVALID_ARGUMENT', async () => {

@@ -4,16 +4,9 @@
  * plain objects encoded through the same types.
  */
 import * as grpc from '@grpc/grpc-js';
-import root from '@temporalio/proto';
 import type { AnyValue } from './any';
-
-/** The part of a protobufjs message type this server uses. */
-interface ProtoType {
-  encode(message: unknown): { finish(): Uint8Array };
-  decode(bytes: Uint8Array): any;
-  fromObject(value: object): unknown;
-  toObject(message: unknown, options: { longs: NumberConstructor }): any;
-}
+import type { Plain } from './plain';
+import { reflection, type ProtoType } from './reflection';
 
 export interface RpcMethod {
   name: string;
@@ -23,8 +16,8 @@ export interface RpcMethod {
 }
 
 export function serviceMethods(serviceName: string): RpcMethod[] {
-  const service = (root as any).lookupService(serviceName);
-  return Object.values(service.methods as Record<string, any>).map(method => {
+  const service = reflection.lookupService(serviceName);
+  return Object.values(service.methods).map(method => {
     method.resolve();
     return {
       name: method.name,
@@ -76,15 +69,48 @@ export class RpcError extends Error {
   }
 }
 
-export type Handler = (
-  request: any,
-  call: grpc.ServerUnaryCall<any, any>,
+/** An RPC's implementation: the request as decoded (see `Plain`), the call; resolves with the answer. */
+export type Handler<Request = never> = (
+  request: Request,
+  call: grpc.ServerUnaryCall<Request, object>,
 ) => Promise<object>;
+
+/** The RPCs of a protobufjs service class (`temporal.api.workflowservice.v1.WorkflowService`), by name. */
+type RpcsOf<Service> = {
+  [K in keyof Service as Service[K] extends {
+    readonly name: infer Name extends string;
+    readonly requestType: string;
+  }
+    ? Name
+    : never]: Service[K];
+};
+
+type RequestOf<Rpc> = Rpc extends (request: infer Request) => Promise<unknown>
+  ? Request
+  : never;
+
+/** Handlers of a service's RPCs, each taking its RPC's request type; those absent are unimplemented. */
+export type ServiceHandlers<Service> = {
+  [Name in keyof RpcsOf<Service>]?: Handler<
+    Plain<RequestOf<RpcsOf<Service>[Name]>>
+  >;
+};
+
+/** Handlers of any one service, by RPC name (see `ServiceHandlers`). */
+export type AnyServiceHandlers = Partial<Record<string, Handler>>;
+
+/** The fields by which an internal error's log line names the run a request was about. */
+interface RequestNames {
+  namespace?: string;
+  workflowId?: string;
+  execution?: { runId?: string; workflowId?: string };
+  workflowExecution?: { runId?: string; workflowId?: string };
+}
 
 /** Every method of the service: implemented ones call their handler, others answer UNIMPLEMENTED. */
 export function serviceImplementation(
   methods: RpcMethod[],
-  handlers: Record<string, Handler>,
+  handlers: AnyServiceHandlers,
   log: (msg: string, fields: object) => void,
   /** Runs before every answer, refusals too (the store writes what the request changed). */
   beforeAnswer: () => void = () => {},
@@ -92,8 +118,8 @@ export function serviceImplementation(
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const m of methods) {
     implementation[m.name] = (
-      call: grpc.ServerUnaryCall<any, any>,
-      callback: grpc.sendUnaryData<any>,
+      call: grpc.ServerUnaryCall<object, object>,
+      callback: grpc.sendUnaryData<object>,
     ) => {
       const handler = handlers[m.name];
       if (!handler) {
@@ -103,7 +129,9 @@ export function serviceImplementation(
         });
         return;
       }
-      handler(call.request, call).then(
+      // The request is what m.requestType decoded: the type this RPC's handler takes.
+      const typedCall = call as grpc.ServerUnaryCall<never, object>;
+      handler(typedCall.request, typedCall).then(
         response => {
           beforeAnswer();
           callback(null, response);
@@ -115,7 +143,7 @@ export function serviceImplementation(
             const metadata = new grpc.Metadata();
             if (error.details) {
               // Failure details travel as a google.rpc.Status in grpc-status-details-bin.
-              const status = (root as any).lookupType('google.rpc.Status');
+              const status = reflection.lookupType('google.rpc.Status');
               metadata.set(
                 'grpc-status-details-bin',
                 Buffer.from(
@@ -133,7 +161,7 @@ export function serviceImplementation(
             }
             callback({ code: error.code, details: error.message, metadata });
           } else {
-            const request = call.request ?? {};
+            const request: RequestNames = typedCall.request ?? {};
             const execution = request.execution ?? request.workflowExecution;
             log('internal error', {
               rpc: m.name,

@@ -51,10 +51,12 @@ export class SqliteStore {
 
   /** Kept namespaces; those of files written before their registrations were kept, by name. */
   namespaces(): Array<NamespaceInfo | string> {
-    return this.db
-      .prepare('SELECT name, info FROM namespaces')
-      .all()
-      .map((row: any) => (row.info ? JSON.parse(row.info) : row.name));
+    return (
+      this.db.prepare('SELECT name, info FROM namespaces').all() as Array<{
+        name: string;
+        info: string | null;
+      }>
+    ).map(row => (row.info ? JSON.parse(row.info) : row.name));
   }
 
   addNamespace(info: NamespaceInfo): void {

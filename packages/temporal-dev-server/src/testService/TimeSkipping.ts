@@ -4,9 +4,10 @@
  * client's sleep), so a workflow that sleeps for a day completes in milliseconds.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { temporal } from '@temporalio/proto';
 import type { SkippingClock } from '../clock';
 import type { Deadlines } from '../Deadlines';
-import { RpcError, type Handler } from '../grpc/serviceDefinition';
+import { RpcError, type ServiceHandlers } from '../grpc/serviceDefinition';
 import { durationMs, timestamp } from '../history/time';
 
 export class TimeSkipping {
@@ -53,7 +54,7 @@ export class TimeSkipping {
     });
   }
 
-  handlers(): Record<string, Handler> {
+  handlers(): ServiceHandlers<temporal.api.testservice.v1.TestService> {
     return {
       LockTimeSkipping: async () => {
         this.clock.locks += 1;

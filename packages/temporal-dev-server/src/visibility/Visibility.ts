@@ -3,57 +3,72 @@
  * OperatorService or --search-attribute), and listing and counting runs by a visibility query.
  */
 import * as grpc from '@grpc/grpc-js';
+import { temporal } from '@temporalio/proto';
+import type { Plain } from '../grpc/plain';
 import { RpcError } from '../grpc/serviceDefinition';
-import type { Execution } from '../state';
+import type { Execution, ExecutionStatus } from '../state';
 import { parseQuery, QueryError, type Filter, type Value } from './query';
 
-/** temporal.api.enums.v1.IndexedValueType, by the names the CLI and the SDK use. */
-export const INDEXED_VALUE_TYPES: Record<string, number> = {
-  Text: 1,
-  Keyword: 2,
-  Int: 3,
-  Double: 4,
-  Bool: 5,
-  Datetime: 6,
-  KeywordList: 7,
+const { IndexedValueType } = temporal.api.enums.v1;
+type ValueType = temporal.api.enums.v1.IndexedValueType;
+type SearchAttributes = Plain<temporal.api.common.v1.ISearchAttributes>;
+/** An attribute's value as ORDER BY compares it. */
+type Comparable = string | number | boolean | undefined;
+
+const TEXT = IndexedValueType.INDEXED_VALUE_TYPE_TEXT;
+const KEYWORD = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+const INT = IndexedValueType.INDEXED_VALUE_TYPE_INT;
+const BOOL = IndexedValueType.INDEXED_VALUE_TYPE_BOOL;
+const DATETIME = IndexedValueType.INDEXED_VALUE_TYPE_DATETIME;
+const KEYWORD_LIST = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST;
+
+/** The search attribute types, by the names the CLI and the SDK use. */
+export const INDEXED_VALUE_TYPES: Record<string, ValueType> = {
+  Text: TEXT,
+  Keyword: KEYWORD,
+  Int: INT,
+  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  Bool: BOOL,
+  Datetime: DATETIME,
+  KeywordList: KEYWORD_LIST,
 };
 
 /** What the server keeps for every run: queryable, never set by a client. */
-const SERVER_ATTRIBUTES: Record<string, number> = {
-  WorkflowId: 2,
-  RunId: 2,
-  WorkflowType: 2,
-  ExecutionStatus: 2,
-  TaskQueue: 2,
-  StartTime: 6,
-  CloseTime: 6,
-  ExecutionTime: 6,
-  ExecutionDuration: 3,
-  HistoryLength: 3,
-  BuildIds: 7,
+const SERVER_ATTRIBUTES: Record<string, ValueType> = {
+  WorkflowId: KEYWORD,
+  RunId: KEYWORD,
+  WorkflowType: KEYWORD,
+  ExecutionStatus: KEYWORD,
+  TaskQueue: KEYWORD,
+  StartTime: DATETIME,
+  CloseTime: DATETIME,
+  ExecutionTime: DATETIME,
+  ExecutionDuration: INT,
+  HistoryLength: INT,
+  BuildIds: KEYWORD_LIST,
 };
 
 /**
  * Predefined attributes that SDKs and tools set themselves: `patched()` upserts
  * TemporalChangeVersion, the batch and schedule machinery the others. No registration needed.
  */
-const PREDEFINED_ATTRIBUTES: Record<string, number> = {
-  TemporalChangeVersion: 7,
-  BinaryChecksums: 7,
-  BatcherNamespace: 2,
-  BatcherUser: 2,
-  TemporalScheduledStartTime: 6,
-  TemporalScheduledById: 2,
-  TemporalSchedulePaused: 5,
+const PREDEFINED_ATTRIBUTES: Record<string, ValueType> = {
+  TemporalChangeVersion: KEYWORD_LIST,
+  BinaryChecksums: KEYWORD_LIST,
+  BatcherNamespace: KEYWORD,
+  BatcherUser: KEYWORD,
+  TemporalScheduledStartTime: DATETIME,
+  TemporalScheduledById: KEYWORD,
+  TemporalSchedulePaused: BOOL,
 };
 
-const SYSTEM_ATTRIBUTES: Record<string, number> = {
+const SYSTEM_ATTRIBUTES: Record<string, ValueType> = {
   ...SERVER_ATTRIBUTES,
   ...PREDEFINED_ATTRIBUTES,
 };
 
 /** ExecutionStatus as queries name it. */
-const STATUS_NAMES: Record<string, string> = {
+const STATUS_NAMES: Record<ExecutionStatus, string> = {
   WORKFLOW_EXECUTION_STATUS_RUNNING: 'Running',
   WORKFLOW_EXECUTION_STATUS_COMPLETED: 'Completed',
   WORKFLOW_EXECUTION_STATUS_FAILED: 'Failed',
@@ -62,10 +77,6 @@ const STATUS_NAMES: Record<string, string> = {
   WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW: 'ContinuedAsNew',
   WORKFLOW_EXECUTION_STATUS_TIMED_OUT: 'TimedOut',
 };
-
-const TEXT = INDEXED_VALUE_TYPES.Text;
-const DATETIME = INDEXED_VALUE_TYPES.Datetime;
-const KEYWORD_LIST = INDEXED_VALUE_TYPES.KeywordList;
 
 const invalid = (message: string) =>
   new RpcError(grpc.status.INVALID_ARGUMENT, message);
@@ -77,7 +88,9 @@ const words = (text: unknown): string[] =>
     : [];
 
 /** A search attribute payload's value (json/plain, as every SDK encodes them). */
-export function decodeSearchAttribute(payload: any): unknown {
+export function decodeSearchAttribute(
+  payload: Plain<temporal.api.common.v1.IPayload> | undefined,
+): unknown {
   if (!payload?.data) return undefined;
   try {
     return JSON.parse(Buffer.from(payload.data).toString('utf8'));
@@ -88,25 +101,31 @@ export function decodeSearchAttribute(payload: any): unknown {
 
 export class Visibility {
   /** Custom attributes by namespace. */
-  private readonly custom = new Map<string, Map<string, number>>();
+  private readonly custom = new Map<string, Map<string, ValueType>>();
   /** Called when attributes are registered, so a store can keep them. */
-  onChange: (namespace: string, attributes: Record<string, number>) => void =
+  onChange: (namespace: string, attributes: Record<string, ValueType>) => void =
     () => {};
 
-  customAttributes(namespace: string): Record<string, number> {
+  customAttributes(namespace: string): Record<string, ValueType> {
     return Object.fromEntries(this.custom.get(namespace) ?? []);
   }
 
-  systemAttributes(): Record<string, number> {
+  systemAttributes(): Record<string, ValueType> {
     return { ...SYSTEM_ATTRIBUTES };
   }
 
-  register(namespace: string, attributes: Record<string, number>): void {
-    const known = this.custom.get(namespace) ?? new Map<string, number>();
+  register(
+    namespace: string,
+    attributes: Record<string, ValueType | undefined>,
+  ): void {
+    const known = this.custom.get(namespace) ?? new Map<string, ValueType>();
     for (const [name, type] of Object.entries(attributes)) {
       if (SYSTEM_ATTRIBUTES[name] !== undefined)
         throw invalid(`Search attribute ${name} is reserved by system.`);
-      if (!Object.values(INDEXED_VALUE_TYPES).includes(type))
+      if (
+        type === undefined ||
+        !Object.values(INDEXED_VALUE_TYPES).includes(type)
+      )
         throw invalid(`Unknown search attribute type: ${type}.`);
       const existing = known.get(name);
       if (existing !== undefined && existing !== type)
@@ -133,7 +152,10 @@ export class Visibility {
   }
 
   /** Refuses search attributes that are not registered, as Temporal does on start and upsert. */
-  validate(namespace: string, searchAttributes: any): string | undefined {
+  validate(
+    namespace: string,
+    searchAttributes: SearchAttributes | undefined,
+  ): string | undefined {
     const known = this.custom.get(namespace);
     for (const name of Object.keys(searchAttributes?.indexedFields ?? {})) {
       if (SERVER_ATTRIBUTES[name] !== undefined)
@@ -145,7 +167,7 @@ export class Visibility {
     return undefined;
   }
 
-  private typeOf(namespace: string, field: string): number {
+  private typeOf(namespace: string, field: string): ValueType {
     const type =
       SYSTEM_ATTRIBUTES[field] ?? this.custom.get(namespace)?.get(field);
     if (type === undefined)
@@ -241,7 +263,7 @@ export class Visibility {
       }
       default: {
         const value = this.valueOf(e, filter.field);
-        // Full-text: any of the words asked for.
+        // Full-text: one of the words asked for is enough.
         if (this.typeOf(namespace, filter.field) === TEXT) {
           const asked = words(filter.value);
           const has = words(value).some(w => asked.includes(w));
@@ -302,8 +324,9 @@ export class Visibility {
     );
     const compare = (a: Execution, b: Execution) => {
       for (const { field, descending } of query.orderBy) {
-        const x = this.valueOf(a, field) as any;
-        const y = this.valueOf(b, field) as any;
+        // Ordered as JavaScript orders them (one attribute's values have one type).
+        const x = this.valueOf(a, field) as Comparable;
+        const y = this.valueOf(b, field) as Comparable;
         if (x === y) continue;
         if (x === undefined) return 1;
         if (y === undefined) return -1;

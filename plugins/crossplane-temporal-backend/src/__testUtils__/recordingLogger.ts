@@ -8,6 +8,7 @@ import {
   type LoggerService,
   type ServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { notifiedWaits } from './notifiedWaits';
 
 export interface LogLine {
   level: 'error' | 'warn' | 'info' | 'debug';
@@ -18,15 +19,21 @@ export interface LogLine {
 
 export interface RecordingLogger extends LoggerService {
   readonly lines: LogLine[];
-  /** Resolves with the first line, logged already or later, that matches. */
-  logged(match: (line: LogLine) => boolean): Promise<LogLine>;
+  /**
+   * Resolves with the first line, logged already or later, that matches; fails after `timeoutMs`
+   * (default 30 s), with the last lines logged.
+   */
+  logged(
+    match: (line: LogLine) => boolean,
+    timeoutMs?: number,
+  ): Promise<LogLine>;
   /** Gives it to the plugins of a test backend as their logger. */
   factory: ServiceFactory<LoggerService, 'plugin'>;
 }
 
 export function recordingLogger(): RecordingLogger {
   const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
+  const waits = notifiedWaits();
 
   const loggerWith = (fields: Record<string, unknown>): LoggerService => {
     const at =
@@ -36,7 +43,7 @@ export function recordingLogger(): RecordingLogger {
           message,
           fields: { ...fields, ...(meta as object) },
         });
-        for (const waiter of [...waiters]) waiter();
+        waits.notify();
       };
     return {
       error: at('error'),
@@ -56,17 +63,15 @@ export function recordingLogger(): RecordingLogger {
       deps: {},
       factory: () => logger,
     }),
-    logged(match) {
-      return new Promise(resolve => {
-        const check = () => {
-          const line = lines.find(match);
-          if (!line) return;
-          waiters.delete(check);
-          resolve(line);
-        };
-        waiters.add(check);
-        check();
-      });
+    logged(match, timeoutMs) {
+      return waits.until(
+        () =>
+          `a line the test expects; the last ones logged: ${JSON.stringify(
+            lines.slice(-5).map(l => `${l.level} ${l.message}`),
+          )}`,
+        () => lines.find(match),
+        timeoutMs,
+      );
     },
   };
 }

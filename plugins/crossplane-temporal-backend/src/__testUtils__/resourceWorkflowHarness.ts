@@ -1,12 +1,11 @@
 /*
  * The resource workflows end to end, for tests: the real Temporal worker and client on the dev
  * server, the real cluster clients and watchers on the cluster simulator, and helpers that send
- * the requests the backend sends.
+ * the requests the backend sends (provisions through the backend's ResourceWorkflowClient).
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import {
-  resourceWorkflowId,
   type ApprovalDecision,
   type JsonObject,
   type ObservedObjectEvent,
@@ -29,16 +28,17 @@ import path from 'node:path';
 import type { ResourceActivities } from '../activities/types';
 import { createClusterClients } from '../cluster';
 import type { ClusterClient, KubeObject } from '../cluster/types';
+import { ResourceWorkflowClient } from '../service/ResourceWorkflowClient';
 import { startResourceWorker } from '../worker/startResourceWorker';
 import {
   decideApprovalUpdate,
   deprovisionUpdate,
   observedSignal,
-  provisionSignal,
   statusQuery,
   updateSpecUpdate,
 } from '../workflows/definitions';
 import type { ResourceWorkflowOptions } from '../workflows/resourceWorkflow';
+import { pollUntil } from './pollUntil';
 import { startTestCluster, type TestCluster } from './testCluster';
 
 export const alice: Requester = {
@@ -152,8 +152,11 @@ export const provisionRequest = (
   policy: { ...DEFAULT_POLICY, ...o.policy },
 });
 
-/** Starts (or signals) a resource's workflow with a provision request, as the backend does. */
-export function startProvision(
+/**
+ * Starts a resource's workflow (or finds it running) with a provision request, through the
+ * backend's client: the handle of the workflow, once it accepted the request.
+ */
+export async function startProvision(
   client: Client,
   o: {
     taskQueue: string;
@@ -166,35 +169,38 @@ export function startProvision(
     workflowTaskTimeout?: Duration;
   },
 ): Promise<WorkflowHandle> {
-  return client.workflow.signalWithStart('resourceWorkflow', {
-    workflowId: resourceWorkflowId(o.ref),
+  // Workers of these tests may be restarting: a request waits for the next one.
+  const workflows = new ResourceWorkflowClient({
+    client,
     taskQueue: o.taskQueue,
-    args: [{ ref: o.ref, options: o.workflowOptions }],
-    workflowTaskTimeout: o.workflowTaskTimeout,
-    signal: provisionSignal,
-    signalArgs: [provisionRequest(o.ref, o)],
+    requestTimeoutMs: 0,
   });
+  const { workflowId } = await workflows.provision(provisionRequest(o.ref, o), {
+    workflowOptions: o.workflowOptions,
+    workflowTaskTimeout: o.workflowTaskTimeout,
+  });
+  return client.workflow.getHandle(workflowId);
 }
 
 /** The workflow's status once `done` holds (queries are how it is seen to change). */
-export async function statusWhen(
+export function statusWhen(
   handle: WorkflowHandle,
   done: (s: ResourceStatus) => boolean,
   timeoutMs = 60_000,
 ): Promise<ResourceStatus> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (done(status)) return status;
-    if (Date.now() > deadline)
-      throw new Error(
-        `still ${status.phase}: ${JSON.stringify({
+  return pollUntil(
+    `${handle.workflowId}'s status to change as the test expects`,
+    () => handle.query(statusQuery),
+    done,
+    {
+      timeoutMs,
+      describe: status =>
+        `${status.phase}, ${JSON.stringify({
           steps: status.steps.slice(-3),
           conditions: status.conditions,
         })}`,
-      );
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
+    },
+  );
 }
 
 /** Starts the cluster, the dev server and a worker for a test file; stops them after it. */

@@ -1,10 +1,13 @@
 /*
  * A resource worker in a process of its own, so crash tests can kill it with SIGKILL. Reads its
  * app-config (as JSON) from the file named by its first argument; prints one line when ready.
+ * With WORKER_STANDBY set, it loads its code, says so, and starts the worker only once a line
+ * comes on stdin: a replacement that is ready at once, whatever loading costs on the machine.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { limitWorkerHeapGrowth } from '../worker/runtime';
 import { startResourceWorker } from '../worker/startResourceWorker';
 
@@ -44,6 +47,11 @@ async function main() {
   const config = new ConfigReader(
     JSON.parse(readFileSync(process.argv[2], 'utf8')),
   );
+  if (process.env.WORKER_STANDBY) {
+    process.stdout.write('worker loaded\n');
+    await once(process.stdin, 'data');
+    process.stdin.pause();
+  }
   const worker = await startResourceWorker({ config, logger: stderrLogger() });
   process.stdout.write('worker ready\n');
   // Graceful shutdown, as a deployment stops it: watchers, then the worker, then exit.

@@ -17,8 +17,8 @@ import type {
   KubeObject,
   ObjectRef,
 } from '../cluster/types';
-import { conditionsOf } from '../cluster/conditions';
-import { summariseComposed } from '../workflows/readiness';
+import { conditionsOf } from '../crossplane/conditions';
+import { summariseComposed } from '../crossplane/composed';
 import { invalidSpec, translatingClusterErrors } from './failures';
 import { describeSchemaErrors, SpecSchemaCache } from './schemaValidation';
 import type {

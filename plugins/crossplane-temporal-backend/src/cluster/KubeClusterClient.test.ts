@@ -15,6 +15,11 @@ import { createClusterClients } from '.';
 import type { CredentialEnvironment } from './credentials';
 import { ClusterRequestError } from './errors';
 
+// The first kubeconfig read loads @kubernetes/client-node through Jest's transform (about 4 s on
+// an idle machine, several times that on a busy one), and an HTTPS simulator makes its
+// certificates as it starts.
+jest.setTimeout(60_000);
+
 const BACKSTAGE = 'system:serviceaccount:crossplane-system:backstage';
 const alice = { user: 'alice', groups: ['team-alpha', 'system:authenticated'] };
 const TEAM_ALPHA = { apiVersion: 'v1', kind: 'Namespace', name: 'team-alpha' };
@@ -96,29 +101,43 @@ describe('cluster clients', () => {
   }
 
   /**
-   * Reads with `clients`, then rotates the backend's token (`putToken` puts the new one where the
-   * client finds it) and expires the old one, and reads again: the codes the server answered it.
+   * Runs `use` with a simulator of its own: a test that expires the backend's token there leaves
+   * the other tests' simulator alone, even when it fails or runs out of time half way.
+   */
+  async function withOwnSimulator<T>(use: (own: KubeSim) => Promise<T>) {
+    const own = await startKubeSim({ providerDelayMs: 20 });
+    try {
+      return await use(own);
+    } finally {
+      await own.stop();
+    }
+  }
+
+  /**
+   * Reads with `clients`, then rotates the backend's token on `own` (`putToken` puts the new one
+   * where the client finds it) and expires the old one, and reads again: the codes the server
+   * answered it.
    */
   async function codesAfterRotation(
+    own: KubeSim,
     clients: ReturnType<typeof createClusterClients>,
     newToken: string,
     putToken: (token: string) => void,
   ) {
     const ref = { apiVersion: 'v1', kind: 'Namespace', name: 'team-alpha' };
-    expect(await clients.get('local').get(ref)).toBeDefined();
-    await sim.admin.addToken(newToken, BACKSTAGE, ['system:serviceaccounts']);
-    putToken(newToken);
-    await sim.admin.expireToken(BACKSTAGE);
-    const { lastSeq } = await sim.admin.audit();
     try {
       expect(await clients.get('local').get(ref)).toBeDefined();
-      const { records } = await sim.admin.audit({
+      await own.admin.addToken(newToken, BACKSTAGE, ['system:serviceaccounts']);
+      putToken(newToken);
+      await own.admin.expireToken(BACKSTAGE);
+      const { lastSeq } = await own.admin.audit();
+      expect(await clients.get('local').get(ref)).toBeDefined();
+      const { records } = await own.admin.audit({
         sinceSeq: lastSeq,
         resource: 'namespaces',
       });
       return records.map(r => r.code);
     } finally {
-      await sim.admin.expireToken(BACKSTAGE, null);
       await clients.close();
     }
   }
@@ -302,28 +321,33 @@ describe('cluster clients', () => {
   });
 
   it('authenticates with the current context of a kubeconfig, and reads it again when the server refuses its token', async () => {
-    const file = path.join(dir, 'backstage.kubeconfig');
-    const kubeconfig = sim.kubeconfigFor(BACKSTAGE);
-    fs.writeFileSync(file, kubeconfig);
-    const clients = createClusterClients({
-      config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            { name: 'local', auth: { type: 'kubeconfig', path: file } },
-          ],
-        },
-      }),
-      logger: mockServices.logger.mock(),
+    const codes = await withOwnSimulator(own => {
+      const file = path.join(dir, 'backstage.kubeconfig');
+      const kubeconfig = own.kubeconfigFor(BACKSTAGE);
+      fs.writeFileSync(file, kubeconfig);
+      const clients = createClusterClients({
+        config: new ConfigReader({
+          crossplaneTemporal: {
+            clusters: [
+              { name: 'local', auth: { type: 'kubeconfig', path: file } },
+            ],
+          },
+        }),
+        logger: mockServices.logger.mock(),
+      });
+      // The token in the kubeconfig is rotated.
+      return codesAfterRotation(
+        own,
+        clients,
+        'rotated-kubeconfig-token',
+        token =>
+          fs.writeFileSync(
+            file,
+            kubeconfig.replace(own.tokenFor(BACKSTAGE), token),
+          ),
+      );
     });
-    // The token in the kubeconfig is rotated.
-    expect(
-      await codesAfterRotation(clients, 'rotated-kubeconfig-token', token =>
-        fs.writeFileSync(
-          file,
-          kubeconfig.replace(sim.tokenFor(BACKSTAGE), token),
-        ),
-      ),
-    ).toEqual([401, 200]);
+    expect(codes).toEqual([401, 200]);
   });
 
   it("refuses a write in another tenant's namespace as Forbidden, with the server's reason", async () => {
@@ -413,36 +437,43 @@ describe('cluster clients', () => {
     });
     expect(records.map(r => r.code)).toEqual([409]);
 
-    const forced = await local.apply(claim('contested-db', 'team-alpha', 'large'), {
-      ...options,
-      force: true,
-    });
+    const forced = await local.apply(
+      claim('contested-db', 'team-alpha', 'large'),
+      {
+        ...options,
+        force: true,
+      },
+    );
     expect(forced.spec?.parameters.size).toBe('large');
     await clients.close();
   });
 
   it('runs an exec credential plugin again when the server refuses its token, and retries once', async () => {
-    const current = path.join(dir, 'exec-token');
-    fs.writeFileSync(current, sim.tokenFor(BACKSTAGE));
-    const plugin = path.join(dir, 'credential-plugin.js');
-    fs.writeFileSync(
-      plugin,
-      `const token = require('fs').readFileSync(${JSON.stringify(
-        current,
-      )}, 'utf8');
-       process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token } }));`,
-    );
-    const clients = clientsWith({
-      type: 'exec',
-      command: process.execPath,
-      args: [plugin],
+    const codes = await withOwnSimulator(own => {
+      const current = path.join(dir, 'exec-token');
+      fs.writeFileSync(current, own.tokenFor(BACKSTAGE));
+      const plugin = path.join(dir, 'credential-plugin.js');
+      fs.writeFileSync(
+        plugin,
+        `const token = require('fs').readFileSync(${JSON.stringify(
+          current,
+        )}, 'utf8');
+         process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token } }));`,
+      );
+      const clients = clientsWith(
+        { type: 'exec', command: process.execPath, args: [plugin] },
+        undefined,
+        { url: own.url },
+      );
+      // The identity provider rotates the token.
+      return codesAfterRotation(
+        own,
+        clients,
+        'rotated-backstage-token',
+        token => fs.writeFileSync(current, token),
+      );
     });
-    // The identity provider rotates the token.
-    expect(
-      await codesAfterRotation(clients, 'rotated-backstage-token', token =>
-        fs.writeFileSync(current, token),
-      ),
-    ).toEqual([401, 200]);
+    expect(codes).toEqual([401, 200]);
   });
 
   it('reads a token file again shortly before its JWT expires, so a rotation its mtime hides goes out without a 401', async () => {

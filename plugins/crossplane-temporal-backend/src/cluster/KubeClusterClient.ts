@@ -7,6 +7,7 @@
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Agent, request, type Dispatcher } from 'undici';
+import { backoffDelayMs, pause, type Backoff } from '../lib/backoff';
 import { ClusterRequestError } from './errors';
 import type { ClusterEndpoint } from './credentials';
 import type {
@@ -40,6 +41,8 @@ interface Call extends RequestOptions {
 }
 
 const TRANSIENT_RETRIES = 3;
+/** Quick, as client-go's: 0.1, 0.2, 0.4 s before the activity's own retry policy takes over. */
+const TRANSIENT_BACKOFF: Backoff = { initialMs: 100, maxMs: 2_000 };
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** Node's codes for a server certificate that does not verify against the trusted CAs. */
@@ -64,7 +67,7 @@ function tlsVerificationFailure(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The server's Retry-After (capped at 2 s), or a short exponential backoff with jitter. */
+/** The server's Retry-After (capped at the backoff's bound), or the backoff's delay. */
 function retryDelayMs(
   retryAfter: string | string[] | undefined,
   retry: number,
@@ -73,8 +76,8 @@ function retryDelayMs(
     Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
   );
   if (Number.isFinite(seconds) && seconds > 0)
-    return Math.min(seconds * 1000, 2000);
-  return 50 * 2 ** retry * (0.5 + Math.random());
+    return Math.min(seconds * 1000, TRANSIENT_BACKOFF.maxMs);
+  return backoffDelayMs(TRANSIENT_BACKOFF, retry);
 }
 
 /** The fields a server-side apply would take from other managers, as the API server lists them. */
@@ -415,7 +418,7 @@ export class KubeClusterClient implements ClusterClient {
     ) {
       const delayMs = retryDelayMs(response.headers['retry-after'], retry);
       await response.body.dump();
-      await new Promise(resolve => setTimeout(resolve, delayMs));
+      await pause(delayMs, call.signal);
       response = await this.send(call);
     }
     const text = await response.body.text();
@@ -435,11 +438,16 @@ export class KubeClusterClient implements ClusterClient {
     if (reason === 'Unauthorized')
       message = `cluster ${this.name} refused the backend's credentials even after refreshing them`;
     else if (reason === 'FieldConflict')
-      message = `cluster ${this.name}: ${[body.details?.kind, body.details?.name]
+      message = `cluster ${this.name}: ${[
+        body.details?.kind,
+        body.details?.name,
+      ]
         .filter(Boolean)
         .join(' ')} has fields someone else manages (${fieldConflicts(
         body,
-      ).join('; ')}); undo their change, or let a drift repair take the fields back`;
+      ).join(
+        '; ',
+      )}); undo their change, or let a drift repair take the fields back`;
     this.logger.debug('cluster request failed', {
       cluster: this.name,
       method: call.method,

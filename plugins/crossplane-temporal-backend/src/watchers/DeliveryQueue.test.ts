@@ -38,7 +38,7 @@ function setUp(options: Partial<DeliveryQueueOptions> = {}) {
   const logger = mockServices.logger.mock();
   const queue = new DeliveryQueue({
     logger,
-    retryDelayMs: () => 1,
+    retryBackoff: { initialMs: 1, maxMs: 1 },
     ...options,
     deliver: (workflowId, event) =>
       new Promise<void>((resolve, reject) => {
@@ -118,9 +118,8 @@ describe('DeliveryQueue', () => {
   });
 
   it('retries a failed delivery with backoff until it goes through', async () => {
-    const retryDelayMs = jest.fn(() => 1);
     const { calls, logger, push, sent, callsReach, finish } = setUp({
-      retryDelayMs,
+      retryBackoff: { initialMs: 1, maxMs: 1_000 },
     });
     push('a', '1');
     calls[0].fail(new Error('14 UNAVAILABLE'));
@@ -131,8 +130,11 @@ describe('DeliveryQueue', () => {
     await settle();
 
     expect(sent()).toEqual(['wf-a@1', 'wf-a@1', 'wf-a@1']);
-    expect(retryDelayMs.mock.calls).toEqual([[1], [2]]);
     expect(logger.warn).toHaveBeenCalledTimes(2);
+    // The pause doubles after each failure.
+    expect(
+      logger.warn.mock.calls.map(([, fields]) => (fields as any)?.retryInMs),
+    ).toEqual([1, 2]);
     expect(logger.warn).toHaveBeenLastCalledWith(
       'could not deliver a watch event to its workflow; retrying',
       expect.objectContaining({
@@ -176,7 +178,7 @@ describe('DeliveryQueue', () => {
   it('on stop, drops what waits and ends retries without waiting out their backoff', async () => {
     const { queue, calls, push, sent } = setUp({
       concurrency: 1,
-      retryDelayMs: () => 3_600_000,
+      retryBackoff: { initialMs: 3_600_000, maxMs: 3_600_000 },
     });
     push('a', '1');
     push('b', '2');

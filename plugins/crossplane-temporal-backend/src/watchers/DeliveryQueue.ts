@@ -8,6 +8,7 @@
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ObservedObjectEvent } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { backoffDelayMs, pause, type Backoff } from '../lib/backoff';
 
 export interface Delivery {
   /** The object the event is about (one delivery per key at a time; newer replaces older). */
@@ -25,12 +26,11 @@ export interface DeliveryQueueOptions {
   concurrency?: number;
   /** Attempts per delivery before it is given up (the workflow's fallback read still finds the state). Default 8. */
   maxAttempts?: number;
-  /** Pause before attempt `n + 1`. Default 500 ms doubling, at most 30 s. */
-  retryDelayMs?: (attempt: number) => number;
+  /** Pauses between attempts. Default 500 ms, doubling up to 30 s. */
+  retryBackoff?: Backoff;
 }
 
-const defaultRetryDelay = (attempt: number) =>
-  Math.min(30_000, 500 * 2 ** (attempt - 1));
+const DEFAULT_RETRY_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 export class DeliveryQueue {
   /** Waiting deliveries by key, oldest first (Map keeps insertion order). */
@@ -38,14 +38,18 @@ export class DeliveryQueue {
   private readonly fromList = new Map<string, Delivery>();
   private readonly delivering = new Set<string>();
   private readonly sending = new Set<Promise<void>>();
-  private readonly sleepers = new Set<() => void>();
-  private stopped = false;
+  /** Aborted on stop: ends the pauses between attempts at once. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: DeliveryQueueOptions) {}
 
   /** Deliveries waiting to go out (not counting those in flight). */
   get waiting(): number {
     return this.fromWatch.size + this.fromList.size;
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   push(delivery: Delivery): void {
@@ -61,10 +65,9 @@ export class DeliveryQueue {
 
   /** Drops what waits, stops retrying and waits for the deliveries in flight. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort();
     this.fromWatch.clear();
     this.fromList.clear();
-    for (const wake of this.sleepers) wake();
     await Promise.all(this.sending);
   }
 
@@ -97,7 +100,7 @@ export class DeliveryQueue {
 
   private async send({ key, workflowId, event }: Delivery): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 8;
-    const retryDelayMs = this.options.retryDelayMs ?? defaultRetryDelay;
+    const backoff = this.options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.deliver(workflowId, event);
@@ -118,12 +121,12 @@ export class DeliveryQueue {
           );
           return;
         }
-        const delayMs = retryDelayMs(attempt);
+        const delayMs = backoffDelayMs(backoff, attempt);
         this.options.logger.warn(
           'could not deliver a watch event to its workflow; retrying',
           { ...fields, retryInMs: delayMs },
         );
-        await this.sleep(delayMs);
+        await pause(delayMs, this.stopping.signal);
         if (this.stopped || this.superseded(key)) return;
       }
     }
@@ -132,19 +135,5 @@ export class DeliveryQueue {
   /** A newer event for the object waits: it, not this one, is what the workflow should get. */
   private superseded(key: string): boolean {
     return this.fromWatch.has(key) || this.fromList.has(key);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      timer = setTimeout(wake, ms);
-      timer.unref();
-      this.sleepers.add(wake);
-    });
   }
 }

@@ -10,6 +10,7 @@ import type {
   ListQuery,
   WatchEvent,
 } from '../cluster/types';
+import { backoffDelayMs, pause, type Backoff } from '../lib/backoff';
 
 export type InformerEvent = {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -20,14 +21,14 @@ export type InformerEvent = {
 
 const keyOf = (o: KubeObject) =>
   `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-const MAX_BACKOFF_MS = 30_000;
+/** Between a failed watch and the next try: 0.5 s, doubling up to 30 s. */
+const WATCH_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 export class Informer {
   private readonly cache = new Map<string, KubeObject>();
   private resourceVersion?: string;
   private readonly abort = new AbortController();
   private running?: Promise<void>;
-  private wake?: () => void;
 
   constructor(
     private readonly client: ClusterWatching,
@@ -48,7 +49,6 @@ export class Informer {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wake?.();
     await this.running;
   }
 
@@ -124,19 +124,13 @@ export class Informer {
       } catch (error) {
         if (this.abort.signal.aborted) return;
         failures++;
-        const delay = Math.min(
-          MAX_BACKOFF_MS,
-          250 * 2 ** Math.min(failures, 7),
-        );
+        const delay = backoffDelayMs(WATCH_BACKOFF, failures);
         this.logger.warn('watch failed; retrying', {
           kind: this.query.kind,
           retryInMs: delay,
           error: String(error),
         });
-        await new Promise<void>(resolve => {
-          this.wake = resolve;
-          setTimeout(resolve, delay).unref();
-        });
+        await pause(delay, this.abort.signal);
         // After a failure the version may be gone too: list again to be sure nothing was missed.
         if (!this.abort.signal.aborted)
           await this.relist().catch(() => undefined);

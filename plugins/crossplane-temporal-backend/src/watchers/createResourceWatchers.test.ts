@@ -6,6 +6,7 @@
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
@@ -14,6 +15,7 @@ import {
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { KubeSim } from '@crossplane-temporal/kube-sim';
 import fs from 'node:fs';
+import { notifiedWaits } from '../__testUtils__/notifiedWaits';
 import { recordingLogger } from '../__testUtils__/recordingLogger';
 import {
   startTestCluster,
@@ -32,31 +34,28 @@ describe('resource watchers', () => {
   let cluster: TestCluster;
   let clients: ReturnType<typeof createClusterClients>;
   const events: Array<{ workflowId: string; event: ObservedObjectEvent }> = [];
-  const waiters = new Set<() => void>();
+  const waits = notifiedWaits();
   let watchers: ReturnType<typeof createResourceWatchers>;
 
   /** What the watchers deliver: kept, and any waiter told. */
   const record = async (workflowId: string, event: ObservedObjectEvent) => {
     events.push({ workflowId, event });
-    for (const waiter of [...waiters]) waiter();
+    waits.notify();
   };
 
-  /** Resolves with the first delivered event (past or future) that matches. */
+  /**
+   * Resolves with the first delivered event (past or future) that matches; fails after 30 s,
+   * saying what it waited for.
+   */
   const delivered = (
     match: (workflowId: string, e: ObservedObjectEvent) => boolean,
+    what = 'the event the test expects',
   ) =>
-    new Promise<ObservedObjectEvent>(resolve => {
-      const check = () => {
-        const found = events.find(({ workflowId, event }) =>
-          match(workflowId, event),
-        );
-        if (!found) return;
-        waiters.delete(check);
-        resolve(found.event);
-      };
-      waiters.add(check);
-      check();
-    });
+    waits.until(
+      `${what} to be delivered`,
+      () =>
+        events.find(({ workflowId, event }) => match(workflowId, event))?.event,
+    );
 
   /** Resolves once a claim's workflow has been told that the claim is Ready. */
   const readyIn = (workflowId: string) =>
@@ -65,6 +64,7 @@ describe('resource watchers', () => {
         id === workflowId &&
         e.role === 'resource' &&
         e.conditions.some(c => c.type === 'Ready' && c.status === 'True'),
+      `Ready claim for ${workflowId}`,
     );
 
   const claim = (name: string, workflowId: string, size = 'small') => ({
@@ -161,35 +161,42 @@ describe('resource watchers', () => {
     );
   });
 
+  /** Applies a managed claim and resolves once its workflow was told that it is Ready. */
+  async function readyClaim(name: string, workflowId: string) {
+    await clients.get('local').apply(claim(name, workflowId), {
+      fieldManager: 'crossplane-temporal',
+      as: alice,
+    });
+    await readyIn(workflowId);
+    return {
+      apiVersion: 'database.example.org/v1alpha1',
+      kind: 'PostgreSQLInstance',
+      namespace: 'team-alpha',
+      name,
+    };
+  }
+
   it('keeps delivering after the watch streams were dropped', async () => {
+    const dropping = await readyClaim('dropped-db', 'wf-dropped');
     const { dropped } = await sim.admin.dropWatches();
     expect(dropped).toBeGreaterThan(0);
     await sim.admin.driftPatch(
-      {
-        apiVersion: 'database.example.org/v1alpha1',
-        kind: 'PostgreSQLInstance',
-        namespace: 'team-alpha',
-        name: 'orders-db',
-      },
+      dropping,
       { spec: { parameters: { size: 'large' } } },
       'kubectl-edit',
     );
     const changed = await delivered(
       (id, e) =>
-        id === 'wf-orders' &&
+        id === 'wf-dropped' &&
         e.role === 'resource' &&
         e.lastSpecManager === 'kubectl-edit',
+      'change by kubectl-edit',
     );
     expect(changed.generation).toBeGreaterThan(1);
   });
 
   it('does not signal a change the workflows do not act on', async () => {
-    const selector = {
-      apiVersion: 'database.example.org/v1alpha1',
-      kind: 'PostgreSQLInstance',
-      namespace: 'team-alpha',
-      name: 'orders-db',
-    };
+    const selector = await readyClaim('labelled-db', 'wf-labelled');
     // A label: no new generation, no condition changes.
     const labelled = (await sim.admin.driftPatch(selector, {
       metadata: { labels: { 'cost-centre': 'cc-42' } },
@@ -201,7 +208,8 @@ describe('resource watchers', () => {
       'kubectl-scale',
     );
     await delivered(
-      (id, e) => id === 'wf-orders' && e.lastSpecManager === 'kubectl-scale',
+      (id, e) => id === 'wf-labelled' && e.lastSpecManager === 'kubectl-scale',
+      'change by kubectl-scale',
     );
     expect(
       events.filter(
@@ -284,26 +292,46 @@ describe('resource watchers', () => {
     }
   });
 
-  it('watches every configured cluster, and traces each object to its workflow there', async () => {
-    const other = await startTestCluster();
-    const both = createClusterClients({
+  /**
+   * Watchers of their own for the clusters `clusterConfigs` configures, delivering to `record`
+   * and logging to a recording logger; started, and stopped by `stop()` with their clients.
+   */
+  async function startWatchersOf(
+    clusterConfigs: JsonObject[],
+    discoveryBackoff?: { initialMs: number; maxMs: number },
+  ) {
+    const own = createClusterClients({
       config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            cluster.clusterConfig,
-            { ...other.clusterConfig, name: 'other' },
-          ],
-        },
+        crossplaneTemporal: { clusters: clusterConfigs },
       }),
       logger: mockServices.logger.mock(),
     });
+    const logger = recordingLogger();
     const watching = createResourceWatchers({
-      clusters: both,
-      logger: mockServices.logger.mock(),
+      clusters: own,
+      logger,
       onEvent: record,
+      discoveryBackoff,
     });
+    await watching.start();
+    return {
+      clients: own,
+      logger,
+      async stop() {
+        await watching.stop();
+        await own.close();
+      },
+    };
+  }
+
+  it('watches every configured cluster, and traces each object to its workflow there', async () => {
+    const other = await startTestCluster();
+    const watching = await startWatchersOf([
+      cluster.clusterConfig,
+      { ...other.clusterConfig, name: 'other' },
+    ]);
+    const both = watching.clients;
     try {
-      await watching.start();
       // The same name in both clusters: each is its own resource, with its own workflow.
       await both.get('local').apply(claim('twin-db', 'wf-twin-local'), {
         fieldManager: 'crossplane-temporal',
@@ -323,7 +351,6 @@ describe('resource watchers', () => {
         expect(local.has(uid)).toBe(false);
     } finally {
       await watching.stop();
-      await both.close();
       await other.stop();
     }
   });
@@ -334,31 +361,20 @@ describe('resource watchers', () => {
   it('watches the other clusters while one cannot be reached, and that one once it answers', async () => {
     // Nobody listens there yet; a simulator is started there later.
     const port = await unusedPort();
-    const both = createClusterClients({
-      config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            cluster.clusterConfig,
-            {
-              ...cluster.clusterConfig,
-              name: 'late',
-              url: `http://127.0.0.1:${port}`,
-            },
-          ],
+    const watching = await startWatchersOf(
+      [
+        cluster.clusterConfig,
+        {
+          ...cluster.clusterConfig,
+          name: 'late',
+          url: `http://127.0.0.1:${port}`,
         },
-      }),
-      logger: mockServices.logger.mock(),
-    });
-    const logger = recordingLogger();
-    const watching = createResourceWatchers({
-      clusters: both,
-      logger,
-      onEvent: record,
-      discoveryBackoff: { initialMs: 50, maxMs: 200 },
-    });
+      ],
+      { initialMs: 50, maxMs: 200 },
+    );
+    const { clients: both, logger } = watching;
     let late: TestCluster | undefined;
     try {
-      await watching.start();
       const failure = await logger.logged(
         l => l.message === COULD_NOT_DISCOVER && l.fields.cluster === 'late',
       );
@@ -395,49 +411,54 @@ describe('resource watchers', () => {
       await readyIn('wf-late');
     } finally {
       await watching.stop();
-      await both.close();
       await late?.stop();
     }
   });
 
   it('stops trying a cluster that cannot be reached once it is stopped', async () => {
-    const unreachable = createClusterClients({
-      config: new ConfigReader({
-        crossplaneTemporal: {
-          clusters: [
-            {
-              ...cluster.clusterConfig,
-              name: 'unreachable',
-              url: `http://127.0.0.1:${await unusedPort()}`,
-            },
-          ],
-        },
-      }),
-      logger: mockServices.logger.mock(),
-    });
-    const logger = recordingLogger();
-    const intervalMs = 20;
-    const watching = createResourceWatchers({
-      clusters: unreachable,
-      logger,
-      onEvent: record,
-      discoveryBackoff: { initialMs: intervalMs, maxMs: intervalMs },
-    });
-    const tries = () =>
-      logger.lines.filter(l => l.message === COULD_NOT_DISCOVER).length;
-    try {
-      await watching.start();
-      await logger.logged(
-        l => l.message === COULD_NOT_DISCOVER && l.fields.failures === 3,
+    /** Watchers of a cluster nobody listens for, trying it every 20 ms. */
+    const watchingUnreachable = async () => {
+      const watching = await startWatchersOf(
+        [
+          {
+            ...cluster.clusterConfig,
+            name: 'unreachable',
+            url: `http://127.0.0.1:${await unusedPort()}`,
+          },
+        ],
+        { initialMs: 20, maxMs: 20 },
       );
+      const { logger } = watching;
+      return {
+        tries: () =>
+          logger.lines.filter(l => l.message === COULD_NOT_DISCOVER).length,
+        tried: (failures: number) =>
+          logger.logged(
+            l =>
+              l.message === COULD_NOT_DISCOVER &&
+              l.fields.failures === failures,
+          ),
+        stop: () => watching.stop(),
+      };
+    };
+
+    const stopped = await watchingUnreachable();
+    try {
+      await stopped.tried(3);
     } finally {
-      await watching.stop();
-      await unreachable.close();
+      await stopped.stop();
     }
-    const triesWhenStopped = tries();
-    // Nothing to wait for that would show a try that is not made: ten times the interval instead.
-    await new Promise(resolve => setTimeout(resolve, 10 * intervalMs));
-    expect(tries()).toBe(triesWhenStopped);
+    const triesWhenStopped = stopped.tries();
+    // A try that is not made shows nothing to wait for. Watchers of another such cluster, started
+    // now at the same pace, keep the time: by their third try, the stopped ones would have made
+    // another, had they not stopped.
+    const witness = await watchingUnreachable();
+    try {
+      await witness.tried(3);
+    } finally {
+      await witness.stop();
+    }
+    expect(stopped.tries()).toBe(triesWhenStopped);
   });
 
   it('signals the workflows of what it finds on starting a few at a time, every one of them', async () => {

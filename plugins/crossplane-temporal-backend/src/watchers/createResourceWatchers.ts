@@ -19,9 +19,9 @@ import type {
   ClusterClients,
   KubeObject,
 } from '../cluster/types';
-import { conditionsOf } from '../cluster/conditions';
-import { isOutsider } from '../workflows/fieldManagers';
-import { backoffDelayMs, type Backoff } from './backoff';
+import { conditionsOf } from '../crossplane/conditions';
+import { isOutsider } from '../crossplane/fieldManagers';
+import { backoffDelayMs, type Backoff } from '../lib/backoff';
 import { DeliveryQueue } from './DeliveryQueue';
 import { Informer, type InformerEvent } from './Informer';
 

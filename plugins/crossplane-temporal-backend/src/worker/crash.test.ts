@@ -1,6 +1,7 @@
 /*
  * Crash tests: the worker process is killed with SIGKILL at seeded random points of provisioning
- * and updating, and a new worker finishes every workflow, with exactly one claim per request and
+ * and updating (and, once each, in the middle of a cluster call and while the workflow waits for
+ * an approval), and a new worker finishes every workflow, with exactly one claim per request and
  * no orphaned composed resources.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -11,10 +12,16 @@ import {
   startTemporalDevServer,
   type TemporalDevServer,
 } from '@crossplane-temporal/temporal-dev-server';
-import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import type {
+  ResourcePolicy,
+  ResourceStatus,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import { pollUntil } from '../__testUtils__/pollUntil';
 import {
   alice,
+  pat,
   refFor,
   specFor,
   startProvision,
@@ -25,19 +32,51 @@ import {
 } from '../__testUtils__/testCluster';
 import {
   spawnWorkerProcess,
+  startStandbyWorker,
   stopWorkerProcess,
   writeWorkflowBundle,
 } from '../__testUtils__/spawnWorkerProcess';
-import { statusQuery, updateSpecUpdate } from '../workflows/definitions';
+import {
+  decideApprovalUpdate,
+  statusQuery,
+  updateSpecUpdate,
+} from '../workflows/definitions';
 
-jest.setTimeout(600_000);
+// 20 kills, each followed by a worker that recovers the workflow (most wait out the killed
+// worker's 10 s sticky schedule-to-start): 310 s with 9 processes running on the machine's 2 cores.
+jest.setTimeout(900_000);
 
 const RUNS = 20;
 const SEED = 20261125;
 /** What a kill interrupted when the workflow was waiting, not working. */
 const WAITING = 'nothing (waiting)';
+const { PendingActivityState } = proto.api.enums.v1;
+/** gRPC's code for a call that ran out of its deadline. */
+const DEADLINE_EXCEEDED = 4;
+/** How the server says a query went unanswered while a worker restarts. */
+const UNANSWERED =
+  /no worker answered the query|due to Workflow Task in failed state/;
 const TASK_QUEUE = 'crash-test';
 const NAMESPACE = 'team-alpha';
+/** Every call about a claim takes a while, so that kills land in activities as well as waits. */
+const SLOW_CLAIMS = {
+  latencyMs: 150,
+  pathIncludes: ['/postgresqlinstances/crash-'],
+};
+/**
+ * The runs whose kill point is chosen by what the workflow does rather than by the clock, so that
+ * the kills land in work and in a wait on a machine of any speed: the first while its validation's
+ * call to the cluster is held, the third while it waits for an approver.
+ */
+const KILLED_IN_A_CALL = 0;
+const KILLED_AWAITING_APPROVAL = 2;
+const APPROVAL: Partial<ResourcePolicy> = {
+  approval: {
+    operations: ['provision'],
+    approvers: ['group:default/platform'],
+    timeoutSeconds: 600,
+  },
+};
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
 function seeded(seed: number) {
@@ -58,8 +97,19 @@ describe('a worker killed mid-flight', () => {
   let dir: string;
   let appConfig: object;
   let worker: ChildProcess | undefined;
+  /**
+   * The next worker's process, its code loaded while the current one works: the replacement of a
+   * killed worker starts at once, however long loading takes on the machine (11 to 15 s of the
+   * 16 s of each run, at a load of 18).
+   */
+  let standby: Promise<ChildProcess> | undefined;
 
-  const startWorker = () => spawnWorkerProcess(appConfig);
+  const startWorker = async () => {
+    const next = await (standby ??
+      spawnWorkerProcess(appConfig, { standby: true }));
+    standby = spawnWorkerProcess(appConfig, { standby: true });
+    return startStandbyWorker(next);
+  };
   const kill = (child: ChildProcess) => stopWorkerProcess(child, 'SIGKILL');
 
   /** Admin reads of the simulated cluster. */
@@ -91,31 +141,30 @@ describe('a worker killed mid-flight', () => {
     };
     connection = await Connection.connect({ address: temporal.address });
     client = new Client({ connection });
-    // Every call about a claim takes a while, so that kills land in activities as well as in
-    // the waits between them.
-    await cluster.sim.admin.setFaults({
-      latencyMs: 150,
-      pathIncludes: ['/postgresqlinstances/crash-'],
-    });
+    await cluster.sim.admin.setFaults(SLOW_CLAIMS);
   });
 
   afterAll(async () => {
     if (worker) await kill(worker);
+    const spare = await standby?.catch(() => undefined);
+    if (spare) await kill(spare);
     await connection?.close();
     await temporal?.stop();
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const provision = (name: string) =>
+  const provision = (name: string, policy?: Partial<ResourcePolicy>) =>
     startProvision(client, {
       taskQueue: TASK_QUEUE,
       ref: refFor(name, NAMESPACE),
       requestId: `provision-${name}`,
-      // A killed worker's activity attempt is retried after 3 s, not the default 30,
+      policy,
+      // A killed worker's activity attempt is retried after 3 s, not the default 30. Its workflow
+      // task keeps the default 10 s: its apply runs in it (a local activity), and on a busy
+      // machine a shorter timeout (2 s, 5 s) passed while a live worker still ran it, which then
+      // got the task's next attempt too and kept failing it (the run stuck 'in failed state').
       workflowOptions: { fallbackPollSeconds: 5, clusterCallTimeoutSeconds: 3 },
-      // and its workflow task after 2 s, not 10.
-      workflowTaskTimeout: '2 seconds',
     });
 
   /**
@@ -149,35 +198,98 @@ describe('a worker killed mid-flight', () => {
     return inFlight.join(', ') || WAITING;
   }
 
-  async function readyWith(
+  /**
+   * The workflow's status once `done` holds. A query that a restarting worker never answers, or
+   * that the server refuses while the killed worker's task is retried, is asked again (queries
+   * are best effort): the workflow's own progress is what this test checks. Each is given 5 s: one
+   * sent to the killed worker's sticky queue waits there for the dev server's whole query timeout
+   * (30 s), where Temporal moves it to the normal queue after the worker's sticky
+   * schedule-to-start timeout.
+   */
+  const statusOnce = (
     handle: WorkflowHandle,
-    size: string,
-  ): Promise<ResourceStatus> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      // A query a restarting worker never answers is asked again (queries are best effort);
-      // the workflow's own progress is what this test checks.
-      const status = await handle.query(statusQuery).catch(error => {
-        if (/no worker answered the query/.test(String(error?.cause?.message)))
-          return undefined;
-        throw error;
-      });
-      if (!status) {
-        if (Date.now() > deadline)
-          throw new Error(
-            `${handle.workflowId}: its status query is never answered`,
-          );
-        continue;
-      }
-      const good = (status.lastGoodSpec as any)?.parameters?.size;
-      if (status.phase === 'Ready' && good === size) return status;
-      if (status.phase === 'Failed' || Date.now() > deadline)
-        throw new Error(
-          `${handle.workflowId}: ${status.phase}, ${status.lastError ?? ''}`,
-        );
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
-  }
+    what: string,
+    done: (status: ResourceStatus) => boolean,
+  ) =>
+    pollUntil(
+      `${handle.workflowId} ${what}`,
+      () =>
+        client.connection
+          .withDeadline(Date.now() + 5_000, () => handle.query(statusQuery))
+          .catch(error => {
+            const cause = error?.cause ?? error;
+            if (
+              cause?.code === DEADLINE_EXCEEDED ||
+              UNANSWERED.test(String(cause?.message))
+            )
+              return undefined;
+            throw error;
+          }),
+      status => {
+        if (status?.phase === 'Failed')
+          throw new Error(`${handle.workflowId} failed: ${status.lastError}`);
+        return status !== undefined && done(status);
+      },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+        describe: status =>
+          status ? status.phase : 'no answer to the status query',
+      },
+    ) as Promise<ResourceStatus>;
+
+  const readyWith = (handle: WorkflowHandle, size: string) =>
+    statusOnce(
+      handle,
+      `Ready with size ${size}`,
+      status =>
+        status.phase === 'Ready' &&
+        (status.lastGoodSpec as any)?.parameters?.size === size,
+    );
+
+  /** Once the workflow has a call of an activity running (held: it cannot finish). */
+  const inACall = (handle: WorkflowHandle) =>
+    pollUntil(
+      `an activity of ${handle.workflowId} to run`,
+      async () => (await handle.describe()).raw.pendingActivities ?? [],
+      activities =>
+        activities.some(
+          a => a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+        ),
+      { intervalMs: 20 },
+    );
+
+  /** Once the workflow waits for an approver with nothing in flight. */
+  const awaitingApproval = async (handle: WorkflowHandle) => {
+    await statusOnce(handle, 'awaiting approval', s =>
+      Boolean(s.pendingApproval),
+    );
+    await pollUntil(
+      `${handle.workflowId} to have nothing in flight`,
+      async () => (await handle.describe()).raw,
+      raw => !raw.pendingWorkflowTask && !raw.pendingActivities?.length,
+      { intervalMs: 20, describe: () => 'a task or an activity in flight' },
+    );
+  };
+
+  /** Approves the provision the workflow waits for, as an approver. */
+  const approve = async (handle: WorkflowHandle) => {
+    const { pendingApproval } = await statusOnce(
+      handle,
+      'awaiting approval',
+      s => Boolean(s.pendingApproval),
+    );
+    await handle.executeUpdate(decideApprovalUpdate, {
+      args: [
+        {
+          requestId: pendingApproval!.requestId,
+          decidedBy: pat.userEntityRef,
+          decidedByOwnershipRefs: pat.ownershipEntityRefs,
+          approved: true,
+        },
+      ],
+    });
+  };
 
   it(`finishes every workflow after ${RUNS} kills at random points, with one claim each and no orphans`, async () => {
     const random = seeded(SEED);
@@ -188,7 +300,16 @@ describe('a worker killed mid-flight', () => {
       // Half the runs kill during a provision, half during an update of a Ready resource.
       const name = `crash-${run}`;
       const updating = run % 2 === 1;
-      let handle: WorkflowHandle = await provision(name);
+      if (run === KILLED_IN_A_CALL)
+        await cluster.sim.admin.setFaults({
+          ...SLOW_CLAIMS,
+          hold: true,
+          pathIncludes: [`/postgresqlinstances/${name}`],
+        });
+      let handle: WorkflowHandle = await provision(
+        name,
+        run === KILLED_AWAITING_APPROVAL ? APPROVAL : undefined,
+      );
       expected.set(name, 'small');
       if (updating) {
         await readyWith(handle, 'small');
@@ -205,13 +326,19 @@ describe('a worker killed mid-flight', () => {
         });
         expected.set(name, 'medium');
       }
+      if (run === KILLED_IN_A_CALL) await inACall(handle);
+      else if (run === KILLED_AWAITING_APPROVAL) await awaitingApproval(handle);
       // The random point: somewhere in validation, apply, or waiting for Ready.
-      await new Promise(resolve =>
-        setTimeout(resolve, Math.floor(random() * 800)),
-      );
+      else
+        await new Promise(resolve =>
+          setTimeout(resolve, Math.floor(random() * 800)),
+        );
       await kill(worker);
       killedDuring.push(await inFlightAt(handle));
+      if (run === KILLED_IN_A_CALL)
+        await cluster.sim.admin.setFaults(SLOW_CLAIMS);
       worker = await startWorker();
+      if (run === KILLED_AWAITING_APPROVAL) await approve(handle);
       await readyWith(handle, expected.get(name)!);
     }
     // The kills landed in the middle of work as well as while workflows waited.

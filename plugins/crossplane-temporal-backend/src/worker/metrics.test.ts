@@ -9,6 +9,7 @@ import {
 } from '@crossplane-temporal/temporal-dev-server';
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { Client, Connection } from '@temporalio/client';
+import { pollUntil } from '../__testUtils__/pollUntil';
 import {
   alice,
   refFor,
@@ -75,19 +76,29 @@ describe('worker metrics', () => {
     });
     expect(((await handle.result()) as ResourceStatus).phase).toBe('Deleted');
 
-    const response = await fetch(metricsUrl);
-    expect(response.status).toBe(200);
-    const text = await response.text();
-    const sample = (name: string) =>
-      text
+    // Workflow tasks and activities were executed and measured, for this task queue. The worker
+    // may count the last of them a moment after the server heard of it: scraped until it did.
+    const measured = [
+      'temporal_workflow_task_execution_latency',
+      'temporal_activity_execution_latency',
+      'temporal_workflow_completed',
+    ];
+    const seriesOf = (page: string) =>
+      page
         .split('\n')
-        .filter(
-          line =>
-            line.startsWith(name) && line.includes('task_queue="metrics-test"'),
-        );
-    // Workflow tasks and activities were executed and measured, for this task queue.
-    expect(sample('temporal_workflow_task_execution_latency')).not.toEqual([]);
-    expect(sample('temporal_activity_execution_latency')).not.toEqual([]);
-    expect(sample('temporal_workflow_completed')).not.toEqual([]);
+        .filter(line => line.includes('task_queue="metrics-test"'));
+    const missingFrom = (series: string[]) =>
+      measured.filter(name => !series.some(line => line.startsWith(name)));
+    const series = await pollUntil(
+      `the worker's metrics page to have ${measured.join(', ')}`,
+      async () => {
+        const response = await fetch(metricsUrl);
+        expect(response.status).toBe(200);
+        return seriesOf(await response.text());
+      },
+      page => missingFrom(page).length === 0,
+      { timeoutMs: 30_000, describe: page => `missing ${missingFrom(page)}` },
+    );
+    expect(missingFrom(series)).toEqual([]);
   });
 });

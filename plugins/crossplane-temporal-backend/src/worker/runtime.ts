@@ -75,9 +75,11 @@ export function installTemporalRuntime(options: {
  * full collection, V8 may let a heap grow to four times what is live when the process allocates
  * fast, and a worker in a burst does (workflow activations are short-lived garbage). Growing by
  * half of what is live instead took a worker's peak RSS in a burst of 1,000 provisions from 786
- * to 426 MB at the same speed (see the README's benchmark). V8 reads the flag at every
- * collection, so it works when set at start. Not for the embedded worker: its process is the
- * whole Backstage backend, whose tuning is the operator's.
+ * to 426 MB at the same speed (docs/benchmarks/resource-workflows.md). V8 reads the flag at
+ * every collection, so it works when set at start. Not for the embedded worker: its process is
+ * the whole Backstage backend, whose tuning is the operator's.
+ *
+ * @public
  */
 export function limitWorkerHeapGrowth(percent = 50): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);

@@ -3,6 +3,7 @@
  * watchers, lets the activity or local activity it is running finish and report, and exits
  * cleanly; the next worker carries the workflow on from there without running it again.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
 } from '@crossplane-temporal/temporal-dev-server';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
+import { pollUntil } from '../__testUtils__/pollUntil';
 import {
   refFor,
   startProvision,
@@ -40,6 +42,14 @@ describe('a worker told to stop', () => {
   let client: Client;
   let dir: string;
   let appConfig: object;
+  /** The worker processes a test started; any still running after it are killed. */
+  const workers: ChildProcess[] = [];
+
+  const startWorker = async () => {
+    const worker = await spawnWorkerProcess(appConfig);
+    workers.push(worker);
+    return worker;
+  };
 
   beforeAll(async () => {
     [cluster, temporal] = await Promise.all([
@@ -65,6 +75,13 @@ describe('a worker told to stop', () => {
     client = new Client({ connection });
   });
 
+  // A test that failed half way leaves no worker to take the next test's workflows.
+  afterEach(async () => {
+    await Promise.all(
+      workers.splice(0).map(worker => stopWorkerProcess(worker, 'SIGKILL')),
+    );
+  });
+
   afterAll(async () => {
     await connection?.close();
     await temporal?.stop();
@@ -74,44 +91,44 @@ describe('a worker told to stop', () => {
 
   /** The activity the workflow has running on a worker, once there is one. */
   async function runningActivity(handle: WorkflowHandle) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { raw } = await handle.describe();
-      const running = (raw.pendingActivities ?? []).find(
-        a => a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-      );
-      if (running) return running;
-      if (Date.now() > deadline)
-        throw new Error(`${handle.workflowId} never had an activity running`);
-      await new Promise(resolve => setTimeout(resolve, 20));
-    }
+    const isRunning = (a: proto.api.workflow.v1.IPendingActivityInfo) =>
+      a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+    const pending = await pollUntil(
+      `an activity of ${handle.workflowId} to run`,
+      async () => (await handle.describe()).raw.pendingActivities ?? [],
+      activities => activities.some(isRunning),
+      { intervalMs: 20 },
+    );
+    return pending.find(isRunning)!;
   }
 
   /** Once a worker has started the workflow task that follows validation (its first activity). */
   async function applying(handle: WorkflowHandle) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const validatedAt = events.findIndex(
-        e => e.activityTaskCompletedEventAttributes,
-      );
-      if (
-        validatedAt !== -1 &&
-        events
-          .slice(validatedAt)
-          .some(e => e.workflowTaskStartedEventAttributes)
-      )
-        return;
-      if (Date.now() > deadline)
-        throw new Error(`${handle.workflowId} never got to its apply`);
-      await new Promise(resolve => setTimeout(resolve, 20));
-    }
+    await pollUntil(
+      `a workflow task of ${handle.workflowId} after its validation`,
+      async () => (await handle.fetchHistory()).events ?? [],
+      events => {
+        const validatedAt = events.findIndex(
+          e => e.activityTaskCompletedEventAttributes,
+        );
+        return (
+          validatedAt !== -1 &&
+          events
+            .slice(validatedAt)
+            .some(e => e.workflowTaskStartedEventAttributes)
+        );
+      },
+      {
+        intervalMs: 20,
+        describe: events => `${events.length} events`,
+      },
+    );
   }
 
   /** The cluster answers promptly again, and the next worker takes the workflow on to Ready. */
   async function readyOnTheNextWorker(handle: WorkflowHandle) {
     await cluster.sim.admin.setFaults({});
-    const next = await spawnWorkerProcess(appConfig);
+    const next = await startWorker();
     try {
       const status: ResourceStatus = await statusWhen(
         handle,
@@ -129,7 +146,7 @@ describe('a worker told to stop', () => {
       latencyMs: 1_500,
       pathIncludes: ['/postgresqlinstances/unhurried-db'],
     });
-    const first = await spawnWorkerProcess(appConfig);
+    const first = await startWorker();
     const handle = await startProvision(client, {
       taskQueue: TASK_QUEUE,
       ref: refFor('unhurried-db'),
@@ -165,7 +182,7 @@ describe('a worker told to stop', () => {
       pathIncludes: ['/postgresqlinstances/unhurried-apply-db'],
     });
     const { lastSeq } = await cluster.sim.admin.audit();
-    const first = await spawnWorkerProcess(appConfig);
+    const first = await startWorker();
     const handle = await startProvision(client, {
       taskQueue: TASK_QUEUE,
       ref: refFor('unhurried-apply-db'),

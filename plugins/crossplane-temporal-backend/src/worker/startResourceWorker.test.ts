@@ -93,10 +93,11 @@ describe('starting the resource worker', () => {
       expect((await observedSignals(handle)).length).toBeGreaterThan(0);
     } finally {
       // Held up by nothing the unreachable cluster has pending (its next try, a request's 30 s
-      // timeout); about 100 ms here.
+      // timeout): about 100 ms on an idle machine; half the request timeout is the bound that
+      // still tells the two apart on a busy one.
       const stopping = Date.now();
       await worker.stop();
-      expect(Date.now() - stopping).toBeLessThan(5_000);
+      expect(Date.now() - stopping).toBeLessThan(15_000);
     }
   });
 

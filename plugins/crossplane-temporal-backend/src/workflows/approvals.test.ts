@@ -5,6 +5,7 @@
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { pendingApprovalQuery, phaseQuery } from './definitions';
+import { FailureTypes } from './refusals';
 import {
   alice,
   recordHistory,
@@ -63,6 +64,7 @@ describe('approvals', () => {
     expect(refused.cause.message).toMatch(
       /may not decide this request; approvers are group:default\/platform/,
     );
+    expect(refused.cause.type).toBe(FailureTypes.NotAnApprover);
 
     await h.decide(handle, { requestId, comment: 'fits the budget' });
     const ready = await h.statusWhen(handle, s => s.phase === 'Ready');
@@ -153,6 +155,7 @@ describe('approvals', () => {
     expect(refused.cause.message).toBe(
       'a request cannot be approved by the person who made it',
     );
+    expect(refused.cause.type).toBe(FailureTypes.SelfApproval);
     expect(await handle.query(phaseQuery)).toBe('AwaitingApproval');
     // A decision for a request that is not waiting is refused too.
     const unknown: any = await h
@@ -161,6 +164,7 @@ describe('approvals', () => {
     expect(unknown.cause.message).toBe(
       'no request not-this-one is waiting for approval',
     );
+    expect(unknown.cause.type).toBe(FailureTypes.NoPendingApproval);
     await h.deprovision(handle);
     expect(((await handle.result()) as ResourceStatus).phase).toBe('Deleted');
   });

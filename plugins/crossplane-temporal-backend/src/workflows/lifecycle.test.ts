@@ -7,6 +7,7 @@
 import type { ResourceStatus } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { Context } from '@temporalio/activity';
 import type { ResourceActivities } from '../activities/types';
+import { phaseQuery } from './definitions';
 import {
   type ResourceWorkflowHarness,
   observedSignals,
@@ -82,7 +83,11 @@ describe('resource lifecycle', () => {
   });
 
   afterEach(async () => {
-    await h.sim.admin.configureProvider({ delayMs: 50, failures: [] });
+    await h.sim.admin.configureProvider({
+      delayMs: 50,
+      failures: [],
+      held: false,
+    });
   });
 
   /** Provisions `name` while the provider refuses its database; the status once it failed. */
@@ -217,10 +222,10 @@ describe('resource lifecycle', () => {
     expect(ready.outputs?.composed).toHaveLength(2);
     const parts = [ready.outputs!.composite!, ...ready.outputs!.composed];
     const { lastSeq } = await h.sim.admin.audit();
-    // The provider takes its time to delete what it manages: its finalizer holds the managed
-    // resources meanwhile (the claim itself goes at once: Crossplane deletes its composite in
-    // the background).
-    await h.sim.admin.configureProvider({ delayMs: 1_000 });
+    // The provider has yet to delete what it manages: its finalizer holds the managed resources
+    // until it does, which the test lets it do once it has looked (the claim itself goes at once:
+    // Crossplane deletes its composite in the background).
+    await h.sim.admin.configureProvider({ held: true });
     await h.deprovision(handle);
     await h.statusWhen(handle, s =>
       stepsOf(s).includes('wait-deleted:started'),
@@ -231,6 +236,9 @@ describe('resource lifecycle', () => {
     const going = await h.kube.get(instance);
     expect(going?.metadata.deletionTimestamp).toBeDefined();
     expect(going?.metadata.finalizers?.length).toBeGreaterThan(0);
+    // The workflow waits for it.
+    expect(await handle.query(phaseQuery)).toBe('Deprovisioning');
+    await h.sim.admin.configureProvider({ held: false });
     const status = (await handle.result()) as ResourceStatus;
     expect(status.phase).toBe('Deleted');
     expect(stepsOf(status)).toEqual(
@@ -274,12 +282,13 @@ describe('resource lifecycle', () => {
   });
 
   it('deprovisions a resource whose provisioning is still waiting for Ready', async () => {
-    // Slow enough that provisioning is still waiting when the deprovision arrives.
-    await h.sim.admin.configureProvider({ delayMs: 3_000 });
+    // The provider acts on nothing until the deprovision has arrived: provisioning still waits.
+    await h.sim.admin.configureProvider({ held: true });
     const ref = refFor('impatient-db');
     const handle = await h.provision(ref);
     await h.statusWhen(handle, s => s.phase === 'WaitingForReady');
     await h.deprovision(handle);
+    await h.sim.admin.configureProvider({ held: false });
     const status = (await handle.result()) as ResourceStatus;
     expect(status.phase).toBe('Deleted');
     expect(stepsOf(status)).toEqual(

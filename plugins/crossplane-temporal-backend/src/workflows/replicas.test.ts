@@ -3,6 +3,7 @@
  * replica, and the workflow acts on it once. Duplicates and news older than what it knows are
  * dropped (by resourceVersion), so two watchers make one drift report and one repair.
  */
+import { pollUntil } from '../__testUtils__/pollUntil';
 import {
   observedSignals,
   refFor,
@@ -32,10 +33,11 @@ describe('worker replicas', () => {
       (await observedSignals(handle)).filter(
         e => e.type === 'DELETED' && e.name === instance.name,
       ).length;
-    const deadline = Date.now() + 30_000;
-    while ((await deletionsSignalled()) < 2 && Date.now() < deadline)
-      await new Promise(resolve => setTimeout(resolve, 50));
-    expect(await deletionsSignalled()).toBeGreaterThanOrEqual(2);
+    await pollUntil(
+      'both replicas to signal the deletion',
+      deletionsSignalled,
+      deletions => deletions >= 2,
+    );
     // ...and it reported and repaired the drift once.
     const steps = stepsOf(await h.statusWhen(handle, () => true));
     expect(steps.filter(s => s === 'drift-detected:info')).toHaveLength(1);

@@ -25,8 +25,10 @@ import {
   pendingApprovalQuery,
   phaseQuery,
   provisionUpdate,
+  provisionSignal,
   retryUpdate,
 } from './definitions';
+import { FailureTypes, type FailureType } from './refusals';
 
 jest.setTimeout(120_000);
 
@@ -183,10 +185,34 @@ describe('resource workflow', () => {
     expect(second.cause.message).toMatch(
       /already provisioned or being provisioned/,
     );
+    expect(second.cause.type).toBe(FailureTypes.AlreadyProvisioned);
+    expect(second.cause.nonRetryable).toBe(true);
     const status = await h.statusWhen(handle, s => s.phase === 'Ready');
     expect(stepsOf(status).filter(s => s === 'apply:succeeded')).toHaveLength(
       1,
     );
+
+    // A signal cannot be refused: the refusal is a step of the history, and nothing changes.
+    await handle.signal(provisionSignal, {
+      ...request,
+      requestId: 'signalled-provision',
+    });
+    const after = await h.statusWhen(handle, s =>
+      s.steps.some(step => step.requestId === 'signalled-provision'),
+    );
+    expect(
+      after.steps.filter(step => step.requestId === 'signalled-provision'),
+    ).toEqual([
+      expect.objectContaining({
+        step: 'request',
+        outcome: 'failed',
+        requestId: 'signalled-provision',
+        message: expect.stringMatching(
+          /^provision refused: .* is already provisioned or being provisioned \(phase Ready\)/,
+        ),
+      }),
+    ]);
+    expect(after.phase).toBe('Ready');
   });
 
   it('retries a failed provision on request, and refuses a retry when nothing failed', async () => {
@@ -222,12 +248,14 @@ describe('resource workflow', () => {
       .catch(e => e);
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(refused.cause.message).toMatch(/nothing to retry/);
+    expect(refused.cause.type).toBe(FailureTypes.NothingToRetry);
   });
 
   it('refuses updates and deprovisions that cannot apply, saying why, and changes nothing', async () => {
-    const refused = async (promise: Promise<unknown>) => {
+    const refused = async (promise: Promise<unknown>, type: FailureType) => {
       const error: any = await promise.catch(e => e);
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(error.cause.type).toBe(type);
       return error.cause.message as string;
     };
     const ref = refFor('guarded-db');
@@ -236,7 +264,12 @@ describe('resource workflow', () => {
       taskQueue: h.taskQueue,
       args: [{ ref }],
     });
-    expect(await refused(h.updateSpec(handle, ref, { size: 'medium' }))).toBe(
+    expect(
+      await refused(
+        h.updateSpec(handle, ref, { size: 'medium' }),
+        FailureTypes.NotProvisioned,
+      ),
+    ).toBe(
       'PostgreSQLInstance team-alpha/guarded-db is not provisioned (phase Pending); provision it first',
     );
 
@@ -244,22 +277,31 @@ describe('resource workflow', () => {
       args: [provisionRequest(ref, { requestId: 'guarded-provision' })],
     });
     await h.statusWhen(handle, s => s.phase === 'Ready');
-    expect(await refused(h.update(handle, ['not', 'a', 'spec'] as any))).toBe(
-      'spec must be an object',
-    );
+    expect(
+      await refused(
+        h.update(handle, ['not', 'a', 'spec'] as any),
+        FailureTypes.InvalidRequest,
+      ),
+    ).toBe('spec must be an object');
 
-    // Slow enough that the deprovision is still running when the next requests arrive.
-    await h.sim.admin.configureProvider({ delayMs: 2_000 });
+    // The provider deletes nothing until the test lets it: the deprovision is still running
+    // when the next requests arrive.
+    await h.sim.admin.configureProvider({ held: true });
     try {
       await h.deprovision(handle);
-      expect(await refused(h.deprovision(handle))).toBe(
+      expect(
+        await refused(h.deprovision(handle), FailureTypes.BeingDeprovisioned),
+      ).toBe(
         'PostgreSQLInstance team-alpha/guarded-db is already being deprovisioned',
       );
-      expect(await refused(h.updateSpec(handle, ref, { size: 'large' }))).toBe(
-        'PostgreSQLInstance team-alpha/guarded-db is being deprovisioned',
-      );
+      expect(
+        await refused(
+          h.updateSpec(handle, ref, { size: 'large' }),
+          FailureTypes.BeingDeprovisioned,
+        ),
+      ).toBe('PostgreSQLInstance team-alpha/guarded-db is being deprovisioned');
     } finally {
-      await h.sim.admin.configureProvider({ delayMs: 50 });
+      await h.sim.admin.configureProvider({ held: false });
     }
     const status = (await handle.result()) as ResourceStatus;
     expect(status.phase).toBe('Deleted');

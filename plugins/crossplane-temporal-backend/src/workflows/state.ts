@@ -14,11 +14,13 @@ import type {
   ResourceOutputs,
   ResourcePhase,
   ResourcePolicy,
+  ResourceRef,
+  ResourceStatus,
   StepRecord,
   UpdateRequest,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { ObjectRef } from '../cluster/types';
-import { summariseComposed } from './readiness';
+import { summariseComposed } from '../crossplane/composed';
 
 export type Operation =
   | { op: 'provision'; request: ProvisionRequest }
@@ -167,4 +169,59 @@ export function recordComposedEvent(
   const summary = summariseComposed(event);
   if (index === -1) state.composed.push(summary);
   else state.composed[index] = summary;
+}
+
+/** A resource as messages name it: `Kind namespace/name`. */
+export function describeResource(ref: ResourceRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
+/** Whether the resource is there: applied, and not deleted since. */
+export function exists(state: ResourceState): boolean {
+  return state.applied !== undefined && state.phase !== 'Deleted';
+}
+
+export function hasQueued(state: ResourceState, op: Operation['op']): boolean {
+  return state.queue.some(o => o.op === op);
+}
+
+/** A deprovision is waiting: whatever runs stops waiting and lets it go first. */
+export function deprovisionQueued(state: ResourceState): boolean {
+  return hasQueued(state, 'deprovision');
+}
+
+/**
+ * Whether the workflow has nothing left to do: the resource is gone, or never came to be, and no
+ * request is waiting.
+ */
+export function isFinished(state: ResourceState): boolean {
+  return (
+    state.queue.length === 0 &&
+    (state.phase === 'Deleted' ||
+      (state.applied === undefined &&
+        ['Failed', 'Rejected', 'Expired'].includes(state.phase)))
+  );
+}
+
+/** What the status query answers, and the workflow returns when it ends. */
+export function statusOf(
+  ref: ResourceRef,
+  workflowId: string,
+  state: ResourceState,
+): ResourceStatus {
+  return {
+    ref,
+    workflowId,
+    phase: state.phase,
+    owner: state.owner,
+    component: state.component,
+    desiredSpec: state.desiredSpec,
+    lastAppliedSpec: state.lastAppliedSpec,
+    lastGoodSpec: state.lastGoodSpec,
+    pendingApproval: state.pendingApproval,
+    conditions: state.conditions,
+    outputs: state.outputs,
+    lastError: state.lastError,
+    steps: state.steps,
+  };
 }

@@ -1,0 +1,4 @@
+export { createProvisionAction, PROVISION_ACTION_ID } from './provision';
+export type { ResourceActionOptions } from './provision';
+export { createUpdateAction, UPDATE_ACTION_ID } from './update';
+export { createDeprovisionAction, DEPROVISION_ACTION_ID } from './deprovision';
