@@ -1,9 +1,11 @@
+import { ConfigReader } from '@backstage/config';
 import {
   describePolicy,
   formatDuration,
   mergePolicySettings,
   parseDuration,
   policySettingsFromAnnotations,
+  policySettingsFromConfig,
   resolveXrdPolicy,
 } from './xrdPolicy';
 
@@ -28,11 +30,20 @@ describe('parseDuration', () => {
 });
 
 describe('resolveXrdPolicy', () => {
-  it('defaults to no approval, repair, and ten minutes to Ready', () => {
+  it('defaults to no approval, notify, and ten minutes to Ready', () => {
     expect(resolveXrdPolicy({})).toEqual({
-      policy: { drift: 'repair', readyTimeoutSeconds: 600 },
+      policy: { drift: 'notify', readyTimeoutSeconds: 600 },
       problems: [],
     });
+  });
+
+  it('gives an approval three days unless told otherwise', () => {
+    expect(
+      resolveXrdPolicy({
+        approval: 'provision',
+        approvers: 'group:default/platform-team',
+      }).policy.approval?.timeoutSeconds,
+    ).toBe(259200);
   });
 
   it('reads an approval policy from annotations, normalising approver refs', () => {
@@ -65,6 +76,33 @@ describe('resolveXrdPolicy', () => {
       { drift: 'ignore', readyTimeout: undefined },
     );
     expect(merged).toEqual({ drift: 'ignore', readyTimeout: '5m' });
+  });
+
+  it("reads app-config in the annotations' words, approvers as a list", () => {
+    const entry = new ConfigReader({
+      policy: {
+        approval: 'update',
+        approvers: ['group:default/platform-team', 'user:default/pat'],
+        approvalTimeout: '1d',
+        drift: 'ignore',
+      },
+    });
+    expect(policySettingsFromConfig(entry.getOptionalConfig('policy'))).toEqual(
+      {
+        approval: 'update',
+        approvers: 'group:default/platform-team,user:default/pat',
+        approvalTimeout: '1d',
+        drift: 'ignore',
+      },
+    );
+    expect(
+      policySettingsFromConfig(entry.getOptionalConfig('absent')),
+    ).toBeUndefined();
+    expect(() =>
+      policySettingsFromConfig(
+        new ConfigReader({ readyTimeout: 600 }, 'app-config.yaml'),
+      ),
+    ).toThrow(/readyTimeout/);
   });
 
   it('says what is wrong with each bad setting and what to write instead', () => {

@@ -36,12 +36,23 @@ export interface XrdPolicyProblem {
   message: string;
 }
 
-/** @public */
+/** Ten minutes: what Crossplane's own providers need for most managed resources. @public */
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
-/** @public */
+/**
+ * Three days, so that a request made before a weekend is still there to decide when approvers
+ * are back.
+ *
+ * @public
+ */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 72 * 3600;
-/** @public */
-export const DEFAULT_DRIFT: ResourcePolicy['drift'] = 'repair';
+/**
+ * `notify`: a change someone made on purpose is reported to the owner, not undone; a platform
+ * team that wants the suite to undo it says `repair` for its XRD. The workflow falls back to the
+ * same when a resource has no policy.
+ *
+ * @public
+ */
+export const DEFAULT_DRIFT: ResourcePolicy['drift'] = 'notify';
 
 const OPERATIONS = ['provision', 'update', 'deprovision'] as const;
 type Operation = (typeof OPERATIONS)[number];
@@ -112,6 +123,35 @@ export function policySettingsFromAnnotations(
     approvalTimeout: a[XRD_ANNOTATIONS.approvalTimeout],
     drift: a[XRD_ANNOTATIONS.drift],
     readyTimeout: a[XRD_ANNOTATIONS.readyTimeout],
+  });
+}
+
+/**
+ * The part of a Backstage `Config` that `policySettingsFromConfig` reads.
+ *
+ * @public
+ */
+export interface XrdPolicyConfig {
+  getOptionalString(key: string): string | undefined;
+  getOptionalStringArray(key: string): string[] | undefined;
+}
+
+/**
+ * The policy settings of one app-config entry (`crossplaneTemporal.xrds[].policy`): the same
+ * words as the annotations, approvers as a list.
+ *
+ * @public
+ */
+export function policySettingsFromConfig(
+  policy: XrdPolicyConfig | undefined,
+): XrdPolicySettings | undefined {
+  if (!policy) return undefined;
+  return withoutUndefined({
+    approval: policy.getOptionalString('approval'),
+    approvers: policy.getOptionalStringArray('approvers')?.join(','),
+    approvalTimeout: policy.getOptionalString('approvalTimeout'),
+    drift: policy.getOptionalString('drift'),
+    readyTimeout: policy.getOptionalString('readyTimeout'),
   });
 }
 

@@ -7,6 +7,7 @@ import {
   type SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
+import { policySettingsFromConfig } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { GeneratorDefaults, XrdOverrides } from '../generator';
 
 export interface CatalogModuleConfig {
@@ -39,12 +40,13 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 
 function schedule(config: Config | undefined) {
   return config?.has('schedule')
-    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig('schedule'))
+    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        config.getConfig('schedule'),
+      )
     : DEFAULT_SCHEDULE;
 }
 
 function readXrdOverrides(config: Config): XrdOverrides {
-  const policy = config.getOptionalConfig('policy');
   return {
     name: config.getString('name'),
     generate: config.getOptionalString('generate'),
@@ -55,13 +57,7 @@ function readXrdOverrides(config: Config): XrdOverrides {
     owner: config.getOptionalString('owner'),
     system: config.getOptionalString('system'),
     waitForReady: config.getOptionalBoolean('waitForReady'),
-    policy: policy && {
-      approval: policy.getOptionalString('approval'),
-      approvers: policy.getOptionalStringArray('approvers')?.join(','),
-      approvalTimeout: policy.getOptionalString('approvalTimeout'),
-      drift: policy.getOptionalString('drift'),
-      readyTimeout: policy.getOptionalString('readyTimeout'),
-    },
+    policy: policySettingsFromConfig(config.getOptionalConfig('policy')),
     fields: config.getOptionalConfigArray('fields')?.map(field => ({
       path: field.getString('path'),
       hidden: field.getOptionalBoolean('hidden'),
@@ -77,9 +73,11 @@ export function readCatalogModuleConfig(config: Config): CatalogModuleConfig {
   const provider = config.getOptionalConfig(PROVIDER_KEY);
   const templates = provider?.getOptionalConfig('templates');
   const resources = provider?.getOptionalConfig('resources');
-  const entityNamespace = provider?.getOptionalString('entityNamespace') ?? 'default';
+  const entityNamespace =
+    provider?.getOptionalString('entityNamespace') ?? 'default';
   const xrds = new Map<string, XrdOverrides>();
-  for (const xrd of config.getOptionalConfigArray('crossplaneTemporal.xrds') ?? []) {
+  for (const xrd of config.getOptionalConfigArray('crossplaneTemporal.xrds') ??
+    []) {
     const overrides = readXrdOverrides(xrd);
     if (xrds.has(overrides.name))
       throw new Error(
@@ -92,8 +90,11 @@ export function readCatalogModuleConfig(config: Config): CatalogModuleConfig {
       enabled: templates?.getOptionalBoolean('enabled') ?? true,
       defaults: {
         entityNamespace,
-        owner: templates?.getOptionalString('owner') ?? 'group:default/platform-team',
-        templateType: templates?.getOptionalString('type') ?? 'crossplane-resource',
+        owner:
+          templates?.getOptionalString('owner') ??
+          'group:default/platform-team',
+        templateType:
+          templates?.getOptionalString('type') ?? 'crossplane-resource',
         tags: templates?.getOptionalStringArray('tags') ?? ['crossplane'],
       },
       schedule: schedule(templates),
@@ -101,7 +102,8 @@ export function readCatalogModuleConfig(config: Config): CatalogModuleConfig {
     resources: {
       enabled: resources?.getOptionalBoolean('enabled') ?? true,
       entityNamespace,
-      includeDiscovered: resources?.getOptionalBoolean('includeDiscovered') ?? false,
+      includeDiscovered:
+        resources?.getOptionalBoolean('includeDiscovered') ?? false,
       discoveredOwner: resources?.getOptionalString('discoveredOwner'),
       schedule: schedule(resources),
     },
