@@ -35,8 +35,9 @@ export interface Config {
 
   crossplaneTemporal?: {
     /**
-     * Settings per XRD, winning over the XRD's annotations setting by setting. The backend
-     * enforces `policy` from here and the XRD; the catalog module shows it on the templates.
+     * Settings per XRD, winning over the XRD's annotations setting by setting. An entry's
+     * `policy` is declared with the backend plugin's settings, which enforces it; the catalog
+     * module shows it on the XRD's templates.
      */
     xrds?: Array<{
       /** The XRD's metadata.name, e.g. `xpostgresqlinstances.database.example.org`. */
@@ -51,18 +52,6 @@ export interface Config {
       system?: string;
       /** Whether the template's run waits for Ready. Default: true. */
       waitForReady?: boolean;
-      policy?: {
-        /** `none`, `all`, or a comma-separated list of provision, update, deprovision. */
-        approval?: string;
-        /** Users or groups who may approve, e.g. `group:default/platform-team`. */
-        approvers?: string[];
-        /** e.g. `72h`. */
-        approvalTimeout?: string;
-        /** `repair`, `notify` or `ignore`. */
-        drift?: string;
-        /** e.g. `10m`. */
-        readyTimeout?: string;
-      };
       /** Form settings per field, by path from spec (e.g. `parameters.size`, `rules[].port`). */
       fields?: Array<{
         path: string;

@@ -139,29 +139,31 @@ export interface Config {
     }>;
 
     /**
-     * The policy of the resources an XRD defines, overriding the XRD's annotations
-     * (`crossplane-temporal.io/approval`, `approvers`, `approval-timeout-seconds`, `drift`,
-     * `ready-timeout-seconds`) field by field. No request can change it.
+     * Per XRD, on every cluster that has it: the policy of its resources, winning over the XRD's
+     * annotations (`crossplane-temporal.io/approval`, `approvers`, `approval-timeout`, `drift`,
+     * `ready-timeout`) setting by setting. The backend enforces it and no request can change it;
+     * the catalog module shows it on the XRD's templates and reads its own settings from the same
+     * entries (its config schema).
      */
     xrds?: Array<{
       /** The XRD's name, e.g. `xpostgresqlinstances.database.example.org`. */
       name: string;
-      /** Only on this cluster; on every cluster when absent. */
-      cluster?: string;
-      /** Which operations wait for whose approval; `false`: none, whatever the annotations say. */
-      approval?:
-        | false
-        | {
-            operations: Array<'provision' | 'update' | 'deprovision'>;
-            /** Entity refs of the users and groups who may decide. */
-            approvers: string[];
-            /** How long a request waits for a decision. Default 86400 (a day). */
-            timeoutSeconds?: number;
-          };
-      /** What to do about changes made outside Backstage. Default `notify`. */
-      drift?: 'repair' | 'notify' | 'ignore';
-      /** How long Crossplane may take to report Ready. Default 600. */
-      readyTimeoutSeconds?: number;
+      policy?: {
+        /**
+         * Operations that wait for an approval: `none` (the default; it also turns off an
+         * approval the annotations ask for), `all`, or a comma-separated list of `provision`,
+         * `update`, `deprovision`.
+         */
+        approval?: string;
+        /** Users and groups who may decide, e.g. `group:default/platform-team`. */
+        approvers?: string[];
+        /** How long a request waits for a decision, e.g. `1d12h`. Default `72h`. */
+        approvalTimeout?: string;
+        /** What a change made outside Backstage leads to: `notify` (default), `repair` or `ignore`. */
+        drift?: 'notify' | 'repair' | 'ignore';
+        /** How long Crossplane may take to report Ready, e.g. `20m`. Default `10m`. */
+        readyTimeout?: string;
+      };
     }>;
 
     /** The REST API (`/api/crossplane-temporal`). */

@@ -70,7 +70,9 @@ export const ENTITY_ANNOTATIONS = {
 
 /**
  * Annotations a platform team puts on an XRD to shape its template, its API entity and the
- * policy of the resources made from it. README of the catalog module: what each accepts.
+ * policy of the resources made from it (app-config `crossplaneTemporal.xrds` overrides them per
+ * XRD). The backend enforces the policy from these, read by `resolveXrdPolicy`; no request can set
+ * or widen it. README of the catalog module: what each accepts.
  *
  * @public
  */
@@ -91,11 +93,11 @@ export const XRD_ANNOTATIONS = {
   approval: 'crossplane-temporal.io/approval',
   /** Comma-separated users or groups (entity refs) who may approve. */
   approvers: 'crossplane-temporal.io/approvers',
-  /** How long a request waits for a decision, e.g. `72h`. */
+  /** How long a request waits for a decision, e.g. `72h` (the default). */
   approvalTimeout: 'crossplane-temporal.io/approval-timeout',
-  /** `repair` (default), `notify` or `ignore`: what happens when the object changes outside the suite. */
+  /** `notify` (default), `repair` or `ignore`: what happens when the object changes outside the suite. */
   drift: 'crossplane-temporal.io/drift',
-  /** How long Crossplane may take to report Ready, e.g. `30m`. */
+  /** How long Crossplane may take to report Ready, e.g. `30m` (default `10m`). */
   readyTimeout: 'crossplane-temporal.io/ready-timeout',
   /** `true` (default): the template's run waits for Ready; `false`: it returns at once. */
   waitForReady: 'crossplane-temporal.io/wait-for-ready',
@@ -105,26 +107,6 @@ export const XRD_ANNOTATIONS = {
   advancedFields: 'crossplane-temporal.io/advanced-fields',
   /** Comma-separated field paths, in the order the form shows them among their siblings. */
   fieldOrder: 'crossplane-temporal.io/field-order',
-} as const;
-
-/**
- * Annotations on an XRD by which the platform team sets the policy of the resources it defines
- * (app-config `crossplaneTemporal.xrds` overrides them per XRD). The backend derives each
- * request's policy from them; no request can set or widen it.
- *
- * @public
- */
-export const POLICY_ANNOTATIONS = {
-  /** Operations that wait for an approval, comma-separated: `provision,update,deprovision` (or `none`). */
-  approval: 'crossplane-temporal.io/approval',
-  /** Who may approve, comma-separated entity refs, e.g. `group:default/platform-team`. */
-  approvers: 'crossplane-temporal.io/approvers',
-  /** How long a request waits for a decision before it expires, in seconds. Default 86400. */
-  approvalTimeoutSeconds: 'crossplane-temporal.io/approval-timeout-seconds',
-  /** What to do when a resource is changed outside Backstage: `repair`, `notify` or `ignore`. */
-  drift: 'crossplane-temporal.io/drift',
-  /** How long Crossplane may take to report Ready before the operation fails, in seconds. */
-  readyTimeoutSeconds: 'crossplane-temporal.io/ready-timeout-seconds',
 } as const;
 
 /**

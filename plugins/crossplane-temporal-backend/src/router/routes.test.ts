@@ -49,10 +49,10 @@ describe('REST API', () => {
         xrds: [
           {
             name: 'xbuckets.storage.example.org',
-            approval: {
-              operations: ['provision'],
+            policy: {
+              approval: 'provision',
               approvers: ['group:default/platform-team'],
-              timeoutSeconds: 600,
+              approvalTimeout: '10m',
             },
           },
         ],

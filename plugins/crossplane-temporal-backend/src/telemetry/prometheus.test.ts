@@ -64,12 +64,15 @@ describe('metrics scraped by Prometheus', () => {
         xrds: [
           {
             name: 'xbuckets.storage.example.org',
-            approval: {
-              operations: ['provision'],
+            policy: {
+              approval: 'provision',
               approvers: ['group:default/platform-team'],
             },
           },
-          { name: 'xpostgresqlinstances.database.example.org', drift: 'repair' },
+          {
+            name: 'xpostgresqlinstances.database.example.org',
+            policy: { drift: 'repair' },
+          },
         ],
       },
     });
