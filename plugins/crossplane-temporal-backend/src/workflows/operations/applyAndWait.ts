@@ -2,9 +2,10 @@
  * Applying a spec and waiting, event-driven, for Crossplane to report it Ready: the step every
  * operation that writes the resource goes through (provision, update, rollback, drift repair).
  */
-import type {
-  JsonObject,
-  Requester,
+import {
+  DEFAULT_READY_TIMEOUT_SECONDS,
+  type JsonObject,
+  type Requester,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { ObservedState } from '../../activities/types';
 import {
@@ -56,7 +57,7 @@ export async function applyAndWait(
   const outcome = await waitForReady(
     entity,
     requester,
-    state.policy?.readyTimeoutSeconds ?? 600,
+    state.policy?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS,
     extra?.restored,
   );
   if (outcome.kind === 'ready')

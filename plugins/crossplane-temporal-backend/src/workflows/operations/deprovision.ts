@@ -1,3 +1,4 @@
+import { DEFAULT_READY_TIMEOUT_SECONDS } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { ResourceEntity } from '../ResourceEntity';
 import type { Operation } from '../state';
 import { awaitApproval } from './approval';
@@ -68,7 +69,8 @@ async function waitUntilDeleted(
   operation: Extract<Operation, { op: 'deprovision' }>,
 ): Promise<boolean> {
   const { state, runtime } = entity;
-  const timeoutSeconds = state.policy?.readyTimeoutSeconds ?? 600;
+  const timeoutSeconds =
+    state.policy?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
   const deadline = runtime.now() + timeoutSeconds * 1000;
   for (;;) {
     const observed = await entity.refresh(operation.request.requestedBy);

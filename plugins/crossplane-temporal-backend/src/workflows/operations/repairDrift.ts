@@ -1,3 +1,4 @@
+import { DEFAULT_DRIFT } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { isOutsider } from '../../crossplane/fieldManagers';
 import type { ResourceEntity } from '../ResourceEntity';
 import type { DriftReport, ResourceState } from '../state';
@@ -7,7 +8,7 @@ export type DriftResponse = 'ignore' | 'notify' | 'repair';
 
 /** What the policy says to do about drift, and whether the workflow can repair it. */
 export function driftResponse(state: ResourceState): DriftResponse {
-  const policy = state.policy?.drift ?? 'notify';
+  const policy = state.policy?.drift ?? DEFAULT_DRIFT;
   if (policy === 'ignore') return 'ignore';
   if (policy === 'notify' || !state.lastGoodSpec || !state.requester)
     return 'notify';
@@ -50,7 +51,7 @@ export async function handleDrift(entity: ResourceEntity): Promise<void> {
   const { state } = entity;
   const reports = state.drift.splice(0);
   const what = describeDrift(reports);
-  const policy = state.policy?.drift ?? 'notify';
+  const policy = state.policy?.drift ?? DEFAULT_DRIFT;
   entity.step(
     'drift-detected',
     'info',
