@@ -13,9 +13,11 @@ import {
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { permissionRules } from '@backstage/plugin-catalog-backend/alpha';
 import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { DEFAULT_FIXTURES } from '@crossplane-temporal/kube-sim';
+import { processedResourceEntity } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import fs from 'node:fs';
 import {
   InMemoryResourceSource,
@@ -295,6 +297,24 @@ describe('the crossplane-temporal catalog module', () => {
       'crossplane-temporal.io/workflow-id':
         'crossplane-resource/local/team-alpha/postgresqlinstance.database.example.org/orders-db',
     });
+    // The backend decides permissions on common's description of the same resource, before
+    // and after the catalog has its entity: the catalog's own isEntityOwner rule must answer
+    // the same about both.
+    const view = processedResourceEntity(resource);
+    expect(found.metadata).toMatchObject({
+      name: view.metadata.name,
+      namespace: view.metadata.namespace,
+      annotations: view.metadata.annotations,
+    });
+    expect(found.spec).toMatchObject(view.spec!);
+    expect(
+      found.relations!.filter(r => r.type === 'ownedBy' || r.type === 'dependencyOf'),
+    ).toEqual(expect.arrayContaining(view.relations!));
+    const isOwner = (e: Entity, claims: string[]) => permissionRules.isEntityOwner.apply(e, { claims });
+    expect(isOwner(found, ['user:default/alice', 'group:default/team-alpha'])).toBe(true);
+    expect(isOwner(found, ['user:default/bob', 'group:default/team-beta'])).toBe(false);
+    for (const claims of [['group:default/team-alpha'], ['group:default/team-beta'], []])
+      expect(isOwner(view, claims)).toBe(isOwner(found, claims));
     expect(found.metadata.links).toEqual([
       {
         url: 'http://localhost:3000/catalog/default/component/checkout-service/crossplane-resources',

@@ -8,6 +8,7 @@ export * from './resourceRef';
 export * from './annotations';
 export * from './types';
 export * from './entityNames';
+export * from './resourceEntity';
 export * from './xrdPolicy';
 export * from './xrdReport';
 export * from './permissions';

@@ -1,12 +1,7 @@
+import { ORDERS_DB } from './__testUtils__/sampleResourceRef';
 import { resourceWorkflowId, validateResourceRef } from './resourceRef';
 
-const ref = {
-  cluster: 'local',
-  apiVersion: 'database.example.org/v1alpha1',
-  kind: 'PostgreSQLInstance',
-  namespace: 'team-alpha',
-  name: 'orders-db',
-};
+const ref = ORDERS_DB;
 
 describe('resourceWorkflowId', () => {
   it('is derived from cluster, namespace, kind and name, and readable', () => {

@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { DEFAULT_ENTITY_NAMESPACE } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { crossplaneTemporalServiceRef } from '@crossplane-temporal/plugin-crossplane-temporal-node';
 import {
   createDeprovisionAction,
@@ -36,7 +37,7 @@ export const scaffolderModuleCrossplaneTemporal = createBackendModule({
           entityNamespace:
             config.getOptionalString(
               'catalog.providers.crossplaneTemporal.entityNamespace',
-            ) ?? 'default',
+            ) ?? DEFAULT_ENTITY_NAMESPACE,
         };
         scaffolder.addActions(
           createProvisionAction(options),

@@ -7,7 +7,10 @@ import {
   type SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { policySettingsFromConfig } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import {
+  DEFAULT_ENTITY_NAMESPACE,
+  policySettingsFromConfig,
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { GeneratorDefaults, XrdOverrides } from '../generator';
 
 export interface CatalogModuleConfig {
@@ -74,7 +77,7 @@ export function readCatalogModuleConfig(config: Config): CatalogModuleConfig {
   const templates = provider?.getOptionalConfig('templates');
   const resources = provider?.getOptionalConfig('resources');
   const entityNamespace =
-    provider?.getOptionalString('entityNamespace') ?? 'default';
+    provider?.getOptionalString('entityNamespace') ?? DEFAULT_ENTITY_NAMESPACE;
   const xrds = new Map<string, XrdOverrides>();
   for (const xrd of config.getOptionalConfigArray('crossplaneTemporal.xrds') ??
     []) {

@@ -11,8 +11,7 @@ import {
 import {
   apiGroupOf,
   componentResourcesPath,
-  ENTITY_ANNOTATIONS,
-  resourceEntityName,
+  resourceEntity,
   xrdApiEntityName,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { ResourceSummary } from '../sources/types';
@@ -29,34 +28,34 @@ export interface ResourceEntityContext {
 export const resourceLocation = (workflowId: string) =>
   `crossplane-temporal:resource/${workflowId}`;
 
-/** The entity, or undefined when the resource has no owner to give it. */
+/**
+ * The entity, or undefined when the resource has no owner to give it. Its name, annotations,
+ * type, owner and component are common's description of a resource's entity, the one the
+ * backend's permission decisions see.
+ */
 export function buildResourceEntity(
   summary: ResourceSummary,
   context: ResourceEntityContext,
 ): ResourceEntity | undefined {
-  const { ref } = summary;
+  const { ref, component } = summary;
   const owner = summary.owner ?? context.fallbackOwner;
   if (!owner) return undefined;
   const location = resourceLocation(summary.workflowId);
-  const component = summary.component;
+  const base = resourceEntity(
+    { ref, owner, component },
+    context.entityNamespace,
+  );
   return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
+    ...base,
     metadata: {
-      name: resourceEntityName(ref),
-      namespace: context.entityNamespace,
+      ...base.metadata,
       title: ref.name,
-      description: `${ref.kind} ${ref.namespace}/${ref.name} on cluster ${ref.cluster}${
-        summary.origin === 'discovered' ? ', found on the cluster' : ''
-      }.`,
+      description: `${ref.kind} ${ref.namespace}/${ref.name} on cluster ${
+        ref.cluster
+      }${summary.origin === 'discovered' ? ', found on the cluster' : ''}.`,
       tags: ['crossplane', ref.kind.toLowerCase()],
       annotations: {
-        [ENTITY_ANNOTATIONS.cluster]: ref.cluster,
-        [ENTITY_ANNOTATIONS.namespace]: ref.namespace,
-        [ENTITY_ANNOTATIONS.apiVersion]: ref.apiVersion,
-        [ENTITY_ANNOTATIONS.kind]: ref.kind,
-        [ENTITY_ANNOTATIONS.name]: ref.name,
-        [ENTITY_ANNOTATIONS.workflowId]: summary.workflowId,
+        ...base.metadata.annotations,
         [ANNOTATION_LOCATION]: location,
         [ANNOTATION_ORIGIN_LOCATION]: location,
       },
@@ -64,19 +63,26 @@ export function buildResourceEntity(
         ? {
             links: [
               {
-                url: `${context.appBaseUrl}${componentResourcesPath(component)}`,
-                title: `Resources of ${component.replace(/^component:(default\/)?/, '')}`,
+                url: `${context.appBaseUrl}${componentResourcesPath(
+                  component,
+                )}`,
+                title: `Resources of ${component.replace(
+                  /^component:(default\/)?/,
+                  '',
+                )}`,
               },
             ],
           }
         : {}),
     },
     spec: {
-      type: ref.kind.toLowerCase(),
-      owner,
-      ...(component ? { dependencyOf: [component] } : {}),
+      // Has the type and the owner: the owner was given.
+      ...(base.spec as ResourceEntity['spec']),
       dependsOn: [
-        `api:${context.entityNamespace}/${xrdApiEntityName(apiGroupOf(ref.apiVersion), ref.kind)}`,
+        `api:${context.entityNamespace}/${xrdApiEntityName(
+          apiGroupOf(ref.apiVersion),
+          ref.kind,
+        )}`,
       ],
       ...(context.system ? { system: context.system } : {}),
     },
