@@ -14,8 +14,10 @@
  *     access cannot run; openapi-typescript (JavaScript, installed from the npm registry) makes
  *     the types instead.
  *
- * Each output names the SHA-256 of the document it was made from; the plugin's tests fail when
- * it is out of date. `--check` exits with 1 (and writes nothing) when an output is missing or stale.
+ * Each output names the SHA-256 of the document and of this script that made it, so that a change
+ * to either makes it again; the plugin's tests fail when it is out of date. `--check` exits with 1
+ * (and writes nothing) when an output is missing or stale. The types are tagged `@public`, as
+ * the common package's API report requires of everything it exports.
  *
  * usage: node scripts/generate-openapi.mjs [--check]
  */
@@ -45,7 +47,11 @@ const header =
 `;
 
 function hashOf(text) {
-  return crypto.createHash('sha256').update(text).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(text)
+    .update(fs.readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex');
 }
 
 function isCurrent(file, hash) {
@@ -88,7 +94,13 @@ export const spec = ${JSON.stringify(document, null, 2)} as const;
   const { default: openapiTS, astToString } = await import(
     'openapi-typescript'
   );
-  const types = astToString(await openapiTS(document, { alphabetize: false }));
+  const types = astToString(await openapiTS(document, { alphabetize: false }))
+    // Comments in TSDoc, which API Extractor reads: the description as the summary, and no
+    // JSDoc type tags (the union type already lists an enum's values).
+    .replace(/@description /g, '')
+    .replace(/^\s*\/\*\* @enum \{\w+\} \*\/\n/gm, '')
+    .replace(/^\s*\* @enum \{\w+\}\n/gm, '')
+    .replace(/^export (interface|type) /gm, '/** @public */\nexport $1 ');
   fs.mkdirSync(path.dirname(typesOutput), { recursive: true });
   fs.writeFileSync(typesOutput, `${header(hash)}\n${types}`);
   process.stdout.write(

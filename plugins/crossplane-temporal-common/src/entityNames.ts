@@ -5,7 +5,7 @@
  */
 import type { ResourceRef } from './resourceRef';
 
-/** The longest entity name the catalog accepts. */
+/** The longest entity name the catalog accepts. @public */
 export const MAX_ENTITY_NAME_LENGTH = 63;
 
 const HASH_LENGTH = 8;
@@ -13,6 +13,8 @@ const HASH_LENGTH = 8;
 /**
  * A short, stable hash of a string (two FNV-1a rounds with different offsets, 8 base-36 digits).
  * Not for security: it only tells long names apart once they are shortened.
+ *
+ * @internal
  */
 export function shortHash(value: string): string {
   let a = 0x811c9dc5;

@@ -11,7 +11,12 @@ import type {
 
 export type { components, operations, paths };
 
-type Schemas = components['schemas'];
+/**
+ * The OpenAPI document's schemas, by name.
+ *
+ * @public
+ */
+export type Schemas = components['schemas'];
 
 /** @public */
 export type ApiResourceRef = Schemas['ResourceRef'];
