@@ -9,8 +9,3 @@ export * from './generator';
 export * from './sources/types';
 export * from './sources/extensionPoint';
 export * from './report/XrdReportStore';
-export { XrdTemplateEntityProvider } from './providers/XrdTemplateEntityProvider';
-export { ResourceEntityProvider } from './providers/ResourceEntityProvider';
-export { TemplateApiRelationProcessor } from './processors/TemplateApiRelationProcessor';
-export { createXrdReportMetrics } from './providers/metrics';
-export type { XrdReportMetrics } from './providers/metrics';

@@ -24,18 +24,24 @@ import {
   type CompositeResourceDefinition,
 } from './xrd';
 
-/** An XRD as one cluster has it. */
+/**
+ * An XRD as one cluster has it.
+ *
+ * @public
+ */
 export interface ObservedXrd {
   cluster: string;
   xrd: CompositeResourceDefinition;
 }
 
+/** @public */
 export interface GeneratorOptions {
   defaults: GeneratorDefaults;
   /** App-config's settings for this XRD, if any. */
   overrides?: XrdOverrides;
 }
 
+/** @public */
 export interface GeneratedXrd {
   entities: Entity[];
   report: XrdReport;
@@ -128,7 +134,11 @@ function report(
   };
 }
 
-/** The entities and report for one XRD, from every cluster's copy of it. */
+/**
+ * The entities and report for one XRD, from every cluster's copy of it.
+ *
+ * @public
+ */
 export function generateXrdEntities(
   observed: ObservedXrd[],
   options: GeneratorOptions,

@@ -14,7 +14,11 @@ import {
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { CompositeResourceDefinition } from './xrd';
 
-/** What a field rule says about one field. */
+/**
+ * What a field rule says about one field.
+ *
+ * @public
+ */
 export interface FieldRule {
   hidden?: boolean;
   advanced?: boolean;
@@ -23,7 +27,11 @@ export interface FieldRule {
   description?: string;
 }
 
-/** App-config's settings for one XRD (`catalog.providers.crossplaneTemporal.xrds[]`). */
+/**
+ * App-config's settings for one XRD (`crossplaneTemporal.xrds[]`).
+ *
+ * @public
+ */
 export interface XrdOverrides {
   /** The XRD's `metadata.name`. */
   name: string;
@@ -39,7 +47,11 @@ export interface XrdOverrides {
   fields?: Array<FieldRule & { path: string }>;
 }
 
-/** What applies to every XRD unless it says otherwise. */
+/**
+ * What applies to every XRD unless it says otherwise.
+ *
+ * @public
+ */
 export interface GeneratorDefaults {
   /** The catalog namespace of the generated entities. */
   entityNamespace: string;
@@ -51,6 +63,7 @@ export interface GeneratorDefaults {
   tags: string[];
 }
 
+/** @public */
 export type GenerateMode = 'all' | 'api-only' | 'none';
 
 export interface XrdSettings {

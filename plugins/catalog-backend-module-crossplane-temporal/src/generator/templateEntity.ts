@@ -18,16 +18,28 @@ import type {
   XrdVersion,
 } from './xrd';
 
-/** The action every generated template runs (the scaffolder module's). */
+/**
+ * The action every generated template runs (the scaffolder module's).
+ *
+ * @public
+ */
 export const PROVISION_ACTION = 'crossplane:resource:provision';
 
-/** Form fields the frontend implements; their JSON schema still checks values on its own. */
+/**
+ * Form fields the frontend implements; their JSON schema still checks values on its own.
+ *
+ * @public
+ */
 export const FIELD_EXTENSIONS = {
   clusterNamespace: 'CrossplaneClusterNamespacePicker',
   resourceName: 'CrossplaneResourceNamePicker',
 } as const;
 
-/** A Kubernetes name usable as a label value, as claim and composite names must be. */
+/**
+ * A Kubernetes name usable as a label value, as claim and composite names must be.
+ *
+ * @public
+ */
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const DNS_LABEL_RULE =
   'lowercase letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters';

@@ -5,7 +5,11 @@
  */
 import type { XrdProblem } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 
-/** A node of a Kubernetes structural schema (OpenAPI v3 with Kubernetes' extensions). */
+/**
+ * A node of a Kubernetes structural schema (OpenAPI v3 with Kubernetes' extensions).
+ *
+ * @public
+ */
 export interface OpenApiSchema {
   type?: string;
   title?: string;
@@ -34,7 +38,11 @@ export interface OpenApiSchema {
   [extension: string]: unknown;
 }
 
-/** One version of an XRD. */
+/**
+ * One version of an XRD.
+ *
+ * @public
+ */
 export interface XrdVersion {
   name: string;
   served?: boolean;
@@ -44,7 +52,11 @@ export interface XrdVersion {
   schema?: { openAPIV3Schema?: OpenApiSchema };
 }
 
-/** An XRD as the cluster returns it (`apiextensions.crossplane.io/v1` or `/v2`). */
+/**
+ * An XRD as the cluster returns it (`apiextensions.crossplane.io/v1` or `/v2`).
+ *
+ * @public
+ */
 export interface CompositeResourceDefinition {
   apiVersion: string;
   kind: string;
