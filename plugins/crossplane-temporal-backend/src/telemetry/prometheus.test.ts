@@ -54,7 +54,10 @@ describe('metrics scraped by Prometheus', () => {
         `${PROMETHEUS} is missing: install Debian's prometheus package (apt-get install prometheus); npm test does it when it runs as root`,
       );
     const exporterPort = await unusedPort();
-    const exporter = new PrometheusExporter({ host: '127.0.0.1', port: exporterPort });
+    const exporter = new PrometheusExporter({
+      host: '127.0.0.1',
+      port: exporterPort,
+    });
     provider = new MeterProvider({ readers: [exporter] });
     metrics.setGlobalMeterProvider(provider);
 
@@ -69,7 +72,10 @@ describe('metrics scraped by Prometheus', () => {
               approvers: ['group:default/platform-team'],
             },
           },
-          { name: 'xpostgresqlinstances.database.example.org', drift: 'repair' },
+          {
+            name: 'xpostgresqlinstances.database.example.org',
+            drift: 'repair',
+          },
         ],
       },
     });
@@ -121,7 +127,9 @@ describe('metrics scraped by Prometheus', () => {
           })}`,
         ).catch(() => undefined);
         if (!res?.ok) return undefined;
-        const body = (await res.json()) as { data: Array<Record<string, string>> };
+        const body = (await res.json()) as {
+          data: Array<Record<string, string>>;
+        };
         return body.data.length ? body.data : undefined;
       },
       60_000,
@@ -136,13 +144,44 @@ describe('metrics scraped by Prometheus', () => {
       });
       return res.status === 202;
     });
-    expect((await t.call('alice', 'post', `${pathOf(db)}/provision`, { spec: { parameters: { size: 'huge' } } })).status).toBe(400);
-    await t.waitFor('metered-db Ready', async () => (await t.call('alice', 'get', `${pathOf(db)}/phase`)).body.phase === 'Ready');
+    expect(
+      (
+        await t.call('alice', 'post', `${pathOf(db)}/provision`, {
+          spec: { parameters: { size: 'huge' } },
+        })
+      ).status,
+    ).toBe(400);
+    await t.waitFor(
+      'metered-db Ready',
+      async () =>
+        (await t.call('alice', 'get', `${pathOf(db)}/phase`)).body.phase ===
+        'Ready',
+    );
 
     // An approval: alice asks, pat approves.
-    expect((await t.call('alice', 'post', `${pathOf(bucket)}/provision`, { requestId: 'metered-1', spec: {}, owner: 'group:default/team-alpha' })).status).toBe(202);
-    await t.waitFor('the bucket waiting for approval', async () => (await t.call('alice', 'get', pathOf(bucket))).body.phase === 'AwaitingApproval');
-    expect((await t.call('pat', 'post', `${pathOf(bucket)}/approval`, { requestId: 'metered-1', approved: true })).status).toBe(200);
+    expect(
+      (
+        await t.call('alice', 'post', `${pathOf(bucket)}/provision`, {
+          requestId: 'metered-1',
+          spec: {},
+          owner: 'group:default/team-alpha',
+        })
+      ).status,
+    ).toBe(202);
+    await t.waitFor(
+      'the bucket waiting for approval',
+      async () =>
+        (await t.call('alice', 'get', pathOf(bucket))).body.phase ===
+        'AwaitingApproval',
+    );
+    expect(
+      (
+        await t.call('pat', 'post', `${pathOf(bucket)}/approval`, {
+          requestId: 'metered-1',
+          approved: true,
+        })
+      ).status,
+    ).toBe(200);
 
     // Drift: someone deletes a managed resource; the workflow repairs it.
     const tree = await t.waitFor('the managed resources', async () => {
@@ -150,30 +189,72 @@ describe('metrics scraped by Prometheus', () => {
       return res.body.managed.length ? res.body : undefined;
     });
     const managed = tree.managed[0];
-    await t.cluster.sim.admin.driftDelete({ apiVersion: managed.apiVersion, kind: managed.kind, name: managed.name });
-    await t.waitFor('the drift repaired', async () => {
-      const steps = (await t.call('alice', 'get', `${pathOf(db)}/steps`)).body.items;
-      return steps.some((s: any) => s.step === 'drift-repaired' && s.outcome === 'succeeded');
-    }, 90_000);
+    await t.cluster.sim.admin.driftDelete({
+      apiVersion: managed.apiVersion,
+      kind: managed.kind,
+      name: managed.name,
+    });
+    await t.waitFor(
+      'the drift repaired',
+      async () => {
+        const steps = (await t.call('alice', 'get', `${pathOf(db)}/steps`)).body
+          .items;
+        return steps.some(
+          (s: any) => s.step === 'drift-repaired' && s.outcome === 'succeeded',
+        );
+      },
+      90_000,
+    );
     await t.call('alice', 'get', `${API}/resources`);
 
-    const requests = await series('crossplane_temporal_requests_total', 'the request counts');
+    const requests = await series(
+      'crossplane_temporal_requests_total',
+      'the request counts',
+    );
     const labelled = requests.map(s => `${s.operation}:${s.outcome}`);
     expect(labelled).toEqual(
-      expect.arrayContaining(['ProvisionResource:accepted', 'ProvisionResource:refused', 'DecideApproval:answered', 'ListResources:answered']),
+      expect.arrayContaining([
+        'ProvisionResource:accepted',
+        'ProvisionResource:refused',
+        'DecideApproval:answered',
+        'ListResources:answered',
+      ]),
     );
     expect(requests[0].job).toBe('backstage');
-    const ready = await series('crossplane_temporal_time_to_ready.*_bucket', 'time to Ready');
-    expect(ready.map(s => s.kind)).toContain('PostgreSQLInstance.database.example.org');
-    const approval = await series('crossplane_temporal_approval_wait.*_count', 'the approval wait');
-    expect(approval).toContainEqual(expect.objectContaining({ kind: 'Bucket.storage.example.org', outcome: 'approved' }));
-    expect(await series('crossplane_temporal_drift_detections.*', 'the drift detections')).toContainEqual(
-      expect.objectContaining({ kind: 'PostgreSQLInstance.database.example.org' }),
+    const ready = await series(
+      'crossplane_temporal_time_to_ready.*_bucket',
+      'time to Ready',
     );
-    expect(await series('crossplane_temporal_drift_repairs.*', 'the drift repairs')).toContainEqual(
-      expect.objectContaining({ outcome: 'repaired' }),
+    expect(ready.map(s => s.kind)).toContain(
+      'PostgreSQLInstance.database.example.org',
     );
-    const age = await series('crossplane_temporal_cache_age.*', 'the cache age');
+    const approval = await series(
+      'crossplane_temporal_approval_wait.*_count',
+      'the approval wait',
+    );
+    expect(approval).toContainEqual(
+      expect.objectContaining({
+        kind: 'Bucket.storage.example.org',
+        outcome: 'approved',
+      }),
+    );
+    expect(
+      await series(
+        'crossplane_temporal_drift_detections.*',
+        'the drift detections',
+      ),
+    ).toContainEqual(
+      expect.objectContaining({
+        kind: 'PostgreSQLInstance.database.example.org',
+      }),
+    );
+    expect(
+      await series('crossplane_temporal_drift_repairs.*', 'the drift repairs'),
+    ).toContainEqual(expect.objectContaining({ outcome: 'repaired' }));
+    const age = await series(
+      'crossplane_temporal_cache_age.*',
+      'the cache age',
+    );
     expect(age.map(s => s.source).sort()).toEqual(['cluster', 'workflows']);
   });
 });
