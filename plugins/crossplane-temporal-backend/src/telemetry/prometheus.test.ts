@@ -116,10 +116,19 @@ describe('metrics scraped by Prometheus', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The series Prometheus has for a metric name (a regular expression), once it has any. */
-  const series = (name: string, what: string) =>
+  /**
+   * The series Prometheus has for a metric name (a regular expression), once there is one with
+   * each of the `wanted` labels: a scrape can come between a request and the count it adds.
+   */
+  const series = (
+    name: string,
+    what: string,
+    ...wanted: Array<Record<string, string>>
+  ) =>
     t.waitFor(
-      `Prometheus to have scraped ${what}`,
+      `Prometheus to have scraped ${what} (${wanted
+        .map(w => JSON.stringify(w))
+        .join(', ')})`,
       async () => {
         const res = await fetch(
           `${prometheusUrl}/api/v1/series?${new URLSearchParams({
@@ -130,7 +139,11 @@ describe('metrics scraped by Prometheus', () => {
         const body = (await res.json()) as {
           data: Array<Record<string, string>>;
         };
-        return body.data.length ? body.data : undefined;
+        const has = (labels: Record<string, string>) =>
+          body.data.some(s =>
+            Object.entries(labels).every(([k, v]) => s[k] === v),
+          );
+        return body.data.length && wanted.every(has) ? body.data : undefined;
       },
       60_000,
     );
@@ -207,53 +220,43 @@ describe('metrics scraped by Prometheus', () => {
     );
     await t.call('alice', 'get', `${API}/resources`);
 
+    // Each wait fails, naming what it waited for, unless Prometheus scrapes that series.
     const requests = await series(
       'crossplane_temporal_requests_total',
       'the request counts',
-    );
-    const labelled = requests.map(s => `${s.operation}:${s.outcome}`);
-    expect(labelled).toEqual(
-      expect.arrayContaining([
-        'ProvisionResource:accepted',
-        'ProvisionResource:refused',
-        'DecideApproval:answered',
-        'ListResources:answered',
-      ]),
+      { operation: 'ProvisionResource', outcome: 'accepted' },
+      { operation: 'ProvisionResource', outcome: 'refused' },
+      { operation: 'DecideApproval', outcome: 'answered' },
+      { operation: 'ListResources', outcome: 'answered' },
     );
     expect(requests[0].job).toBe('backstage');
-    const ready = await series(
+    const dbKind = 'PostgreSQLInstance.database.example.org';
+    await series(
       'crossplane_temporal_time_to_ready.*_bucket',
       'time to Ready',
+      { kind: dbKind },
     );
-    expect(ready.map(s => s.kind)).toContain(
-      'PostgreSQLInstance.database.example.org',
-    );
-    const approval = await series(
+    await series(
       'crossplane_temporal_approval_wait.*_count',
       'the approval wait',
-    );
-    expect(approval).toContainEqual(
-      expect.objectContaining({
+      {
         kind: 'Bucket.storage.example.org',
         outcome: 'approved',
-      }),
+      },
     );
-    expect(
-      await series(
-        'crossplane_temporal_drift_detections.*',
-        'the drift detections',
-      ),
-    ).toContainEqual(
-      expect.objectContaining({
-        kind: 'PostgreSQLInstance.database.example.org',
-      }),
+    await series(
+      'crossplane_temporal_drift_detections.*',
+      'the drift detections',
+      { kind: dbKind },
     );
-    expect(
-      await series('crossplane_temporal_drift_repairs.*', 'the drift repairs'),
-    ).toContainEqual(expect.objectContaining({ outcome: 'repaired' }));
+    await series('crossplane_temporal_drift_repairs.*', 'the drift repairs', {
+      outcome: 'repaired',
+    });
     const age = await series(
       'crossplane_temporal_cache_age.*',
       'the cache age',
+      { source: 'cluster' },
+      { source: 'workflows' },
     );
     expect(age.map(s => s.source).sort()).toEqual(['cluster', 'workflows']);
   });
