@@ -59,7 +59,10 @@ function isCurrent(file, hash) {
 async function main() {
   const check = process.argv.includes('--check');
   const text = fs.readFileSync(documentPath, 'utf8');
-  const hash = hashOf(text);
+  // The generator is part of what the output comes from: a change to it makes the files again.
+  const hash = hashOf(
+    text + fs.readFileSync(fileURLToPath(import.meta.url), 'utf8'),
+  );
   const stale = [specOutput, typesOutput].filter(f => !isCurrent(f, hash));
   if (check) {
     for (const file of stale)
@@ -88,7 +91,14 @@ export const spec = ${JSON.stringify(document, null, 2)} as const;
   const { default: openapiTS, astToString } = await import(
     'openapi-typescript'
   );
-  const types = astToString(await openapiTS(document, { alphabetize: false }));
+  const types = astToString(
+    await openapiTS(document, { alphabetize: false }),
+  )
+    // openapi-typescript's JSDoc (@description, @enum {string}, ...) is not TSDoc, which the API
+    // reports require; the document itself is where the descriptions are read.
+    .replace(/^[ \t]*\/\*\*[\s\S]*?\*\/\n/gm, '')
+    // Release tags for the API reports: the types are part of -common's public API.
+    .replace(/^export (interface|type) /gm, '/** @public */\nexport $1 ');
   fs.mkdirSync(path.dirname(typesOutput), { recursive: true });
   fs.writeFileSync(typesOutput, `${header(hash)}\n${types}`);
   process.stdout.write(

@@ -11,54 +11,52 @@ import type {
 
 export type { components, operations, paths };
 
-type Schemas = components['schemas'];
-
 /** @public */
-export type ApiResourceRef = Schemas['ResourceRef'];
+export type ApiResourceRef = components['schemas']['ResourceRef'];
 /** @public */
-export type Freshness = Schemas['Freshness'];
+export type Freshness = components['schemas']['Freshness'];
 /** @public */
-export type ResourceSummary = Schemas['ResourceSummary'];
+export type ResourceSummary = components['schemas']['ResourceSummary'];
 /** @public */
-export type ResourceList = Schemas['ResourceList'];
+export type ResourceList = components['schemas']['ResourceList'];
 /** @public */
-export type ResourceDetail = Schemas['Resource'];
+export type ResourceDetail = components['schemas']['Resource'];
 /** @public */
-export type ResourcePhaseAnswer = Schemas['ResourcePhaseAnswer'];
+export type ResourcePhaseAnswer = components['schemas']['ResourcePhaseAnswer'];
 /** @public */
-export type ResourceTree = Schemas['ResourceTree'];
+export type ResourceTree = components['schemas']['ResourceTree'];
 /** @public */
-export type ResourceTreeNode = Schemas['TreeNode'];
+export type ResourceTreeNode = components['schemas']['TreeNode'];
 /** @public */
-export type ResourceEvents = Schemas['ResourceEvents'];
+export type ResourceEvents = components['schemas']['ResourceEvents'];
 /** @public */
-export type KubeEvent = Schemas['KubeEvent'];
+export type KubeEvent = components['schemas']['KubeEvent'];
 /** @public */
-export type ResourceSteps = Schemas['ResourceSteps'];
+export type ResourceSteps = components['schemas']['ResourceSteps'];
 /** @public */
-export type ResourceHistory = Schemas['ResourceHistory'];
+export type ResourceHistory = components['schemas']['ResourceHistory'];
 /** @public */
-export type HistoryEntry = Schemas['HistoryEntry'];
+export type HistoryEntry = components['schemas']['HistoryEntry'];
 /** @public */
-export type ProvisionRequestBody = Schemas['ProvisionRequestBody'];
+export type ProvisionRequestBody = components['schemas']['ProvisionRequestBody'];
 /** @public */
-export type UpdateRequestBody = Schemas['UpdateRequestBody'];
+export type UpdateRequestBody = components['schemas']['UpdateRequestBody'];
 /** @public */
-export type DeprovisionRequestBody = Schemas['DeprovisionRequestBody'];
+export type DeprovisionRequestBody = components['schemas']['DeprovisionRequestBody'];
 /** @public */
-export type RetryRequestBody = Schemas['RetryRequestBody'];
+export type RetryRequestBody = components['schemas']['RetryRequestBody'];
 /** @public */
-export type ApprovalRequestBody = Schemas['ApprovalRequestBody'];
+export type ApprovalRequestBody = components['schemas']['ApprovalRequestBody'];
 /** @public */
-export type RequestAcceptedAnswer = Schemas['RequestAccepted'];
+export type RequestAcceptedAnswer = components['schemas']['RequestAccepted'];
 /** @public */
-export type PendingApprovalList = Schemas['PendingApprovalList'];
+export type PendingApprovalList = components['schemas']['PendingApprovalList'];
 /** @public */
-export type PendingApprovalItem = Schemas['PendingApprovalItem'];
+export type PendingApprovalItem = components['schemas']['PendingApprovalItem'];
 /** @public */
-export type RequestableKind = Schemas['RequestableKind'];
+export type RequestableKind = components['schemas']['RequestableKind'];
 /** @public */
-export type RequestableKindList = Schemas['RequestableKindList'];
+export type RequestableKindList = components['schemas']['RequestableKindList'];
 /** @public */
 export type ListResourcesQuery = NonNullable<
   operations['ListResources']['parameters']['query']
