@@ -280,9 +280,7 @@ describe('kubectl against kube-sim', () => {
     // Every authenticated request (kubectl's first call, /version, is public) by the certificate.
     expect(
       new Set(records.filter(r => r.user).map(r => r.credentialId)),
-    ).toEqual(
-      new Set([expect.stringMatching(/^X509SHA256=[0-9a-f]{64}$/)]),
-    );
+    ).toEqual(new Set([expect.stringMatching(/^X509SHA256=[0-9a-f]{64}$/)]));
   });
 
   it('creates a service account token with `kubectl create token`, which authenticates as the service account', async () => {

@@ -57,18 +57,28 @@ describe('VisibilityChangeFeed', () => {
 
   it('registers the attributes, once', async () => {
     const logger = mockServices.logger.mock();
-    expect(await registerSearchAttributes(connection, 'default', logger)).toBe(true);
+    expect(await registerSearchAttributes(connection, 'default', logger)).toBe(
+      true,
+    );
     expect(logger.info).toHaveBeenCalledWith(
       "registered the resource workflows' search attributes",
-      expect.objectContaining({ added: expect.stringContaining('CrossplaneUpdatedAt') }),
+      expect.objectContaining({
+        added: expect.stringContaining('CrossplaneUpdatedAt'),
+      }),
     );
     const again = mockServices.logger.mock();
-    expect(await registerSearchAttributes(connection, 'default', again)).toBe(true);
+    expect(await registerSearchAttributes(connection, 'default', again)).toBe(
+      true,
+    );
     expect(again.info).not.toHaveBeenCalled();
   });
 
   it('reports each workflow that changed once, and the cache reads it once per change', async () => {
-    const workflows = new ResourceWorkflowClient({ client, taskQueue: 'change-feed', searchAttributes: true });
+    const workflows = new ResourceWorkflowClient({
+      client,
+      taskQueue: 'change-feed',
+      searchAttributes: true,
+    });
     const start = (name: string) =>
       client.workflow.start('resourceWorkflow', {
         workflowId: `feed/${name}`,
@@ -95,9 +105,16 @@ describe('VisibilityChangeFeed', () => {
         if (expected.every(id => seen.includes(id))) return seen;
         await new Promise(resolve => setTimeout(resolve, 100));
       }
-      throw new Error(`waited 20 s for ${expected.join(', ')} to be reported; got ${seen.join(', ')}`);
+      throw new Error(
+        `waited 20 s for ${expected.join(', ')} to be reported; got ${seen.join(
+          ', ',
+        )}`,
+      );
     };
-    expect((await changed(['feed/a-db', 'feed/b-db'])).sort()).toEqual(['feed/a-db', 'feed/b-db']);
+    expect((await changed(['feed/a-db', 'feed/b-db'])).sort()).toEqual([
+      'feed/a-db',
+      'feed/b-db',
+    ]);
     // Reported once: the same change is not reported by the next poll, though its time is
     // still inside the overlapping window.
     expect(await feed.poll()).toEqual([]);
@@ -126,12 +143,18 @@ describe('VisibilityChangeFeed', () => {
     await b.signal(phaseSignal, 'Ready');
     const deadline = Date.now() + 20_000;
     while (cache.get('feed/b-db')?.status.phase !== 'Ready') {
-      if (Date.now() > deadline) throw new Error('waited 20 s for the cache to see b-db Ready');
+      if (Date.now() > deadline)
+        throw new Error('waited 20 s for the cache to see b-db Ready');
       await new Promise(resolve => setTimeout(resolve, 100));
     }
     await cache.whenIdle();
-    expect(statusOf.mock.calls.slice(readsAfterLoad).map(([id]) => id)).toEqual(['feed/b-db']);
+    expect(statusOf.mock.calls.slice(readsAfterLoad).map(([id]) => id)).toEqual(
+      ['feed/b-db'],
+    );
     await cache.stop();
-    await Promise.all([a.signal(phaseSignal, 'Deleted'), b.signal(phaseSignal, 'Deleted')]);
+    await Promise.all([
+      a.signal(phaseSignal, 'Deleted'),
+      b.signal(phaseSignal, 'Deleted'),
+    ]);
   });
 });

@@ -4,6 +4,15 @@
  */
 import type { KubeObject } from '../cluster/types';
 
+/**
+ * The XRD API versions, the one that says most first: Crossplane v2 serves every XRD in both,
+ * and only v2 knows namespaced composites.
+ */
+export const XRD_API_VERSIONS = [
+  'apiextensions.crossplane.io/v2',
+  'apiextensions.crossplane.io/v1',
+];
+
 export interface RequestableXrd {
   cluster: string;
   /** The XRD's name, e.g. `xpostgresqlinstances.database.example.org`. */

@@ -3,7 +3,8 @@
  * src/schema/openapi.yaml: unknown fields, wrong types and names that are not DNS-1123 are
  * refused with 400 before a handler runs), typed by the document's endpoint map. Bodies are JSON
  * of at most 256 KB. Every route needs a user's or a service's credentials (the httpRouter's
- * default policy); handlers only map HTTP to the ResourceApi.
+ * default policy); handlers only map HTTP to the reads (ResourceReads) and the requests
+ * (ResourceRequests).
  */
 import type {
   HttpAuthService,
@@ -21,8 +22,9 @@ import Router from 'express-promise-router';
 import { callerOf, type Caller } from '../access/caller';
 import type { AuditTrail } from '../audit/AuditTrail';
 import { spec } from '../schema/openapi.generated';
-import type { ResourceApi } from '../service/ResourceApi';
-import { workflowIdOf } from '../service/ResourceApi';
+import type { ResourceReads } from '../service/ResourceReads';
+import type { ResourceRequests } from '../service/ResourceRequests';
+import { workflowIdOf } from '../service/resourcePath';
 import type { PluginMetrics, RequestOutcome } from '../telemetry/metrics';
 import type { EndpointMap } from './endpoints';
 import { plainChecks } from './plainChecks';
@@ -34,7 +36,8 @@ type AnyRequest = Request<any, any, any, any>;
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export interface RouterOptions {
-  api: ResourceApi;
+  reads: ResourceReads;
+  requests: ResourceRequests;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   audit: AuditTrail;
@@ -94,7 +97,7 @@ function outcomeOf(error: unknown): RequestOutcome {
 }
 
 export async function createRouter(options: RouterOptions) {
-  const { api, audit, metrics } = options;
+  const { reads, requests, audit, metrics } = options;
   const router = Router();
   router.use(express.json({ limit: MAX_BODY_BYTES }));
   router.use(bodyErrors);
@@ -116,7 +119,7 @@ export async function createRouter(options: RouterOptions) {
     (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema
       ?.operationId ?? 'Unknown';
 
-  /** Counts the request by operation and outcome; reads are audited here, writes by the api. */
+  /** Counts the request by operation and outcome; audits reads (requests audit themselves). */
   async function handle<T>(
     operation: string,
     req: AnyRequest,
@@ -157,7 +160,7 @@ export async function createRouter(options: RouterOptions) {
   const resource = '/resources/:cluster/:namespace/:group/:kind/:name';
 
   apiRouter.get('/resources', (req, res) =>
-    handle('list', req, res, 200, who => api.list(who, req.query), {}),
+    handle('list', req, res, 200, who => reads.list(who, req.query), {}),
   );
   apiRouter.get('/approvals', (req, res) =>
     handle(
@@ -165,7 +168,7 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.pendingApprovals(who),
+      who => reads.pendingApprovals(who),
       {},
     ),
   );
@@ -175,7 +178,7 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.kinds(who, req.query.cluster),
+      who => reads.kinds(who, req.query.cluster),
       {},
     ),
   );
@@ -184,7 +187,14 @@ export async function createRouter(options: RouterOptions) {
     workflowId: workflowIdOf(pathOf(req)),
   });
   apiRouter.get(resource, (req, res) =>
-    handle('get', req, res, 200, who => api.get(who, pathOf(req)), about(req)),
+    handle(
+      'get',
+      req,
+      res,
+      200,
+      who => reads.get(who, pathOf(req)),
+      about(req),
+    ),
   );
   apiRouter.get(`${resource}/phase`, (req, res) =>
     handle(
@@ -192,7 +202,7 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.phase(who, pathOf(req)),
+      who => reads.phase(who, pathOf(req)),
       about(req),
     ),
   );
@@ -202,7 +212,7 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.tree(who, pathOf(req)),
+      who => reads.tree(who, pathOf(req)),
       about(req),
     ),
   );
@@ -212,7 +222,7 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.events(who, pathOf(req)),
+      who => reads.events(who, pathOf(req)),
       about(req),
     ),
   );
@@ -222,7 +232,7 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.steps(who, pathOf(req)),
+      who => reads.steps(who, pathOf(req)),
       about(req),
     ),
   );
@@ -232,34 +242,34 @@ export async function createRouter(options: RouterOptions) {
       req,
       res,
       200,
-      who => api.history(who, pathOf(req)),
+      who => reads.history(who, pathOf(req)),
       about(req),
     ),
   );
 
   apiRouter.post(`${resource}/provision`, (req, res) =>
     handle('provision', req, res, 202, who =>
-      api.provision(who, pathOf(req), req.body, req),
+      requests.provision(who, pathOf(req), req.body, req),
     ),
   );
   apiRouter.post(`${resource}/update`, (req, res) =>
     handle('update', req, res, 202, who =>
-      api.update(who, pathOf(req), req.body, req),
+      requests.update(who, pathOf(req), req.body, req),
     ),
   );
   apiRouter.post(`${resource}/deprovision`, (req, res) =>
     handle('deprovision', req, res, 202, who =>
-      api.deprovision(who, pathOf(req), req.body, req),
+      requests.deprovision(who, pathOf(req), req.body, req),
     ),
   );
   apiRouter.post(`${resource}/retry`, (req, res) =>
     handle('retry', req, res, 202, who =>
-      api.retry(who, pathOf(req), req.body, req),
+      requests.retry(who, pathOf(req), req.body, req),
     ),
   );
   apiRouter.post(`${resource}/approval`, (req, res) =>
     handle('approval', req, res, 200, who =>
-      api.decideApproval(who, pathOf(req), req.body, req),
+      requests.decideApproval(who, pathOf(req), req.body, req),
     ),
   );
 

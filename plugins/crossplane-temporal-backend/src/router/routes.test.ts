@@ -523,21 +523,35 @@ describe('REST API', () => {
   it('serves the typed client of the common package, whose errors carry the status and message', async () => {
     const { port } = (t.server as Server).address() as AddressInfo;
     const client = new CrossplaneTemporalClient({
-      discoveryApi: { getBaseUrl: async () => `http://127.0.0.1:${port}${API}` },
+      discoveryApi: {
+        getBaseUrl: async () => `http://127.0.0.1:${port}${API}`,
+      },
     });
     const token = mockCredentials.user.token('user:default/alice');
-    const page = await client.listResources({ owner: 'group:default/team-alpha', limit: 10 }, { token });
+    const page = await client.listResources(
+      { owner: 'group:default/team-alpha', limit: 10 },
+      { token },
+    );
     expect(page.items.map(i => i.ref.name)).toContain('orders-db');
     const phase = await client.getPhase(postgres('orders-db'), { token });
     expect(phase.phase).toBe('Ready');
-    const kinds = await client.listRequestableKinds({ cluster: 'local' }, { token });
+    const kinds = await client.listRequestableKinds(
+      { cluster: 'local' },
+      { token },
+    );
     expect(kinds.items.map(k => k.kind)).toContain('Queue');
     const refused = await client
-      .update(postgres('orders-db'), { spec: { parameters: { size: 'huge' } } }, { token })
+      .update(
+        postgres('orders-db'),
+        { spec: { parameters: { size: 'huge' } } },
+        { token },
+      )
       .catch(e => e);
     expect(ResponseError.is(refused)).toBe(true);
     expect(refused.statusCode).toBe(400);
-    expect(refused.body.error.message).toMatch(/spec.parameters.size must be one of/);
+    expect(refused.body.error.message).toMatch(
+      /spec.parameters.size must be one of/,
+    );
   });
 
   it('answers 404 for a resource nobody provisioned', async () => {

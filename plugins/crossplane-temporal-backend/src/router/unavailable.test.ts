@@ -50,15 +50,20 @@ describe('REST API while Temporal is unreachable', () => {
     expect(res.body.error.message).toMatch(
       /Temporal cannot be reached now; nothing was done\. Try again shortly|same requestId/,
     );
-    const writes = (await t.cluster.sim.admin.audit({ sinceSeq: lastSeq })).records.filter(
-      r => !['get', 'list', 'watch'].includes(r.verb),
-    );
+    const writes = (
+      await t.cluster.sim.admin.audit({ sinceSeq: lastSeq })
+    ).records.filter(r => !['get', 'list', 'watch'].includes(r.verb));
     expect(writes).toEqual([]);
     // Reads answer from the caches, which know of no workflow yet.
-    expect((await t.call('alice', 'get', `${API}/resources`)).body.items).toEqual([]);
+    expect(
+      (await t.call('alice', 'get', `${API}/resources`)).body.items,
+    ).toEqual([]);
     expect((await t.call('alice', 'get', pathOf(ref))).status).toBe(404);
     expect(t.audited).toContainEqual(
-      expect.objectContaining({ eventId: 'resource-provision', outcome: 'fail' }),
+      expect.objectContaining({
+        eventId: 'resource-provision',
+        outcome: 'fail',
+      }),
     );
   });
 });

@@ -35,7 +35,8 @@ import {
   temporalTlsOptions,
 } from '../worker/temporalConfig';
 import { registerSearchAttributes } from './registerSearchAttributes';
-import { ResourceApi } from './ResourceApi';
+import { ResourceReads } from './ResourceReads';
+import { ResourceRequests } from './ResourceRequests';
 import { ResourceWorkflowClient } from './ResourceWorkflowClient';
 
 export interface ResourceApiDeps {
@@ -140,20 +141,22 @@ export async function startResourceApi(deps: ResourceApiDeps) {
     auditor: deps.auditor,
     database: deps.database,
   });
-  const api = new ResourceApi({
-    workflows,
+  // What both the reads and the requests decide with: the caches, permissions and policy.
+  const access = {
     workflowCache,
     clusterCache,
-    views,
     authorizer: new ResourceAuthorizer(deps.permissions, logger),
     tenancy: Tenancy.fromConfig(config),
     policies: readPolicyOverrides(config),
-    catalog: deps.catalog,
     audit,
-    logger,
-  });
+  };
   const router = await createRouter({
-    api,
+    reads: new ResourceReads({ ...access, views, logger }),
+    requests: new ResourceRequests({
+      ...access,
+      workflows,
+      catalog: deps.catalog,
+    }),
     httpAuth: deps.httpAuth,
     userInfo: deps.userInfo,
     audit,

@@ -37,7 +37,13 @@ export async function resourceWorkflow(input: {
   setHandler(phaseSignal, next => {
     phase = next;
     const at = new Date();
-    steps.push({ seq: steps.length + 1, at: at.toISOString(), step: next, outcome: 'info', message: next });
+    steps.push({
+      seq: steps.length + 1,
+      at: at.toISOString(),
+      step: next,
+      outcome: 'info',
+      message: next,
+    });
     upsertSearchAttributes(
       resourceSearchAttributes({
         ref: input.ref,
