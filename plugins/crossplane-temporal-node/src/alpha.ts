@@ -11,8 +11,6 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { registerResourceActions } from './actions/resourceActions';
 import { crossplaneTemporalServiceRef } from './serviceRef';
 
-export { registerResourceActions } from './actions/resourceActions';
-
 /**
  * Registers provision, update, deprovision, approval, retry, status, list and requestable kinds
  * as actions of the crossplane-temporal plugin (IDs `crossplane-temporal:<name>`). Add it beside

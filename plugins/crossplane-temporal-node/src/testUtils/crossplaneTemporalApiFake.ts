@@ -25,8 +25,8 @@ import {
 import {
   CROSSPLANE_TEMPORAL_PLUGIN_ID,
   resourceWorkflowId,
-  type components,
   type ResourceRef,
+  type Schemas,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import express, { type Request, type Response } from 'express';
 import Router from 'express-promise-router';
@@ -38,8 +38,6 @@ import {
   type DryRunOperation,
 } from '../proposed/dryRun';
 import type { ResourcePhase } from '../phases';
-
-type Schemas = components['schemas'];
 
 /** A kind the fake offers. @public */
 export interface FakeRequestableKind {

@@ -6,3 +6,14 @@
 export * from './crossplaneTemporalApiFake';
 export * from './openApiDocument';
 export * from './startCrossplaneTemporalApiFake';
+// Types the stand-in's API names, so that a test can spell them from this entry point.
+export type {
+  CrossplaneTemporalCallOptions,
+  CrossplaneTemporalService,
+} from '../CrossplaneTemporalService';
+export type { ResourcePhase } from '../phases';
+export type {
+  DryRunAnswer,
+  DryRunComposedResource,
+  DryRunOperation,
+} from '../proposed/dryRun';

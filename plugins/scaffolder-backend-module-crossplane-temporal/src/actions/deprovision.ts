@@ -10,11 +10,14 @@ import {
   resourceRefRules,
 } from './resourceInput';
 
+/** @public */
 export const DEPROVISION_ACTION_ID = 'crossplane:resource:deprovision';
 
 /**
  * Asks for a resource and everything composed from it to be deleted, as the person running the
  * template; returns once the request is accepted (an approval may still be needed).
+ *
+ * @public
  */
 export function createDeprovisionAction(options: ResourceActionOptions) {
   const { api, appBaseUrl, entityNamespace } = options;

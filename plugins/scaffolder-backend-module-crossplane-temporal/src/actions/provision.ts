@@ -18,8 +18,14 @@ import {
   type Polling,
 } from './waitForSettled';
 
+/** @public */
 export const PROVISION_ACTION_ID = 'crossplane:resource:provision';
 
+/**
+ * What the actions need: the API service, and where links in their outputs point.
+ *
+ * @public
+ */
 export interface ResourceActionOptions {
   api: CrossplaneTemporalService;
   /** The app's base URL, for the links in the outputs. */
@@ -41,6 +47,8 @@ function fullRef(value: string | undefined, defaultKind: string) {
  * Provisions a Crossplane claim or namespaced composite through the crossplane-temporal backend,
  * as the person running the template, and waits for Crossplane to report it Ready (unless
  * `waitForReady` is false).
+ *
+ * @public
  */
 export function createProvisionAction(options: ResourceActionOptions) {
   const { api, appBaseUrl, entityNamespace } = options;

@@ -11,12 +11,15 @@ import {
 } from './resourceInput';
 import { examples } from './update.examples';
 
+/** @public */
 export const UPDATE_ACTION_ID = 'crossplane:resource:update';
 
 /**
  * Asks for a provisioned resource's spec to change, as the person running the template. The
  * workflow applies it and rolls back to the last good spec if Crossplane does not report it
  * Ready; the action returns once the request is accepted.
+ *
+ * @public
  */
 export function createUpdateAction(options: ResourceActionOptions) {
   const { api, appBaseUrl, entityNamespace } = options;

@@ -22,6 +22,11 @@ import {
   type ResourcePhase,
 } from '@crossplane-temporal/plugin-crossplane-temporal-node';
 
+/**
+ * How often an action reads the phase while it waits.
+ *
+ * @public
+ */
 export interface Polling {
   /** The first pause between phase reads. */
   initialMs: number;
