@@ -3,6 +3,7 @@
  * workflow (cluster calls, notifications) happens here, and only here.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Context } from '@temporalio/activity';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import {
   FIELD_MANAGER,
@@ -33,6 +34,20 @@ export interface ResourceActivityDependencies {
   logger: LoggerService;
   /** Backstage notifications; without it, notifications are only logged. */
   notifications?: NotificationService;
+}
+
+/**
+ * The notifications service's scope of this send: the same for every attempt of one activity
+ * (a retry after a send whose completion was lost), so the notification is updated, not sent
+ * twice; different for every other send.
+ */
+function sendScope(): string {
+  const { workflowExecution, activityId } = Context.current().info;
+  // The workflow's activities always have one; an activity started on its own has only its ID.
+  const run = workflowExecution
+    ? `${workflowExecution.workflowId}/${workflowExecution.runId}/`
+    : '';
+  return `${run}${activityId}`;
 }
 
 export function createResourceActivities(
@@ -133,6 +148,7 @@ export function createResourceActivities(
           description: input.description,
           severity: input.severity,
           topic: input.topic,
+          scope: sendScope(),
         },
       });
     },
