@@ -54,7 +54,10 @@ describe('metrics scraped by Prometheus', () => {
         `${PROMETHEUS} is missing: install Debian's prometheus package (apt-get install prometheus); npm test does it when it runs as root`,
       );
     const exporterPort = await unusedPort();
-    const exporter = new PrometheusExporter({ host: '127.0.0.1', port: exporterPort });
+    const exporter = new PrometheusExporter({
+      host: '127.0.0.1',
+      port: exporterPort,
+    });
     provider = new MeterProvider({ readers: [exporter] });
     metrics.setGlobalMeterProvider(provider);
 
@@ -113,10 +116,19 @@ describe('metrics scraped by Prometheus', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The series Prometheus has for a metric name (a regular expression), once it has any. */
-  const series = (name: string, what: string) =>
+  /**
+   * The series Prometheus has for a metric name (a regular expression), once there is one with
+   * each of the `wanted` labels: a scrape can come between a request and the count it adds.
+   */
+  const series = (
+    name: string,
+    what: string,
+    ...wanted: Array<Record<string, string>>
+  ) =>
     t.waitFor(
-      `Prometheus to have scraped ${what}`,
+      `Prometheus to have scraped ${what} (${wanted
+        .map(w => JSON.stringify(w))
+        .join(', ')})`,
       async () => {
         const res = await fetch(
           `${prometheusUrl}/api/v1/series?${new URLSearchParams({
@@ -124,8 +136,14 @@ describe('metrics scraped by Prometheus', () => {
           })}`,
         ).catch(() => undefined);
         if (!res?.ok) return undefined;
-        const body = (await res.json()) as { data: Array<Record<string, string>> };
-        return body.data.length ? body.data : undefined;
+        const body = (await res.json()) as {
+          data: Array<Record<string, string>>;
+        };
+        const has = (labels: Record<string, string>) =>
+          body.data.some(s =>
+            Object.entries(labels).every(([k, v]) => s[k] === v),
+          );
+        return body.data.length && wanted.every(has) ? body.data : undefined;
       },
       60_000,
     );
@@ -139,13 +157,44 @@ describe('metrics scraped by Prometheus', () => {
       });
       return res.status === 202;
     });
-    expect((await t.call('alice', 'post', `${pathOf(db)}/provision`, { spec: { parameters: { size: 'huge' } } })).status).toBe(400);
-    await t.waitFor('metered-db Ready', async () => (await t.call('alice', 'get', `${pathOf(db)}/phase`)).body.phase === 'Ready');
+    expect(
+      (
+        await t.call('alice', 'post', `${pathOf(db)}/provision`, {
+          spec: { parameters: { size: 'huge' } },
+        })
+      ).status,
+    ).toBe(400);
+    await t.waitFor(
+      'metered-db Ready',
+      async () =>
+        (await t.call('alice', 'get', `${pathOf(db)}/phase`)).body.phase ===
+        'Ready',
+    );
 
     // An approval: alice asks, pat approves.
-    expect((await t.call('alice', 'post', `${pathOf(bucket)}/provision`, { requestId: 'metered-1', spec: {}, owner: 'group:default/team-alpha' })).status).toBe(202);
-    await t.waitFor('the bucket waiting for approval', async () => (await t.call('alice', 'get', pathOf(bucket))).body.phase === 'AwaitingApproval');
-    expect((await t.call('pat', 'post', `${pathOf(bucket)}/approval`, { requestId: 'metered-1', approved: true })).status).toBe(200);
+    expect(
+      (
+        await t.call('alice', 'post', `${pathOf(bucket)}/provision`, {
+          requestId: 'metered-1',
+          spec: {},
+          owner: 'group:default/team-alpha',
+        })
+      ).status,
+    ).toBe(202);
+    await t.waitFor(
+      'the bucket waiting for approval',
+      async () =>
+        (await t.call('alice', 'get', pathOf(bucket))).body.phase ===
+        'AwaitingApproval',
+    );
+    expect(
+      (
+        await t.call('pat', 'post', `${pathOf(bucket)}/approval`, {
+          requestId: 'metered-1',
+          approved: true,
+        })
+      ).status,
+    ).toBe(200);
 
     // Drift: someone deletes a managed resource; the workflow repairs it.
     const tree = await t.waitFor('the managed resources', async () => {
@@ -153,30 +202,62 @@ describe('metrics scraped by Prometheus', () => {
       return res.body.managed.length ? res.body : undefined;
     });
     const managed = tree.managed[0];
-    await t.cluster.sim.admin.driftDelete({ apiVersion: managed.apiVersion, kind: managed.kind, name: managed.name });
-    await t.waitFor('the drift repaired', async () => {
-      const steps = (await t.call('alice', 'get', `${pathOf(db)}/steps`)).body.items;
-      return steps.some((s: any) => s.step === 'drift-repaired' && s.outcome === 'succeeded');
-    }, 90_000);
+    await t.cluster.sim.admin.driftDelete({
+      apiVersion: managed.apiVersion,
+      kind: managed.kind,
+      name: managed.name,
+    });
+    await t.waitFor(
+      'the drift repaired',
+      async () => {
+        const steps = (await t.call('alice', 'get', `${pathOf(db)}/steps`)).body
+          .items;
+        return steps.some(
+          (s: any) => s.step === 'drift-repaired' && s.outcome === 'succeeded',
+        );
+      },
+      90_000,
+    );
     await t.call('alice', 'get', `${API}/resources`);
 
-    const requests = await series('crossplane_temporal_requests_total', 'the request counts');
-    const labelled = requests.map(s => `${s.operation}:${s.outcome}`);
-    expect(labelled).toEqual(
-      expect.arrayContaining(['ProvisionResource:accepted', 'ProvisionResource:refused', 'DecideApproval:answered', 'ListResources:answered']),
+    // Each wait fails, naming what it waited for, unless Prometheus scrapes that series.
+    const requests = await series(
+      'crossplane_temporal_requests_total',
+      'the request counts',
+      { operation: 'ProvisionResource', outcome: 'accepted' },
+      { operation: 'ProvisionResource', outcome: 'refused' },
+      { operation: 'DecideApproval', outcome: 'answered' },
+      { operation: 'ListResources', outcome: 'answered' },
     );
     expect(requests[0].job).toBe('backstage');
-    const ready = await series('crossplane_temporal_time_to_ready.*_bucket', 'time to Ready');
-    expect(ready.map(s => s.kind)).toContain('PostgreSQLInstance.database.example.org');
-    const approval = await series('crossplane_temporal_approval_wait.*_count', 'the approval wait');
-    expect(approval).toContainEqual(expect.objectContaining({ kind: 'Bucket.storage.example.org', outcome: 'approved' }));
-    expect(await series('crossplane_temporal_drift_detections.*', 'the drift detections')).toContainEqual(
-      expect.objectContaining({ kind: 'PostgreSQLInstance.database.example.org' }),
+    const dbKind = 'PostgreSQLInstance.database.example.org';
+    await series(
+      'crossplane_temporal_time_to_ready.*_bucket',
+      'time to Ready',
+      { kind: dbKind },
     );
-    expect(await series('crossplane_temporal_drift_repairs.*', 'the drift repairs')).toContainEqual(
-      expect.objectContaining({ outcome: 'repaired' }),
+    await series(
+      'crossplane_temporal_approval_wait.*_count',
+      'the approval wait',
+      {
+        kind: 'Bucket.storage.example.org',
+        outcome: 'approved',
+      },
     );
-    const age = await series('crossplane_temporal_cache_age.*', 'the cache age');
+    await series(
+      'crossplane_temporal_drift_detections.*',
+      'the drift detections',
+      { kind: dbKind },
+    );
+    await series('crossplane_temporal_drift_repairs.*', 'the drift repairs', {
+      outcome: 'repaired',
+    });
+    const age = await series(
+      'crossplane_temporal_cache_age.*',
+      'the cache age',
+      { source: 'cluster' },
+      { source: 'workflows' },
+    );
     expect(age.map(s => s.source).sort()).toEqual(['cluster', 'workflows']);
   });
 });
