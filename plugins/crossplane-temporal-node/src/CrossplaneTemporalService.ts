@@ -8,6 +8,9 @@ import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type {
   ApprovalRequestBody,
   DeprovisionRequestBody,
+  DryRunAnswer,
+  DryRunOperation,
+  DryRunRequestBody,
   ListRequestableKindsQuery,
   ListResourcesQuery,
   PendingApprovalList,
@@ -23,7 +26,6 @@ import type {
   RetryRequestBody,
   UpdateRequestBody,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
-import type { DryRunAnswer, DryRunOperation } from './proposed/dryRun';
 
 /**
  * Per call: whose request it is. Pass what you were given (a scaffolder task's
@@ -73,13 +75,13 @@ export interface CrossplaneTemporalService {
   ): Promise<RequestAcceptedAnswer>;
 
   /**
-   * What an operation would do, from a server-side dry run, writing nothing. The route is a
-   * proposal the OpenAPI document does not have yet (see `src/proposed/dryRun.ts`).
+   * What an operation would do, from the backend's checks and a server-side dry run as the
+   * caller; nothing is written and no workflow is started.
    */
-  dryRun(
-    operation: DryRunOperation,
+  dryRun<O extends DryRunOperation>(
+    operation: O,
     ref: ResourceRef,
-    body: ProvisionRequestBody | UpdateRequestBody | DeprovisionRequestBody,
+    body: DryRunRequestBody<O>,
     options: CrossplaneTemporalCallOptions,
   ): Promise<DryRunAnswer>;
 

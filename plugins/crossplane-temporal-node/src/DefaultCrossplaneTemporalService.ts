@@ -8,21 +8,14 @@ import type {
   AuthService,
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import {
   CROSSPLANE_TEMPORAL_PLUGIN_ID,
   CrossplaneTemporalClient,
-  type ResourceRef,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type {
   CrossplaneTemporalCallOptions,
   CrossplaneTemporalService,
 } from './CrossplaneTemporalService';
-import {
-  dryRunApiPath,
-  type DryRunAnswer,
-  type DryRunOperation,
-} from './proposed/dryRun';
 import { refusalOf } from './refusals';
 
 /** @public */
@@ -110,32 +103,9 @@ export class DefaultCrossplaneTemporalService
     body,
     options,
   ) =>
-    this.call(options, token => this.postDryRun(operation, ref, body, token));
-
-  /** The proposed dry-run routes, which the -common client does not know yet. */
-  private async postDryRun(
-    operation: DryRunOperation,
-    ref: ResourceRef,
-    body: object,
-    token: string,
-  ): Promise<DryRunAnswer> {
-    const base = await this.options.discovery.getBaseUrl(
-      CROSSPLANE_TEMPORAL_PLUGIN_ID,
+    this.call(options, token =>
+      this.client.dryRun(operation, ref, body, { token }),
     );
-    const response = await this.fetch(
-      `${base}/${dryRunApiPath(ref, operation)}`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(body),
-      },
-    );
-    if (!response.ok) throw await ResponseError.fromResponse(response);
-    return (await response.json()) as DryRunAnswer;
-  }
 
   private async call<T>(
     { credentials }: CrossplaneTemporalCallOptions,

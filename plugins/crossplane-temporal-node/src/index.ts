@@ -8,6 +8,5 @@
 export * from './CrossplaneTemporalService';
 export * from './DefaultCrossplaneTemporalService';
 export * from './serviceRef';
-export * from './proposed/dryRun';
 export * from './phases';
 export * from './inputPatterns';

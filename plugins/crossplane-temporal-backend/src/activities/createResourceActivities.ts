@@ -20,6 +20,7 @@ import type {
 } from '../cluster/types';
 import { conditionsOf } from '../crossplane/conditions';
 import { summariseComposed } from '../crossplane/composed';
+import { desiredObject, dryRunApply } from './desiredObject';
 import { invalidSpec, translatingClusterErrors } from './failures';
 import { describeSchemaErrors, SpecSchemaCache } from './schemaValidation';
 import type {
@@ -61,18 +62,6 @@ export function createResourceActivities(
     kind: ref.kind,
     namespace: ref.namespace,
     name: ref.name,
-  });
-
-  const desiredObject = (input: ApplyResourceInput): KubeObject => ({
-    apiVersion: input.ref.apiVersion,
-    kind: input.ref.kind,
-    metadata: {
-      name: input.ref.name,
-      namespace: input.ref.namespace,
-      labels: input.labels,
-      annotations: input.annotations,
-    },
-    spec: input.spec,
   });
 
   return {
@@ -170,12 +159,7 @@ export function createResourceActivities(
   }
 
   async function dryRun(input: ApplyResourceInput) {
-    await clusters.get(input.ref.cluster).apply(desiredObject(input), {
-      fieldManager: FIELD_MANAGER,
-      dryRun: true,
-      force: input.force,
-      as: input.as,
-    });
+    await dryRunApply(clusters, input);
   }
 
   async function readState(

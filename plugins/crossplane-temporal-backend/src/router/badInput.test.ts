@@ -450,6 +450,76 @@ function generate(): BadRequest[] {
       });
   }
 
+  // Dry runs are checked as the requests they stand for: the same refusals, nothing written.
+  const dryProvision = (
+    name: string,
+    body: unknown,
+    status: number,
+    message: RegExp,
+    over: Partial<BadRequest> = {},
+  ) =>
+    provision(`dry run: ${name}`, body, status, message, {
+      path: `${pathOf(ref({ name: 'new-db' }))}/provision/dry-run`,
+      ...over,
+    });
+  for (const field of ['requestedBy', 'impersonate', 'policy', 'approvers']) {
+    dryProvision(
+      `smuggles ${field}`,
+      { spec: good, component, [field]: smuggled[field] },
+      400,
+      new RegExp(`${field} is not a field of`),
+    );
+    post(
+      'update/dry-run',
+      `smuggles ${field}`,
+      { spec: good, [field]: smuggled[field] },
+      400,
+      new RegExp(`${field} is not a field of`),
+    );
+  }
+  post(
+    'deprovision/dry-run',
+    'smuggles requestedBy',
+    { requestedBy: 'user:default/bob' },
+    400,
+    /requestedBy is not a field of/,
+  );
+  for (const [name, spec, message] of specs) {
+    dryProvision(`spec: ${name}`, { spec, component }, 400, message);
+    post('update/dry-run', `spec: ${name}`, { spec }, 400, message);
+  }
+  for (const [user, namespace, owner] of [
+    ['alice', 'team-beta', 'group:default/team-alpha'],
+    ['bob', 'team-alpha', 'group:default/team-beta'],
+  ] as const)
+    dryProvision(
+      `${user} in ${namespace}`,
+      { spec: good, owner },
+      403,
+      /not one your groups may use/,
+      {
+        as: user,
+        path: `${pathOf(
+          ref({ namespace, name: 'elsewhere-db' }),
+        )}/provision/dry-run`,
+      },
+    );
+  dryProvision(
+    'a 300 KB spec',
+    { spec: huge, component },
+    413,
+    /at most 256 KB/,
+  );
+  dryProvision('no credentials', { spec: good, component }, 401, /./, {
+    as: 'none',
+  });
+  dryProvision(
+    'a component of another team',
+    { spec: good, component: 'component:default/billing-service' },
+    403,
+    /may not provision .* for group:default\/team-beta/,
+  );
+
   // Forged entity refs and other owners.
   provision(
     'a component of another team',

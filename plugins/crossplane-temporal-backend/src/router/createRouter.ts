@@ -262,6 +262,21 @@ export async function createRouter(options: RouterOptions) {
       requests.deprovision(who, pathOf(req), req.body, req),
     ),
   );
+  apiRouter.post(`${resource}/provision/dry-run`, (req, res) =>
+    handle('provision-dry-run', req, res, 200, who =>
+      requests.dryRun('provision', who, pathOf(req), req.body, req),
+    ),
+  );
+  apiRouter.post(`${resource}/update/dry-run`, (req, res) =>
+    handle('update-dry-run', req, res, 200, who =>
+      requests.dryRun('update', who, pathOf(req), req.body, req),
+    ),
+  );
+  apiRouter.post(`${resource}/deprovision/dry-run`, (req, res) =>
+    handle('deprovision-dry-run', req, res, 200, who =>
+      requests.dryRun('deprovision', who, pathOf(req), req.body, req),
+    ),
+  );
   apiRouter.post(`${resource}/retry`, (req, res) =>
     handle('retry', req, res, 202, who =>
       requests.retry(who, pathOf(req), req.body, req),

@@ -10,15 +10,15 @@ import type { RequestHandler } from 'express';
 import { spec } from '../schema/openapi.generated';
 
 const RESOURCE_PATH =
-  /^\/resources\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)(?:\/([a-z]+))?\/?$/;
+  /^\/resources\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)(?:\/([a-z]+(?:\/dry-run)?))?\/?$/;
 const GROUP =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
-/** The fields each resource action's body takes, from the document. */
+/** The fields each action's body takes, by its path below the resource's, from the document. */
 const BODY_FIELDS: Record<string, { operation: string; fields: string[] }> = {};
 for (const [path, item] of Object.entries(spec.paths)) {
   const post = (item as any).post;
-  const match = /\/([a-z]+)$/.exec(path);
+  const match = /\{name\}\/([a-z]+(?:\/dry-run)?)$/.exec(path);
   const ref = post?.requestBody?.content?.['application/json']?.schema?.$ref;
   if (!post || !match || !ref) continue;
   const schema = (spec.components.schemas as any)[ref.split('/').pop()];

@@ -7,8 +7,13 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { ResponseError } from '@backstage/errors';
 import {
   CrossplaneTemporalClient,
+  MANAGED_BY_LABEL,
+  OWNER_ANNOTATION,
+  REQUESTED_BY_ANNOTATION,
+  resourceWorkflowId,
   type ResourceRef,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -552,6 +557,240 @@ describe('REST API', () => {
     expect(refused.body.error.message).toMatch(
       /spec.parameters.size must be one of/,
     );
+  });
+
+  /** What the cluster simulator was asked to change about a kind since `sinceSeq`. */
+  const changesTo = async (resource: string, sinceSeq: number) =>
+    (await t.cluster.sim.admin.audit({ sinceSeq })).records.filter(
+      r =>
+        r.verb !== 'get' &&
+        r.verb !== 'list' &&
+        r.verb !== 'watch' &&
+        r.resource === resource,
+    );
+
+  /** Whether Temporal has any workflow with this ID. */
+  const workflowExists = async (workflowId: string) => {
+    const connection = await Connection.connect({
+      address: t.temporal.address,
+    });
+    try {
+      await new Client({ connection }).workflow
+        .getHandle(workflowId)
+        .describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    } finally {
+      await connection.close();
+    }
+  };
+
+  const kindsCached = () =>
+    t.waitFor('the XRDs in the cache', async () => {
+      const res = await t.call('alice', 'get', `${API}/kinds`);
+      return res.body.items?.length >= 3 ? res.body : undefined;
+    });
+
+  it('dry-runs a provision as the requester: answers the object, writes nothing, starts no workflow', async () => {
+    await kindsCached();
+    const ref = postgres('dry-db');
+    const { lastSeq } = await t.cluster.sim.admin.audit();
+    const res = await t.call(
+      'alice',
+      'post',
+      `${pathOf(ref)}/provision/dry-run`,
+      {
+        spec: spec(),
+        component: 'component:default/checkout-service',
+        labels: { tier: 'gold' },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      operation: 'provision',
+      ref,
+      workflowId: resourceWorkflowId(ref),
+      object: {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: expect.objectContaining({
+          name: 'dry-db',
+          namespace: 'team-alpha',
+          labels: expect.objectContaining({
+            tier: 'gold',
+            [MANAGED_BY_LABEL]: expect.any(String),
+          }),
+          annotations: expect.objectContaining({
+            [REQUESTED_BY_ANNOTATION]: 'user:default/alice',
+            [OWNER_ANNOTATION]: 'group:default/team-alpha',
+          }),
+        }),
+        // As the cluster would hold it: the XRD schema's defaults filled in.
+        spec: {
+          ...spec(),
+          parameters: {
+            size: 'small',
+            region: 'eu-west-1',
+            storageGB: 20,
+            version: '16',
+          },
+        },
+      },
+      composed: [],
+      approvalRequired: false,
+    });
+
+    // The cluster was asked once, as alice and her groups, for a dry run only.
+    const asked = await changesTo('postgresqlinstances', lastSeq);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(
+      asked.map(r => ({
+        dryRun: r.dryRun,
+        user: r.impersonatedUser,
+        groups: r.impersonatedGroups,
+      })),
+    ).toEqual(
+      asked.map(() => ({
+        dryRun: true,
+        user: 'alice',
+        groups: ['team-alpha'],
+      })),
+    );
+    expect(await workflowExists(resourceWorkflowId(ref))).toBe(false);
+    expect((await t.call('alice', 'get', pathOf(ref))).status).toBe(404);
+    expect(
+      t.audited.find(e => e.eventId === 'resource-provision-dry-run'),
+    ).toMatchObject({
+      outcome: 'success',
+      meta: expect.objectContaining({ actor: 'user:default/alice' }),
+    });
+
+    // The policy's approval shows in the answer.
+    const gated = await t.call(
+      'alice',
+      'post',
+      `${pathOf(bucket('dry-assets'))}/provision/dry-run`,
+      {
+        spec: { parameters: { versioning: true } },
+        owner: 'group:default/team-alpha',
+      },
+    );
+    expect(gated.status).toBe(200);
+    expect(gated.body.approvalRequired).toBe(true);
+  });
+
+  it('refuses a dry run as it refuses the request: a namespace not yours is 403, a spec outside the schema 400', async () => {
+    await kindsCached();
+    const { lastSeq } = await t.cluster.sim.admin.audit();
+    const theirs = postgres('not-bobs-db');
+    const asBob = {
+      spec: spec(),
+      owner: 'group:default/team-beta',
+    };
+    const real = await t.call(
+      'bob',
+      'post',
+      `${pathOf(theirs)}/provision`,
+      asBob,
+    );
+    const dry = await t.call(
+      'bob',
+      'post',
+      `${pathOf(theirs)}/provision/dry-run`,
+      asBob,
+    );
+    expect(real.status).toBe(403);
+    expect(dry.status).toBe(403);
+    expect(dry.body.error.message).toBe(real.body.error.message);
+    expect(dry.body.error.message).toMatch(
+      /namespace team-alpha of cluster local is not one your groups may use/,
+    );
+
+    const wrong = {
+      spec: { parameters: { size: 'huge' } },
+      component: 'component:default/checkout-service',
+    };
+    const badReal = await t.call(
+      'alice',
+      'post',
+      `${pathOf(postgres('huge-db'))}/provision`,
+      wrong,
+    );
+    const badDry = await t.call(
+      'alice',
+      'post',
+      `${pathOf(postgres('huge-db'))}/provision/dry-run`,
+      wrong,
+    );
+    expect(badDry.status).toBe(400);
+    expect(badDry.body.error.message).toBe(badReal.body.error.message);
+    expect(badDry.body.error.message).toMatch(
+      /spec.parameters.size must be one of/,
+    );
+    expect(await changesTo('postgresqlinstances', lastSeq)).toEqual([]);
+  });
+
+  it('dry-runs an update and a deprovision of a resource without changing it', async () => {
+    const ref = postgres('dry-run-target-db');
+    const provisioned = await t.call(
+      'alice',
+      'post',
+      `${pathOf(ref)}/provision`,
+      { spec: spec(), component: 'component:default/checkout-service' },
+    );
+    expect(provisioned.status).toBe(202);
+    const ready = await resourceWhen(
+      ref,
+      'dry-run-target-db Ready',
+      b => b.phase === 'Ready',
+    );
+    const tree = await t.waitFor(
+      'the composite and its managed resources in the cluster cache',
+      async () => {
+        const res = await t.call('alice', 'get', `${pathOf(ref)}/tree`);
+        return res.body.managed.length === 2 ? res.body : undefined;
+      },
+    );
+    const { lastSeq } = await t.cluster.sim.admin.audit();
+
+    const update = await t.call(
+      'alice',
+      'post',
+      `${pathOf(ref)}/update/dry-run`,
+      { spec: spec('medium') },
+    );
+    expect(update.status).toBe(200);
+    expect(update.body.operation).toBe('update');
+    expect(update.body.object.spec.parameters.size).toBe('medium');
+    // The composite and its managed resources, as the cache holds them.
+    expect(update.body.composed.map((c: any) => c.kind).sort()).toEqual(
+      ['DatabaseInstance', 'Network', tree.composite.kind].sort(),
+    );
+
+    const deprovision = await t.call(
+      'alice',
+      'post',
+      `${pathOf(ref)}/deprovision/dry-run`,
+      {},
+    );
+    expect(deprovision.status).toBe(200);
+    expect(deprovision.body.object.metadata.name).toBe(ref.name);
+    expect(deprovision.body.composed).toEqual(update.body.composed);
+    expect(
+      (await t.call('bob', 'post', `${pathOf(ref)}/deprovision/dry-run`, {}))
+        .status,
+    ).toBe(403);
+
+    const asked = await changesTo('postgresqlinstances', lastSeq);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every(r => r.dryRun && r.impersonatedUser === 'alice')).toBe(
+      true,
+    );
+    const after = await t.call('alice', 'get', pathOf(ref));
+    expect(after.body.phase).toBe('Ready');
+    expect(after.body.lastGoodSpec).toEqual(ready.lastGoodSpec);
   });
 
   it('answers 404 for a resource nobody provisioned', async () => {

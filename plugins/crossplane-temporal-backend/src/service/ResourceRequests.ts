@@ -4,9 +4,16 @@
  * audited with its outcome, and then handed to the resource's workflow through the
  * ResourceWorkflowClient, the only code that talks to the workflows. What the body may not say
  * is derived here instead: the Kubernetes identity, the owner, the approvers and the policy.
+ * A dry run of provision, update or deprovision is checked by the same code as the request and
+ * then asks the cluster (a server-side dry run as the requester) or its cache, instead of the
+ * workflow: nothing is written and no workflow is started.
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotAllowedError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
@@ -16,8 +23,13 @@ import {
   crossplaneResourceUpdatePermission,
   describeResourceRef,
   resourceWorkflowId,
+  MANAGED_BY_LABEL,
   type components,
+  type DryRunAnswer,
+  type DryRunOperation,
+  type DryRunRequestBody,
   type JsonObject,
+  type ResourcePolicy,
   type ResourcePathParams,
   type Requester,
   type ResourceRef,
@@ -26,8 +38,16 @@ import { requesterOf, requireUser, type Caller } from '../access/caller';
 import { resourceEntityOf } from '../access/resourceEntity';
 import type { ResourceAuthorizer } from '../access/ResourceAuthorizer';
 import type { AuditTrail } from '../audit/AuditTrail';
+import { dryRunApply } from '../activities/desiredObject';
 import type { WorkflowStateCache } from '../cache/WorkflowStateCache';
 import type { RequestableXrd } from '../cache/xrds';
+import type { ClusterClients } from '../cluster/types';
+import {
+  resourceAnnotations,
+  resourceLabels,
+} from '../crossplane/objectMetadata';
+import { fromClusterError } from './clusterErrors';
+import { composedNow, dryRunAnswer } from './dryRunAnswers';
 import { RequestChecks, type RequestChecksOptions } from './RequestChecks';
 import { ownerOfRequest } from './requestOwner';
 import type { ResourceWorkflowClient } from './ResourceWorkflowClient';
@@ -43,6 +63,18 @@ export interface ResourceRequestsOptions extends RequestChecksOptions {
   authorizer: ResourceAuthorizer;
   catalog: CatalogService;
   audit: AuditTrail;
+  /** The clusters dry runs ask; the only cluster calls the API makes itself. */
+  clusters: ClusterClients;
+}
+
+/** The request ID a dry run's object carries: there is no request. */
+const DRY_RUN_REQUEST_ID = 'dry-run';
+
+/** How a request on an existing resource is checked. */
+interface RequestOnCheck {
+  operation: DryRunOperation | 'retry';
+  permission: ResourcePermission<'catalog-entity'>;
+  check?: (xrd: RequestableXrd) => void;
 }
 
 export class ResourceRequests {
@@ -64,20 +96,12 @@ export class ResourceRequests {
     return this.o.audit.record(
       this.audited(req, 'provision', caller, ref, requestId),
       async () => {
-        const policy = this.checks.policyOf(xrd);
-        const { owner, component } = await ownerOfRequest(
-          this.o.catalog,
+        const { policy, owner, component } = await this.checkProvision(
           caller,
+          xrd,
+          ref,
           body,
         );
-        await this.o.authorizer.authorize(
-          crossplaneResourceCreatePermission,
-          caller.credentials,
-          resourceEntityOf({ ref, owner, component }),
-          `provision ${describeResourceRef(ref)} for ${owner}`,
-        );
-        this.checks.namespace(caller, ref);
-        this.checks.spec(xrd, body.spec);
         const accepted = await this.o.workflows.provision({
           requestId,
           requestedBy: requesterOf(caller),
@@ -92,6 +116,30 @@ export class ResourceRequests {
       },
       describeAccepted,
     );
+  }
+
+  /** Everything a provision is checked for before the workflow is asked; what it derives. */
+  private async checkProvision(
+    caller: Caller,
+    xrd: RequestableXrd,
+    ref: ResourceRef,
+    body: Schemas['ProvisionRequestBody'],
+  ): Promise<{ policy: ResourcePolicy; owner: string; component?: string }> {
+    const policy = this.checks.policyOf(xrd);
+    const { owner, component } = await ownerOfRequest(
+      this.o.catalog,
+      caller,
+      body,
+    );
+    await this.o.authorizer.authorize(
+      crossplaneResourceCreatePermission,
+      caller.credentials,
+      resourceEntityOf({ ref, owner, component }),
+      `provision ${describeResourceRef(ref)} for ${owner}`,
+    );
+    this.checks.namespace(caller, ref);
+    this.checks.spec(xrd, body.spec);
+    return { policy, owner, ...(component ? { component } : {}) };
   }
 
   async update(
@@ -145,6 +193,171 @@ export class ResourceRequests {
           requestedBy: requester.userEntityRef,
         }),
     });
+  }
+
+  /**
+   * What `operation` would do: the request is checked as the real one is, then the cluster is
+   * asked for a server-side dry run of the apply as the requester (provision, update), or its
+   * cache for what would be deleted (deprovision). Audited; nothing is written.
+   */
+  async dryRun<O extends DryRunOperation>(
+    operation: O,
+    caller: Caller,
+    path: ResourcePathParams,
+    body: DryRunRequestBody<O>,
+    req: HttpRequest,
+  ): Promise<DryRunAnswer> {
+    requireUser(caller);
+    const { xrd, ref } = this.checks.target(path);
+    return this.o.audit.record(
+      {
+        req,
+        operation: `${operation}-dry-run`,
+        actor: caller.actor,
+        workflowId: resourceWorkflowId(ref),
+        kept: false,
+        severity: 'low',
+      },
+      () => {
+        switch (operation) {
+          case 'provision':
+            return this.dryRunProvision(
+              caller,
+              xrd,
+              ref,
+              body as Schemas['ProvisionRequestBody'],
+            );
+          case 'update':
+            return this.dryRunUpdate(
+              caller,
+              xrd,
+              ref,
+              body as Schemas['UpdateRequestBody'],
+            );
+          default:
+            return this.dryRunDeprovision(caller, xrd, ref);
+        }
+      },
+      () => 'dry run answered; nothing written',
+    );
+  }
+
+  private async dryRunProvision(
+    caller: Caller & { userEntityRef: string },
+    xrd: RequestableXrd,
+    ref: ResourceRef,
+    body: Schemas['ProvisionRequestBody'],
+  ): Promise<DryRunAnswer> {
+    const { policy, owner } = await this.checkProvision(caller, xrd, ref, body);
+    if (this.o.clusterCache.objectsOf(ref)?.resource) {
+      throw new ConflictError(
+        `provision refused: ${describeResourceRef(
+          ref,
+        )} already exists; send an update to change its spec`,
+      );
+    }
+    const object = await this.dryRunApplyAs(caller, ref, {
+      spec: body.spec as JsonObject,
+      labels: body.labels ?? {},
+      owner,
+    });
+    return dryRunAnswer({
+      operation: 'provision',
+      ref,
+      object,
+      composed: composedNow(this.o.clusterCache.objectsOf(ref)),
+      policy,
+    });
+  }
+
+  private async dryRunUpdate(
+    caller: Caller & { userEntityRef: string },
+    xrd: RequestableXrd,
+    ref: ResourceRef,
+    body: Schemas['UpdateRequestBody'],
+  ): Promise<DryRunAnswer> {
+    const status = await this.checkOn(caller, xrd, ref, {
+      operation: 'update',
+      permission: crossplaneResourceUpdatePermission,
+      check: () => this.checks.spec(xrd, body.spec),
+    });
+    const policy = this.checks.policyOf(xrd);
+    const objects = this.o.clusterCache.objectsOf(ref);
+    const object = await this.dryRunApplyAs(caller, ref, {
+      spec: body.spec as JsonObject,
+      labels: withoutSuiteLabels(objects?.resource?.metadata.labels),
+      owner: status.owner,
+      // Updates asked for through Backstage take back fields someone else changed.
+      force: true,
+    });
+    return dryRunAnswer({
+      operation: 'update',
+      ref,
+      object,
+      composed: composedNow(objects),
+      policy,
+    });
+  }
+
+  private async dryRunDeprovision(
+    caller: Caller & { userEntityRef: string },
+    xrd: RequestableXrd,
+    ref: ResourceRef,
+  ): Promise<DryRunAnswer> {
+    await this.checkOn(caller, xrd, ref, {
+      operation: 'deprovision',
+      permission: crossplaneResourceDeletePermission,
+    });
+    const policy = this.checks.policyOf(xrd);
+    const objects = this.o.clusterCache.objectsOf(ref);
+    if (!objects?.resource) {
+      throw new NotFoundError(
+        `${describeResourceRef(
+          ref,
+        )} is not in the cluster: a deprovision would delete nothing`,
+      );
+    }
+    return dryRunAnswer({
+      operation: 'deprovision',
+      ref,
+      object: objects.resource,
+      composed: composedNow(objects),
+      policy,
+    });
+  }
+
+  /** The server-side dry run of the apply the workflow would make, as the requester. */
+  private async dryRunApplyAs(
+    caller: Caller & { userEntityRef: string },
+    ref: ResourceRef,
+    what: {
+      spec: JsonObject;
+      labels: Record<string, string>;
+      owner?: string;
+      force?: boolean;
+    },
+  ) {
+    const requester = requesterOf(caller);
+    try {
+      return await dryRunApply(this.o.clusters, {
+        ref,
+        spec: what.spec,
+        labels: resourceLabels(what.labels),
+        annotations: resourceAnnotations({
+          workflowId: resourceWorkflowId(ref),
+          requester,
+          requestId: DRY_RUN_REQUEST_ID,
+          owner: what.owner,
+        }),
+        as: requester.kubernetes,
+        ...(what.force ? { force: true } : {}),
+      });
+    } catch (error) {
+      throw fromClusterError(
+        error,
+        `the cluster refused a dry run of ${describeResourceRef(ref)}`,
+      );
+    }
   }
 
   async decideApproval(
@@ -215,10 +428,7 @@ export class ResourceRequests {
     path: ResourcePathParams,
     body: { requestId?: string },
     req: HttpRequest,
-    how: {
-      operation: string;
-      permission: ResourcePermission<'catalog-entity'>;
-      check?: (xrd: RequestableXrd) => void;
+    how: RequestOnCheck & {
       send: (
         ref: ResourceRef,
         requestId: string,
@@ -236,14 +446,33 @@ export class ResourceRequests {
     return this.o.audit.record(
       this.audited(req, how.operation, caller, ref, requestId),
       async () => {
-        await this.authorizeOn(caller, ref, how.permission, how.operation);
-        this.checks.namespace(caller, ref);
-        how.check?.(xrd);
+        await this.checkOn(caller, xrd, ref, how);
         const accepted = await how.send(ref, requestId, requesterOf(caller));
         return { ...accepted, ref };
       },
       describeAccepted,
     );
+  }
+
+  /**
+   * Everything a request on an existing resource is checked for before the workflow is asked;
+   * answers the resource's status as the workflow cache (or the workflow) has it.
+   */
+  private async checkOn(
+    caller: Caller,
+    xrd: RequestableXrd,
+    ref: ResourceRef,
+    how: RequestOnCheck,
+  ) {
+    const status = await this.authorizeOn(
+      caller,
+      ref,
+      how.permission,
+      how.operation,
+    );
+    this.checks.namespace(caller, ref);
+    how.check?.(xrd);
+    return status;
   }
 
   /** Authorizes an action on an existing resource, as its owner and component say. */
@@ -267,6 +496,7 @@ export class ResourceRequests {
       }),
       `${what} ${describeResourceRef(ref)}`,
     );
+    return status;
   }
 
   private audited(
@@ -292,4 +522,12 @@ function describeAccepted(result: { requestId: string; firstTime: boolean }) {
   return result.firstTime
     ? `accepted ${result.requestId}`
     : `${result.requestId} had been accepted before; answered again`;
+}
+
+/** The labels a request gave, from an object the suite labelled. */
+function withoutSuiteLabels(
+  labels: Record<string, string> | undefined,
+): Record<string, string> {
+  const { [MANAGED_BY_LABEL]: _suite, ...requested } = labels ?? {};
+  return requested;
 }

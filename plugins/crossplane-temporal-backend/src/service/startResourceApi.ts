@@ -156,6 +156,7 @@ export async function startResourceApi(deps: ResourceApiDeps) {
       ...access,
       workflows,
       catalog: deps.catalog,
+      clusters,
     }),
     httpAuth: deps.httpAuth,
     userInfo: deps.userInfo,

@@ -4,24 +4,22 @@
  * as the requester with the objects' labels and annotations. The operations (operations/) act
  * through it; the workflow (resourceWorkflow.ts) wires it to Temporal.
  */
-import {
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  OWNER_ANNOTATION,
-  REQUEST_ID_ANNOTATION,
-  REQUESTED_BY_ANNOTATION,
-  WORKFLOW_ID_ANNOTATION,
-  type ApprovalDecision,
-  type JsonObject,
-  type ObservedObjectEvent,
-  type Requester,
-  type ResourceRef,
-  type ResourceStatus,
-  type StepRecord,
+import type {
+  ApprovalDecision,
+  JsonObject,
+  ObservedObjectEvent,
+  Requester,
+  ResourceRef,
+  ResourceStatus,
+  StepRecord,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import type { ResourceActivities } from '../activities/types';
 import type { Impersonation } from '../cluster/types';
 import { failuresBefore } from '../crossplane/composed';
+import {
+  resourceAnnotations,
+  resourceLabels,
+} from '../crossplane/objectMetadata';
 import type { RequestAccepted } from './definitions';
 import { failureMessage } from './failureMessage';
 import { takeObservation } from './observations';
@@ -165,7 +163,7 @@ export class ResourceEntity implements RequestContext {
   }
 
   objectLabels(): Record<string, string> {
-    return { ...this.state.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+    return resourceLabels(this.state.labels);
   }
 
   objectAnnotations(
@@ -173,14 +171,13 @@ export class ResourceEntity implements RequestContext {
     requestId: string,
     extra: Record<string, string> = {},
   ): Record<string, string> {
-    const annotations: Record<string, string> = {
-      [WORKFLOW_ID_ANNOTATION]: this.workflowId,
-      [REQUESTED_BY_ANNOTATION]: requester.userEntityRef,
-      [REQUEST_ID_ANNOTATION]: requestId,
-      ...extra,
-    };
-    if (this.state.owner) annotations[OWNER_ANNOTATION] = this.state.owner;
-    return annotations;
+    return resourceAnnotations({
+      workflowId: this.workflowId,
+      requester,
+      requestId,
+      owner: this.state.owner,
+      extra,
+    });
   }
 
   // ---- activities ----------------------------------------------------------------------------

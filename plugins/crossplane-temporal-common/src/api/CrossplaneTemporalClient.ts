@@ -8,6 +8,9 @@ import { apiGroupOf, type ResourceRef } from '../resourceRef';
 import type {
   ApprovalRequestBody,
   DeprovisionRequestBody,
+  DryRunAnswer,
+  DryRunOperation,
+  DryRunRequestBody,
   ListRequestableKindsQuery,
   ListResourcesQuery,
   PendingApprovalList,
@@ -52,6 +55,14 @@ export function resourceApiPath(ref: ResourceRef): string {
   ]
     .map(encodeURIComponent)
     .join('/');
+}
+
+/** The API path of an operation's dry run. @public */
+export function dryRunApiPath(
+  ref: ResourceRef,
+  operation: DryRunOperation,
+): string {
+  return `${resourceApiPath(ref)}/${operation}/dry-run`;
 }
 
 /** @public */
@@ -141,6 +152,19 @@ export class CrossplaneTemporalClient {
     options?: CrossplaneTemporalRequestOptions,
   ): Promise<RequestAcceptedAnswer> {
     return this.call('POST', `${resourceApiPath(ref)}/deprovision`, {
+      body,
+      ...options,
+    });
+  }
+
+  /** What `operation` would do, from a server-side dry run; nothing is written. */
+  dryRun<O extends DryRunOperation>(
+    operation: O,
+    ref: ResourceRef,
+    body: DryRunRequestBody<O>,
+    options?: CrossplaneTemporalRequestOptions,
+  ): Promise<DryRunAnswer> {
+    return this.call('POST', dryRunApiPath(ref, operation), {
       body,
       ...options,
     });

@@ -56,6 +56,18 @@ export type RetryRequestBody = Schemas['RetryRequestBody'];
 export type ApprovalRequestBody = Schemas['ApprovalRequestBody'];
 /** @public */
 export type RequestAcceptedAnswer = Schemas['RequestAccepted'];
+/** What a dry run of provision, update or deprovision found. @public */
+export type DryRunAnswer = Schemas['DryRunAnswer'];
+/** One composed resource a dry run reports. @public */
+export type DryRunComposedResource = DryRunAnswer['composed'][number];
+/** The operations that have a dry run. @public */
+export type DryRunOperation = DryRunAnswer['operation'];
+/** The request body of an operation's dry run: the operation's own. @public */
+export type DryRunRequestBody<O extends DryRunOperation> = {
+  provision: ProvisionRequestBody;
+  update: UpdateRequestBody;
+  deprovision: DeprovisionRequestBody;
+}[O];
 /** @public */
 export type PendingApprovalList = Schemas['PendingApprovalList'];
 /** @public */

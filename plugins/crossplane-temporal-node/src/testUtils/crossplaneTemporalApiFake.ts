@@ -3,7 +3,7 @@
  * (the -node service, the scaffolder actions, the actions registry) without Temporal or a
  * cluster. It is a real backend plugin with the real plugin ID, so discovery, tokens and
  * `httpAuth` work as they do in production; every request is validated against the plugin's
- * OpenAPI document (and the proposed dry-run routes), and so is every answer it gives, so that
+ * OpenAPI document, and so is every answer it gives, so that
  * it cannot drift from the contract unnoticed.
  *
  * Its resources move one phase further each time their phase is read, which makes waiting code
@@ -25,18 +25,15 @@ import {
 import {
   CROSSPLANE_TEMPORAL_PLUGIN_ID,
   resourceWorkflowId,
+  type DryRunAnswer,
+  type DryRunComposedResource,
+  type DryRunOperation,
   type ResourceRef,
   type Schemas,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import express, { type Request, type Response } from 'express';
 import Router from 'express-promise-router';
 import { randomUUID } from 'node:crypto';
-import {
-  dryRunProposal,
-  type DryRunAnswer,
-  type DryRunComposedResource,
-  type DryRunOperation,
-} from '../proposed/dryRun';
 import type { ResourcePhase } from '../phases';
 
 /** A kind the fake offers. @public */
@@ -131,16 +128,6 @@ export interface CrossplaneTemporalApiFake {
 }
 
 const RESOURCE_PATH = '/resources/:cluster/:namespace/:group/:kind/:name';
-
-function withProposal(document: object): any {
-  const doc = structuredClone(document) as any;
-  doc.paths = { ...doc.paths, ...structuredClone(dryRunProposal.paths) };
-  doc.components.schemas = {
-    ...doc.components.schemas,
-    ...structuredClone(dryRunProposal.schemas),
-  };
-  return doc;
-}
 
 function principalOf(credentials: BackstageCredentials): string {
   const principal = credentials.principal as {
@@ -314,16 +301,19 @@ export function createCrossplaneTemporalApiFake(
       approvalRequired: Boolean(
         kind.policy.approval?.operations.includes(operation),
       ),
-      warnings: [],
     };
   }
 
   function routes(httpAuth: HttpAuthService) {
     const router = Router();
-    const api = createValidatedOpenApiRouter(withProposal(options.document), {
-      middleware: [express.json({ limit: '256kb' })],
-      validatorOptions: { validateResponses: true },
-    }) as unknown as express.Router;
+    const api = createValidatedOpenApiRouter(
+      // A parsed OpenAPI document; the router checks its shape as it reads it.
+      options.document as Parameters<typeof createValidatedOpenApiRouter>[0],
+      {
+        middleware: [express.json({ limit: '256kb' })],
+        validatorOptions: { validateResponses: true },
+      },
+    ) as unknown as express.Router;
     router.use(api);
 
     /** Records the call and who made it; changes need a person, as the real API says. */

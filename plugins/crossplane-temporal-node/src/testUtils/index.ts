@@ -16,4 +16,4 @@ export type {
   DryRunAnswer,
   DryRunComposedResource,
   DryRunOperation,
-} from '../proposed/dryRun';
+} from '@crossplane-temporal/plugin-crossplane-temporal-common';

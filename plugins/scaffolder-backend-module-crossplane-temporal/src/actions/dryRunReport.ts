@@ -4,7 +4,7 @@
  * would have to decide first.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { DryRunAnswer } from '@crossplane-temporal/plugin-crossplane-temporal-node';
+import type { DryRunAnswer } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 
 export function describeDryRun(logger: LoggerService, answer: DryRunAnswer) {
   const { ref, operation } = answer;
@@ -36,8 +36,5 @@ export function describeDryRun(logger: LoggerService, answer: DryRunAnswer) {
     logger.info(
       `The policy would hold the ${operation} until an approver decides.`,
     );
-  }
-  for (const warning of answer.warnings) {
-    logger.warn(`The cluster warned: ${warning}`);
   }
 }
