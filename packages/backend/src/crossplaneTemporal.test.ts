@@ -64,8 +64,13 @@ describe('crossplane-temporal API in the deployment', () => {
         .set('x-demo-user', user)
         .set('X-Requested-With', 'XMLHttpRequest');
       if (res.status === 200) return res.body.backstageIdentity.token;
-      // 404 while the catalog has not ingested the user yet.
-      if (res.status !== 404 || Date.now() > deadline)
+      // 404 while the catalog has not ingested the user yet; a 500 naming ECONNRESET when the
+      // sign-in's own call to the catalog met a kept-alive connection the server had just closed
+      // (seen once on a loaded machine): both pass, so sign in again.
+      const transient =
+        res.status === 404 ||
+        (res.status === 500 && res.text.includes('ECONNRESET'));
+      if (!transient || Date.now() > deadline)
         throw new Error(`sign-in as ${user} failed: ${res.status} ${res.text}`);
       await new Promise(resolve => setTimeout(resolve, 200));
     }
