@@ -226,6 +226,34 @@ describe('crossplane-temporal API in the deployment', () => {
         send: (user: User) => as(user, 'get', `${API}${route}`),
         expect: { alice: 200, bob: 200, pat: 200, guest: 200 },
       })),
+      // Dry runs are checked as the requests they stand for, and write nothing.
+      {
+        route: 'POST provision/dry-run (in team-alpha)',
+        send: user =>
+          as(
+            user,
+            'post',
+            at(postgres(`${user}-dry-db`), '/provision/dry-run'),
+            {
+              spec: { parameters: { size: 'small' } },
+              component: 'component:default/checkout-service',
+            },
+          ),
+        expect: { alice: 200, bob: 403, pat: 200, guest: 403 },
+      },
+      ...['update', 'deprovision'].map(operation => ({
+        route: `POST ${operation}/dry-run`,
+        send: (user: User) =>
+          as(
+            user,
+            'post',
+            at(db, `/${operation}/dry-run`),
+            operation === 'update'
+              ? { spec: { parameters: { size: 'medium' } } }
+              : {},
+          ),
+        expect: { alice: 200, bob: 403, pat: 200, guest: 403 },
+      })),
       {
         route: 'POST provision (for checkout-service, in team-alpha)',
         send: user =>
@@ -299,6 +327,19 @@ describe('crossplane-temporal API in the deployment', () => {
     );
     expect(names).not.toContain('bob-db');
     expect(names).not.toContain('guest-db');
+    // The dry runs started no workflow and wrote nothing: the cluster saw dry runs only.
+    for (const user of USERS) expect(names).not.toContain(`${user}-dry-db`);
+    for (const user of ['alice', 'pat']) {
+      const { records } = await sim.admin.audit({
+        resource: 'postgresqlinstances',
+        name: `${user}-dry-db`,
+      });
+      const writes = records.filter(
+        r => !['get', 'list', 'watch'].includes(r.verb),
+      );
+      expect(writes.length).toBeGreaterThan(0);
+      expect(writes.filter(r => !r.dryRun)).toEqual([]);
+    }
     // Refused requests wrote nothing: bob's and guest's databases never reached the cluster.
     for (const name of ['bob-db', 'guest-db']) {
       const { records } = await sim.admin.audit({

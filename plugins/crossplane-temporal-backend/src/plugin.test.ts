@@ -5,7 +5,10 @@
  * it off. The standalone worker (packages/worker) runs the same worker the same way.
  */
 import {
+  coreServices,
+  createBackendPlugin,
   createServiceFactory,
+  type BackendFeature,
   type ServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -32,6 +35,7 @@ import {
 } from './__testUtils__/testCluster';
 import { ResourceWorkflowClient } from './service/ResourceWorkflowClient';
 import { crossplaneTemporalPlugin } from './plugin';
+import { runEmbeddedWorker } from './worker/embeddedWorker';
 
 jest.setTimeout(120_000);
 
@@ -59,16 +63,38 @@ describe('the plugin and its embedded worker', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A backend with the plugin, `temporalConfig` as its Temporal settings. */
+  /**
+   * The plugin's embedded worker alone, run by the function `plugin.ts` runs it with: the worker
+   * tests count connections to Temporal and stop every worker of the process, which the API's own
+   * Temporal client beside it would blur. The first test starts the whole plugin.
+   */
+  const embeddedWorkerOnly = createBackendPlugin({
+    pluginId: 'crossplane-temporal',
+    register(env) {
+      env.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          lifecycle: coreServices.lifecycle,
+        },
+        async init(deps) {
+          runEmbeddedWorker(deps);
+        },
+      });
+    },
+  });
+
+  /** A backend with `plugin` (the worker alone unless told), `temporalConfig` its Temporal settings. */
   const startBackendWith = (
     temporalConfig: JsonObject,
     logger: { factory: ServiceFactory } = mockServices.logger.mock(),
+    plugin: BackendFeature = embeddedWorkerOnly,
   ) =>
     startTestBackend({
       features: [
-        crossplaneTemporalPlugin,
+        plugin,
         logger.factory,
-        // The API the plugin serves beside its worker reads the catalog and publishes signals.
+        // The API the whole plugin serves beside its worker reads the catalog and publishes signals.
         catalogServiceMock.factory(),
         createServiceFactory({
           service: signalsServiceRef,
@@ -90,6 +116,7 @@ describe('the plugin and its embedded worker', () => {
   const startBackend = (
     taskQueue: string,
     logger?: { factory: ServiceFactory },
+    plugin?: BackendFeature,
   ) =>
     startBackendWith(
       {
@@ -98,6 +125,7 @@ describe('the plugin and its embedded worker', () => {
         worker: { workflowBundlePath },
       },
       logger,
+      plugin,
     );
 
   /** Provisions a v2 namespaced composite through the worker on `taskQueue`; its final status. */
@@ -142,7 +170,11 @@ describe('the plugin and its embedded worker', () => {
   }
 
   it('runs the resource workflows from a pre-built bundle for as long as the backend runs', async () => {
-    const backend = await startBackend('plugin-test');
+    const backend = await startBackend(
+      'plugin-test',
+      undefined,
+      crossplaneTemporalPlugin,
+    );
     try {
       // A v2 namespaced composite, provisioned by the worker the backend started.
       const status = await provisionQueue('plugin-test', 'invoices');

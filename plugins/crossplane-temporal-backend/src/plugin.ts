@@ -14,8 +14,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { crossplaneTemporalPermissions } from '@crossplane-temporal/plugin-crossplane-temporal-common';
 import { startResourceApi } from './service/startResourceApi';
-import { runResourceWorker } from './worker/runResourceWorker';
-import { readTemporalSettings } from './worker/temporalConfig';
+import { runEmbeddedWorker } from './worker/embeddedWorker';
 
 /** @public */
 export const crossplaneTemporalPlugin = createBackendPlugin({
@@ -45,13 +44,7 @@ export const crossplaneTemporalPlugin = createBackendPlugin({
         httpRouter.use(api.router);
 
         const { config, logger, lifecycle, notifications } = deps;
-        if (readTemporalSettings(config).worker.enabled) {
-          runResourceWorker({ config, logger, lifecycle, notifications });
-        } else {
-          logger.info(
-            'embedded worker disabled (crossplaneTemporal.temporal.worker.enabled: false)',
-          );
-        }
+        runEmbeddedWorker({ config, logger, lifecycle, notifications });
       },
     });
   },
