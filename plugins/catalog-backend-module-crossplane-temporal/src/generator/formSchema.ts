@@ -10,23 +10,20 @@
  */
 import type {
   JsonObject,
-  JsonValue,
   XrdProblem,
 } from '@crossplane-temporal/plugin-crossplane-temporal-common';
+import {
+  bindingToInput,
+  hasLiteral,
+  pagesOf,
+  type Binding,
+  type FormPage,
+} from './formBindings';
 import type { FieldRule, XrdSettings } from './settings';
 import type { OpenApiSchema } from './xrd';
 
 /** A JSON schema node of the form, with the scaffolder's `ui:` keys. */
 export type FormSchema = { [key: string]: unknown };
-
-/** The form's two parameter keys that hold spec fields. */
-export type FormPage = 'spec' | 'advanced';
-
-/** How the step input gets a field's value. */
-type Binding =
-  | { kind: 'value'; page: FormPage; path: string[] }
-  | { kind: 'object'; children: Record<string, Binding> }
-  | { kind: 'literal'; value: JsonValue };
 
 interface WalkResult {
   /** The field's schema on the main page, if it is there. */
@@ -75,7 +72,6 @@ const SHARED_FORMATS = new Set([
 ]);
 const SCALAR_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
 const COMPOSITION_KEYWORDS = ['oneOf', 'anyOf', 'allOf', 'not'] as const;
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A label for a field from its key: `storageGB` → `Storage GB`, `retentionHours` → `Retention hours`. */
 export function humanize(key: string): string {
@@ -91,29 +87,6 @@ export function humanize(key: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** A nunjucks expression that reads a form value, safe for any key. */
-function expression(page: FormPage, path: string[]): string {
-  const access = path
-    .map(key => (IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
-    .join('');
-  return `\${{ parameters.${page}${access} }}`;
-}
-
-function bindingToInput(binding: Binding): JsonValue {
-  if (binding.kind === 'value') return expression(binding.page, binding.path);
-  if (binding.kind === 'literal') return binding.value;
-  return Object.fromEntries(
-    Object.entries(binding.children).map(([k, b]) => [k, bindingToInput(b)]),
-  );
-}
-
-function pagesOf(binding: Binding | undefined, pages = new Set<FormPage>()) {
-  if (binding?.kind === 'value') pages.add(binding.page);
-  if (binding?.kind === 'object')
-    Object.values(binding.children).forEach(b => pagesOf(b, pages));
-  return pages;
-}
-
 /** Why the form's validator, which compiles patterns as Unicode regular expressions, refuses one. */
 function unicodePatternError(pattern: string): string | undefined {
   try {
@@ -122,14 +95,6 @@ function unicodePatternError(pattern: string): string | undefined {
   } catch (error) {
     return (error as Error).message;
   }
-}
-
-function hasLiteral(binding: Binding): boolean {
-  if (binding.kind === 'literal') return true;
-  return (
-    binding.kind === 'object' &&
-    Object.values(binding.children).some(hasLiteral)
-  );
 }
 
 class SpecFormBuilder {
@@ -414,7 +379,8 @@ class SpecFormBuilder {
     });
     // Kubernetes refuses duplicates in a list of type set.
     const schema = result.spec ?? result.advanced;
-    if (schema && node['x-kubernetes-list-type'] === 'set') schema.uniqueItems = true;
+    if (schema && node['x-kubernetes-list-type'] === 'set')
+      schema.uniqueItems = true;
     return result;
   }
 
