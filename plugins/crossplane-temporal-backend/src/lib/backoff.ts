@@ -1,7 +1,8 @@
 /*
  * How long to wait before trying again something that failed, and the wait itself. Every retry
- * loop of the plugin (the worker's supervisor, watches, discovery, watch-event deliveries, cluster
- * requests) backs off through here, so they all double the same way and spread out the same way.
+ * loop of the plugin (the worker's supervisor, the API's cache start, watches, discovery,
+ * watch-event deliveries, cluster requests) backs off through here, so they all double the same
+ * way and spread out the same way.
  */
 
 /** A retry loop's delays: doubling from a first delay up to a bound. */

@@ -34,6 +34,7 @@ import {
   readTemporalSettings,
   temporalTlsOptions,
 } from '../worker/temporalConfig';
+import { backoffDelayMs, pause, type Backoff } from '../lib/backoff';
 import { registerSearchAttributes } from './registerSearchAttributes';
 import { ResourceReads } from './ResourceReads';
 import { ResourceRequests } from './ResourceRequests';
@@ -53,34 +54,32 @@ export interface ResourceApiDeps {
   metrics: MetricsService;
 }
 
-const MAX_RETRY_MS = 30_000;
+const START_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 30_000 };
 
-/** Runs `start` until it succeeds or the backend stops, backing off between tries. */
-function keepTrying(
+/** Runs `start` until it succeeds or `signal` aborts, backing off between tries. */
+async function keepTrying(
   what: string,
   start: () => Promise<void>,
   logger: LoggerService,
-  stopped: () => boolean,
+  signal: AbortSignal,
 ) {
-  let failures = 0;
-  const attempt = async (): Promise<void> => {
+  for (let failures = 0; !signal.aborted; ) {
     try {
       await start();
       if (failures) logger.info(`${what}: started after ${failures} failures`);
+      return;
     } catch (error) {
-      if (stopped()) return;
+      if (signal.aborted) return;
       failures += 1;
-      const delay = Math.min(MAX_RETRY_MS, 1_000 * 2 ** (failures - 1));
+      const retryInMs = backoffDelayMs(START_BACKOFF, failures);
       logger.warn(`${what}: could not start; trying again`, {
         error: String(error),
         failures,
-        retryInMs: delay,
+        retryInMs,
       });
-      await new Promise(resolve => setTimeout(resolve, delay).unref());
-      if (!stopped()) await attempt();
+      await pause(retryInMs, signal);
     }
-  };
-  return attempt();
+  }
 }
 
 export async function startResourceApi(deps: ResourceApiDeps) {
@@ -164,7 +163,7 @@ export async function startResourceApi(deps: ResourceApiDeps) {
     metrics,
   });
 
-  let stopped = false;
+  const stopping = new AbortController();
   let starting: Promise<unknown> | undefined;
   deps.lifecycle.addStartupHook(() => {
     starting = Promise.all([
@@ -180,12 +179,12 @@ export async function startResourceApi(deps: ResourceApiDeps) {
           await workflowCache.start();
         },
         logger,
-        () => stopped,
+        stopping.signal,
       ),
     ]);
   });
   deps.lifecycle.addShutdownHook(async () => {
-    stopped = true;
+    stopping.abort();
     await starting?.catch(() => {});
     await workflowCache.stop();
     await clusterCache.stop();
